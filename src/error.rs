@@ -1,0 +1,85 @@
+//! The crate's one error type.
+
+use crate::Isa;
+
+/// Everything that can go wrong when building plans or validating inputs.
+///
+/// Kernel-level slice misuse (a slice of the wrong length handed to a plan) is a
+/// programming error and panics instead, like slice indexing does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The ring degree is not a power of two inside the supported range.
+    #[error("ring degree {n} is not a power of two in [{min}, {max}]")]
+    InvalidRingDegree {
+        /// The degree that was asked for.
+        n: usize,
+        /// Smallest supported degree.
+        min: usize,
+        /// Largest supported degree.
+        max: usize,
+    },
+    /// The modulus is not prime.
+    #[error("modulus {q} is not prime")]
+    NotPrime {
+        /// The offending modulus.
+        q: u64,
+    },
+    /// The modulus is too large (or too small) for the 64-bit kernels.
+    #[error("modulus {q} is outside the supported range [2, 2^62)")]
+    ModulusOutOfRange {
+        /// The offending modulus.
+        q: u64,
+    },
+    /// The prime does not support a negacyclic NTT of this size: q ≢ 1 (mod 2n).
+    #[error("prime {q} is not 1 mod 2n = {two_n}: no negacyclic NTT of this size exists")]
+    NotNttFriendly {
+        /// The prime.
+        q: u64,
+        /// Twice the ring degree.
+        two_n: u64,
+    },
+    /// The IFMA kernels work on 52-bit lanes and need q < 2^50.
+    #[error("the AVX-512 IFMA kernels need q < 2^50, got {q}")]
+    ModulusTooLargeForIfma {
+        /// The offending modulus.
+        q: u64,
+    },
+    /// An instruction set was requested that this CPU (or this build) does not have.
+    #[error("instruction set {isa} is not available on this CPU or in this build")]
+    IsaUnavailable {
+        /// The requested instruction set.
+        isa: Isa,
+    },
+    /// A string did not name an instruction set.
+    #[error("unknown instruction set {name:?} (expected scalar, avx2, avx512 or avx512ifma)")]
+    UnknownIsa {
+        /// The string that was given.
+        name: String,
+    },
+    /// Not enough primes of the requested shape exist.
+    #[error("only {found} primes of {bits} bits with q = 1 mod {two_n} exist, {wanted} were asked for")]
+    NotEnoughPrimes {
+        /// Requested bit size.
+        bits: u32,
+        /// Twice the ring degree.
+        two_n: u64,
+        /// Number requested.
+        wanted: usize,
+        /// Number found.
+        found: usize,
+    },
+    /// A prime bit size outside what the kernels support.
+    #[error("prime size of {bits} bits is outside the supported range [{min}, {max}]")]
+    InvalidPrimeBits {
+        /// Requested bit size.
+        bits: u32,
+        /// Smallest supported.
+        min: u32,
+        /// Largest supported.
+        max: u32,
+    },
+}
+
+/// Shorthand for results with this crate's [`Error`].
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,352 @@
+//! Negacyclic number-theoretic transform over Z_q[X]/(X^n + 1), in four ISA variants.
+//!
+//! ## Math
+//! With ψ a primitive 2n-th root of unity mod q, [`NttPlan::forward`] maps coefficients
+//! a_0..a_{n−1} to the evaluations â_k = Σ_j a_j ψ^{(2·brv(k)+1)·j}, i.e. the values at the odd
+//! powers of ψ **in bit-reversed order** (`brv` reverses log2(n) bits). [`NttPlan::inverse`] takes
+//! exactly that order back to natural coefficient order with the factor 1/n folded in, so
+//! `inverse(forward(a)) = a`. Point-wise products in the evaluation domain are negacyclic
+//! convolutions of the coefficients.
+//!
+//! ## Algorithm
+//! Forward: Cooley–Tukey (natural in → bit-reversed out) with Harvey's lazy butterflies and the
+//! twist by ψ merged into the twiddles `ψ^brv(k)`, stored with their Shoup companions in the order
+//! the stages read them (stage with m groups reads entries m..2m). Inverse: Gentleman–Sande with
+//! `ψ^−brv(k)`, n^−1 folded into the last stage. Stages whose butterfly span fits an L1-sized
+//! block ([`BLOCK`] words) run depth-first block by block; the others run breadth-first.
+//!
+//! ## Ranges (q < 2^62; IFMA plans q < 2^50)
+//! | call | input | output |
+//! |---|---|---|
+//! | [`NttPlan::forward`] | [0, 4q) | [0, q) |
+//! | [`NttPlan::forward_lazy`] | [0, 4q) | [0, 4q) |
+//! | [`NttPlan::inverse`] | [0, 2q) | [0, q) |
+//! | [`NttPlan::inverse_lazy`] | [0, 2q) | [0, 2q) |
+//!
+//! Inside, the forward butterfly keeps values in [0, 4q) and the inverse one in [0, 2q).
+//! The canonical outputs ([0, q)) are identical on every ISA. The lazy outputs are identical for
+//! all ISAs that use the 64-bit Shoup product (scalar, AVX2, AVX-512); the IFMA path uses the
+//! 52-bit Shoup product, whose lazy outputs equal those of [`NttPlan::reference`]'s scalar model.
+
+mod scalar;
+
+#[cfg(simd)]
+mod avx2;
+#[cfg(simd)]
+mod avx512;
+#[cfg(simd)]
+mod ifma;
+
+use crate::aligned::AlignedVec;
+use crate::arith::{Modulus, primitive_root_2n};
+use crate::error::{Error, Result};
+use crate::isa::{Backend, Isa};
+
+/// Smallest supported ring degree.
+pub const MIN_RING_DEGREE: usize = 1 << 4;
+/// Largest supported ring degree.
+pub const MAX_RING_DEGREE: usize = 1 << 20;
+/// Stages whose butterfly groups fit in this many words run depth-first per block (16 KiB).
+pub const BLOCK: usize = 2048;
+
+/// Checks that `n` is a power of two in [`MIN_RING_DEGREE`], [`MAX_RING_DEGREE`].
+pub fn check_ring_degree(n: usize) -> Result<()> {
+    if n.is_power_of_two() && (MIN_RING_DEGREE..=MAX_RING_DEGREE).contains(&n) {
+        Ok(())
+    } else {
+        Err(Error::InvalidRingDegree { n, min: MIN_RING_DEGREE, max: MAX_RING_DEGREE })
+    }
+}
+
+/// Which Shoup product the twiddle companions are built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShoupWidth {
+    /// `floor(w·2^64/q)`, used by scalar, AVX2 and AVX-512.
+    W64,
+    /// `floor(w·2^52/q)`, used by IFMA (and by its scalar model).
+    W52,
+}
+
+/// Precomputed twiddles, laid out per stage: entry k (1 ≤ k < n) serves stage m = 2^⌊log2 k⌋,
+/// group k − m.
+#[derive(Clone)]
+pub(crate) struct Tables {
+    pub fwd: AlignedVec,
+    pub fwd_shoup: AlignedVec,
+    pub inv: AlignedVec,
+    pub inv_shoup: AlignedVec,
+    /// n^−1 and its companion (left output of the last inverse stage).
+    pub n_inv: u64,
+    pub n_inv_shoup: u64,
+    /// ψ^−brv(1)·n^−1 and its companion (right output of the last inverse stage).
+    pub inv_last: u64,
+    pub inv_last_shoup: u64,
+}
+
+/// The stage kernels one ISA provides. The generic drivers below call them; each ISA runs the
+/// drivers inside its target-feature context so everything inlines into one function.
+pub(crate) trait NttKernel: Copy {
+    /// One forward stage over `data` (a multiple of 2t words): group g uses `w[g]`.
+    /// Input/output [0, 4q); with `reduce` (only used when t = 1) output [0, q).
+    fn fwd_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool);
+    /// One inverse stage: input/output [0, 2q).
+    fn inv_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize);
+    /// The last inverse stage (t = n/2) with n^−1 folded in: input [0, 2q), output [0, 2q)
+    /// or, with `reduce`, [0, q).
+    fn inv_last(self, q: u64, data: &mut [u64], tab: &Tables, reduce: bool);
+}
+
+#[inline(always)]
+pub(crate) fn forward_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: &Tables, reduce: bool) {
+    let n = data.len();
+    let block = BLOCK.min(n);
+    let mut t = n / 2;
+    // Breadth-first stages: groups larger than a block.
+    while 2 * t > block {
+        let m = n / (2 * t);
+        k.fwd_stage(q, data, &tab.fwd[m..2 * m], &tab.fwd_shoup[m..2 * m], t, false);
+        t /= 2;
+    }
+    // Depth-first: every block goes through all remaining stages while it sits in L1.
+    for (c, blk) in data.chunks_exact_mut(block).enumerate() {
+        let mut tt = t;
+        while tt >= 1 {
+            let m = n / (2 * tt);
+            let groups = block / (2 * tt);
+            let off = m + c * groups;
+            let (w, ws) = (&tab.fwd[off..off + groups], &tab.fwd_shoup[off..off + groups]);
+            k.fwd_stage(q, blk, w, ws, tt, reduce && tt == 1);
+            tt /= 2;
+        }
+    }
+}
+
+#[inline(always)]
+pub(crate) fn inverse_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: &Tables, reduce: bool) {
+    let n = data.len();
+    let block = BLOCK.min(n);
+    let half = n / 2;
+    // Depth-first: stages t = 1 .. block/2 within each block (all but the last stage).
+    let mut t_end = 1;
+    while 2 * t_end <= block && t_end < half {
+        t_end *= 2;
+    }
+    for (c, blk) in data.chunks_exact_mut(block).enumerate() {
+        let mut tt = 1;
+        while tt < t_end {
+            let m = n / (2 * tt);
+            let groups = block / (2 * tt);
+            let off = m + c * groups;
+            k.inv_stage(q, blk, &tab.inv[off..off + groups], &tab.inv_shoup[off..off + groups], tt);
+            tt *= 2;
+        }
+    }
+    // Breadth-first stages up to the last.
+    let mut t = t_end;
+    while t < half {
+        let m = n / (2 * t);
+        k.inv_stage(q, data, &tab.inv[m..2 * m], &tab.inv_shoup[m..2 * m], t);
+        t *= 2;
+    }
+    k.inv_last(q, data, tab, reduce);
+}
+
+/// A negacyclic NTT of one size over one prime, with precomputed twiddles and a fixed ISA.
+///
+/// ```
+/// use ckks_accel::ntt::NttPlan;
+/// let q = ckks_accel::arith::ntt_primes(50, 1024, 1).unwrap()[0];
+/// let plan = NttPlan::new(1024, q).unwrap();
+/// let mut a: Vec<u64> = (0..1024).map(|i| i * 7 % q).collect();
+/// let orig = a.clone();
+/// plan.forward(&mut a);
+/// plan.inverse(&mut a);
+/// assert_eq!(a, orig);
+/// ```
+#[derive(Clone)]
+pub struct NttPlan {
+    n: usize,
+    modulus: Modulus,
+    psi: u64,
+    backend: Backend,
+    width: ShoupWidth,
+    tables: Tables,
+}
+
+impl std::fmt::Debug for NttPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NttPlan")
+            .field("n", &self.n)
+            .field("q", &self.modulus.value())
+            .field("isa", &self.isa())
+            .finish()
+    }
+}
+
+impl NttPlan {
+    /// A plan for degree `n` and prime `q` on the best ISA of this CPU for q
+    /// ([`Isa::detect`], IFMA only when q < 2^50).
+    pub fn new(n: usize, q: u64) -> Result<NttPlan> {
+        Self::with_isa(n, q, Isa::detect().best_for_modulus(q))
+    }
+
+    /// A plan forced onto `isa`. Errors if the CPU lacks it or (IFMA) q ≥ 2^50.
+    pub fn with_isa(n: usize, q: u64, isa: Isa) -> Result<NttPlan> {
+        let width = match isa {
+            Isa::Avx512Ifma => ShoupWidth::W52,
+            _ => ShoupWidth::W64,
+        };
+        Self::build(n, q, isa, width)
+    }
+
+    /// The scalar plan that computes bit for bit what `self` computes, lazy outputs included:
+    /// the 64-bit scalar kernel, or for IFMA plans a scalar model of the 52-bit Shoup product.
+    pub fn reference(&self) -> NttPlan {
+        Self::build(self.n, self.modulus.value(), Isa::Scalar, self.width)
+            .expect("parameters were valid for self")
+    }
+
+    fn build(n: usize, q: u64, isa: Isa, width: ShoupWidth) -> Result<NttPlan> {
+        check_ring_degree(n)?;
+        let modulus = Modulus::new(q)?;
+        if width == ShoupWidth::W52 && !modulus.ifma_friendly() {
+            return Err(Error::ModulusTooLargeForIfma { q });
+        }
+        let psi = primitive_root_2n(&modulus, n)?;
+        let backend = Backend::new(isa)?;
+        let tables = Self::tables(n, &modulus, psi, width);
+        Ok(NttPlan { n, modulus, psi, backend, width, tables })
+    }
+
+    fn tables(n: usize, m: &Modulus, psi: u64, width: ShoupWidth) -> Tables {
+        let log_n = n.trailing_zeros();
+        let psi_inv = m.inv_mod(psi).expect("psi is a unit");
+        let companion = |w: u64| match width {
+            ShoupWidth::W64 => m.shoup(w),
+            ShoupWidth::W52 => m.shoup52(w),
+        };
+        let brv = |k: usize| (k.reverse_bits() >> (usize::BITS - log_n)) as u64;
+        let mut fwd = AlignedVec::zeroed(n);
+        let mut inv = AlignedVec::zeroed(n);
+        for k in 1..n {
+            fwd[k] = m.pow_mod(psi, brv(k));
+            inv[k] = m.pow_mod(psi_inv, brv(k));
+        }
+        let fwd_shoup = fwd.iter().map(|&w| companion(w)).collect();
+        let inv_shoup = inv.iter().map(|&w| companion(w)).collect();
+        let n_inv = m.inv_mod(n as u64).expect("n is a unit mod an odd prime");
+        let inv_last = m.mul_mod(inv[1], n_inv);
+        Tables {
+            fwd,
+            fwd_shoup,
+            inv,
+            inv_shoup,
+            n_inv,
+            n_inv_shoup: companion(n_inv),
+            inv_last,
+            inv_last_shoup: companion(inv_last),
+        }
+    }
+
+    /// Ring degree n.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The prime q.
+    pub fn modulus(&self) -> u64 {
+        self.modulus.value()
+    }
+
+    /// The prime with its reduction constants.
+    pub fn modulus_ref(&self) -> &Modulus {
+        &self.modulus
+    }
+
+    /// The primitive 2n-th root of unity ψ the plan is built on.
+    pub fn psi(&self) -> u64 {
+        self.psi
+    }
+
+    /// The instruction set this plan runs on.
+    pub fn isa(&self) -> Isa {
+        self.backend.isa()
+    }
+
+    /// Forward NTT in place: input [0, 4q) in natural order, output [0, q) in bit-reversed order.
+    ///
+    /// # Panics
+    /// If `a.len() != n`; in debug builds also if an input is ≥ 4q.
+    pub fn forward(&self, a: &mut [u64]) {
+        self.check(a, 4, "forward");
+        self.run_forward(a, true);
+    }
+
+    /// Forward NTT in place without the final reduction: input [0, 4q), output [0, 4q).
+    ///
+    /// # Panics
+    /// As [`NttPlan::forward`].
+    pub fn forward_lazy(&self, a: &mut [u64]) {
+        self.check(a, 4, "forward_lazy");
+        self.run_forward(a, false);
+    }
+
+    /// Inverse NTT in place (with 1/n): input [0, 2q) in bit-reversed order, output [0, q) in
+    /// natural order.
+    ///
+    /// # Panics
+    /// If `a.len() != n`; in debug builds also if an input is ≥ 2q.
+    pub fn inverse(&self, a: &mut [u64]) {
+        self.check(a, 2, "inverse");
+        self.run_inverse(a, true);
+    }
+
+    /// Inverse NTT in place without the final reduction: input [0, 2q), output [0, 2q).
+    ///
+    /// # Panics
+    /// As [`NttPlan::inverse`].
+    pub fn inverse_lazy(&self, a: &mut [u64]) {
+        self.check(a, 2, "inverse_lazy");
+        self.run_inverse(a, false);
+    }
+
+    fn check(&self, a: &[u64], bound: u64, what: &str) {
+        assert_eq!(a.len(), self.n, "NttPlan::{what}: slice length {} != n = {}", a.len(), self.n);
+        debug_assert!(
+            a.iter().all(|&x| x < bound * self.modulus.value()),
+            "NttPlan::{what}: input out of range [0, {bound}q)"
+        );
+    }
+
+    fn run_forward(&self, a: &mut [u64], reduce: bool) {
+        let (q, tab) = (self.modulus.value(), &self.tables);
+        match self.backend {
+            Backend::Scalar => match self.width {
+                ShoupWidth::W64 => forward_driver(scalar::Scalar64, q, a, tab, reduce),
+                ShoupWidth::W52 => forward_driver(scalar::Scalar52, q, a, tab, reduce),
+            },
+            #[cfg(simd)]
+            Backend::Avx2(s) => avx2::forward(s, q, a, tab, reduce),
+            #[cfg(simd)]
+            Backend::Avx512(s) => avx512::forward(s, q, a, tab, reduce),
+            #[cfg(simd)]
+            Backend::Ifma(s) => ifma::forward(s, q, a, tab, reduce),
+        }
+    }
+
+    fn run_inverse(&self, a: &mut [u64], reduce: bool) {
+        let (q, tab) = (self.modulus.value(), &self.tables);
+        match self.backend {
+            Backend::Scalar => match self.width {
+                ShoupWidth::W64 => inverse_driver(scalar::Scalar64, q, a, tab, reduce),
+                ShoupWidth::W52 => inverse_driver(scalar::Scalar52, q, a, tab, reduce),
+            },
+            #[cfg(simd)]
+            Backend::Avx2(s) => avx2::inverse(s, q, a, tab, reduce),
+            #[cfg(simd)]
+            Backend::Avx512(s) => avx512::inverse(s, q, a, tab, reduce),
+            #[cfg(simd)]
+            Backend::Ifma(s) => ifma::inverse(s, q, a, tab, reduce),
+        }
+    }
+}
