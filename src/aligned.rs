@@ -56,7 +56,9 @@ impl DerefMut for AlignedVec {
 
 impl std::fmt::Debug for AlignedVec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AlignedVec").field("len", &self.len()).finish()
+        f.debug_struct("AlignedVec")
+            .field("len", &self.len())
+            .finish()
     }
 }
 

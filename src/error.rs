@@ -58,7 +58,9 @@ pub enum Error {
         name: String,
     },
     /// Not enough primes of the requested shape exist.
-    #[error("only {found} primes of {bits} bits with q = 1 mod {two_n} exist, {wanted} were asked for")]
+    #[error(
+        "only {found} primes of {bits} bits with q = 1 mod {two_n} exist, {wanted} were asked for"
+    )]
     NotEnoughPrimes {
         /// Requested bit size.
         bits: u32,

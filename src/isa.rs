@@ -64,7 +64,10 @@ impl Isa {
     /// Every instruction set usable on this CPU and build (ignoring the environment cap),
     /// best last. Always starts with [`Isa::Scalar`].
     pub fn available() -> Vec<Isa> {
-        Isa::ALL.into_iter().filter(|isa| isa.is_available()).collect()
+        Isa::ALL
+            .into_iter()
+            .filter(|isa| isa.is_available())
+            .collect()
     }
 
     /// Whether this CPU and build can run kernels of this instruction set.
@@ -109,7 +112,9 @@ impl Isa {
     }
 
     fn best_available() -> Isa {
-        *Self::available().last().expect("scalar is always available")
+        *Self::available()
+            .last()
+            .expect("scalar is always available")
     }
 }
 
@@ -132,7 +137,9 @@ impl FromStr for Isa {
             "avx2" => Ok(Isa::Avx2),
             "avx512" => Ok(Isa::Avx512),
             "avx512ifma" | "ifma" => Ok(Isa::Avx512Ifma),
-            _ => Err(Error::UnknownIsa { name: s.to_string() }),
+            _ => Err(Error::UnknownIsa {
+                name: s.to_string(),
+            }),
         }
     }
 }
@@ -140,9 +147,24 @@ impl FromStr for Isa {
 #[cfg(simd)]
 cpufeatures::new!(cpuid_avx2, "avx", "avx2");
 #[cfg(simd)]
-cpufeatures::new!(cpuid_avx512, "avx", "avx2", "avx512f", "avx512dq", "avx512vl");
+cpufeatures::new!(
+    cpuid_avx512,
+    "avx",
+    "avx2",
+    "avx512f",
+    "avx512dq",
+    "avx512vl"
+);
 #[cfg(simd)]
-cpufeatures::new!(cpuid_avx512ifma, "avx", "avx2", "avx512f", "avx512dq", "avx512vl", "avx512ifma");
+cpufeatures::new!(
+    cpuid_avx512ifma,
+    "avx",
+    "avx2",
+    "avx512f",
+    "avx512dq",
+    "avx512vl",
+    "avx512ifma"
+);
 
 #[cfg(simd)]
 pulp::simd_type! {

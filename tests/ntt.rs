@@ -69,7 +69,9 @@ fn pointwise_product_is_negacyclic_convolution() {
     for isa in Isa::available() {
         for n in [16, 64, 256] {
             for q in test_primes(n) {
-                let Ok(plan) = NttPlan::with_isa(n, q, isa) else { continue };
+                let Ok(plan) = NttPlan::with_isa(n, q, isa) else {
+                    continue;
+                };
                 let m = Modulus::new(q).unwrap();
                 let (a, b) = (random_below(&mut r, n, q), random_below(&mut r, n, q));
                 let (mut fa, mut fb) = (a.clone(), b.clone());
@@ -95,7 +97,10 @@ fn edge_inputs(n: usize, q: u64, range: u64) -> Vec<Vec<u64>> {
 
 fn check_isa_against_reference(isa: Isa, n: usize, q: u64, seed: u64) {
     let Ok(plan) = NttPlan::with_isa(n, q, isa) else {
-        assert!(isa == Isa::Avx512Ifma && q >= 1 << 50, "{isa} unexpectedly refused q={q}");
+        assert!(
+            isa == Isa::Avx512Ifma && q >= 1 << 50,
+            "{isa} unexpectedly refused q={q}"
+        );
         return;
     };
     let reference = plan.reference();
@@ -158,7 +163,9 @@ fn forward_then_inverse_is_identity() {
     for isa in Isa::available() {
         for n in SIZES {
             for q in test_primes(n) {
-                let Ok(plan) = NttPlan::with_isa(n, q, isa) else { continue };
+                let Ok(plan) = NttPlan::with_isa(n, q, isa) else {
+                    continue;
+                };
                 let a = random_below(&mut r, n, q);
                 let mut b = a.clone();
                 plan.forward(&mut b);
@@ -170,7 +177,10 @@ fn forward_then_inverse_is_identity() {
                 plan.forward_lazy(&mut b);
                 b.iter_mut().for_each(|x| *x = m.reduce_4q(*x));
                 plan.inverse_lazy(&mut b);
-                assert!(b.iter().zip(&a).all(|(&x, &y)| m.reduce_2q(x) == y), "{isa} lazy chain");
+                assert!(
+                    b.iter().zip(&a).all(|(&x, &y)| m.reduce_2q(x) == y),
+                    "{isa} lazy chain"
+                );
             }
         }
     }
@@ -183,7 +193,10 @@ fn new_picks_ifma_only_below_2_50() {
     let large = ntt_primes(60, n, 1).unwrap()[0];
     let best = Isa::detect();
     assert_eq!(NttPlan::new(n, small).unwrap().isa(), best);
-    assert_eq!(NttPlan::new(n, large).unwrap().isa(), best.best_for_modulus(large));
+    assert_eq!(
+        NttPlan::new(n, large).unwrap().isa(),
+        best.best_for_modulus(large)
+    );
     assert_ne!(NttPlan::new(n, large).unwrap().isa(), Isa::Avx512Ifma);
 }
 
@@ -191,24 +204,48 @@ fn new_picks_ifma_only_below_2_50() {
 fn errors_are_typed() {
     let q = ntt_primes(50, 1024, 1).unwrap()[0];
     for n in [0, 1, 8, 100, 1023, 1 << 21] {
-        assert!(matches!(NttPlan::new(n, q), Err(Error::InvalidRingDegree { .. })), "n={n}");
+        assert!(
+            matches!(NttPlan::new(n, q), Err(Error::InvalidRingDegree { .. })),
+            "n={n}"
+        );
     }
-    assert!(matches!(NttPlan::new(1024, q + 2 * 1024 * 2), Err(Error::NotPrime { .. }) | Err(Error::NotNttFriendly { .. })));
-    assert!(matches!(NttPlan::new(1024, 1_000_000_007 * 3), Err(Error::NotPrime { .. })));
+    assert!(matches!(
+        NttPlan::new(1024, q + 2 * 1024 * 2),
+        Err(Error::NotPrime { .. }) | Err(Error::NotNttFriendly { .. })
+    ));
+    assert!(matches!(
+        NttPlan::new(1024, 1_000_000_007 * 3),
+        Err(Error::NotPrime { .. })
+    ));
     // 998244353 = 119·2^23 + 1 is prime; 1_000_000_007 is prime but not 1 mod 2048.
-    assert!(matches!(NttPlan::new(1024, 1_000_000_007), Err(Error::NotNttFriendly { .. })));
-    assert!(matches!(NttPlan::new(1024, (1 << 62) + 1), Err(Error::ModulusOutOfRange { .. })));
-    assert!(matches!(NttPlan::new(1024, u64::MAX), Err(Error::ModulusOutOfRange { .. })));
+    assert!(matches!(
+        NttPlan::new(1024, 1_000_000_007),
+        Err(Error::NotNttFriendly { .. })
+    ));
+    assert!(matches!(
+        NttPlan::new(1024, (1 << 62) + 1),
+        Err(Error::ModulusOutOfRange { .. })
+    ));
+    assert!(matches!(
+        NttPlan::new(1024, u64::MAX),
+        Err(Error::ModulusOutOfRange { .. })
+    ));
     let big = ntt_primes(60, 1024, 1).unwrap()[0];
     let e = NttPlan::with_isa(1024, big, Isa::Avx512Ifma).unwrap_err();
     if Isa::Avx512Ifma.is_available() {
         assert_eq!(e, Error::ModulusTooLargeForIfma { q: big });
     } else {
-        assert!(matches!(e, Error::ModulusTooLargeForIfma { .. } | Error::IsaUnavailable { .. }));
+        assert!(matches!(
+            e,
+            Error::ModulusTooLargeForIfma { .. } | Error::IsaUnavailable { .. }
+        ));
     }
     for isa in Isa::ALL {
         if !isa.is_available() {
-            assert_eq!(NttPlan::with_isa(1024, q, isa).unwrap_err(), Error::IsaUnavailable { isa });
+            assert_eq!(
+                NttPlan::with_isa(1024, q, isa).unwrap_err(),
+                Error::IsaUnavailable { isa }
+            );
         }
     }
 }

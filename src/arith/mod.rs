@@ -9,6 +9,10 @@
 //! [0, 2q) or [0, 4q) between kernels; q < 2^62 guarantees 4q fits in a u64, and the IFMA
 //! kernels additionally need 4q < 2^52, i.e. q < 2^50 ([`IFMA_MODULUS_LIMIT`]).
 
+#[cfg(simd)]
+pub(crate) mod avx2;
+#[cfg(simd)]
+pub(crate) mod avx512;
 mod modulus;
 mod primes;
 

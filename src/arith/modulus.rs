@@ -39,7 +39,12 @@ impl Modulus {
         } else {
             0
         };
-        Ok(Modulus { q, bits, barrett_mu, barrett_mu52 })
+        Ok(Modulus {
+            q,
+            bits,
+            barrett_mu,
+            barrett_mu52,
+        })
     }
 
     /// The modulus q.

@@ -63,9 +63,17 @@ pub fn ntt_primes(bits: u32, n: usize, count: usize) -> Result<Vec<u64>> {
     let two_n = 2 * n as u64;
     let min_bits = two_n.trailing_zeros() + 1;
     if bits < min_bits || bits > 62 {
-        return Err(Error::InvalidPrimeBits { bits, min: min_bits, max: 62 });
+        return Err(Error::InvalidPrimeBits {
+            bits,
+            min: min_bits,
+            max: 62,
+        });
     }
-    let upper = if bits == 62 { MODULUS_LIMIT } else { 1u64 << bits };
+    let upper = if bits == 62 {
+        MODULUS_LIMIT
+    } else {
+        1u64 << bits
+    };
     let lower = 1u64 << (bits - 1);
     let mut out = Vec::with_capacity(count);
     // Largest q = k·2n + 1 below `upper`.
@@ -80,7 +88,12 @@ pub fn ntt_primes(bits: u32, n: usize, count: usize) -> Result<Vec<u64>> {
         q -= two_n;
     }
     if out.len() < count {
-        return Err(Error::NotEnoughPrimes { bits, two_n, wanted: count, found: out.len() });
+        return Err(Error::NotEnoughPrimes {
+            bits,
+            two_n,
+            wanted: count,
+            found: out.len(),
+        });
     }
     Ok(out)
 }

@@ -1,1 +1,317 @@
-//! placeholder
+//! Element-wise modular arithmetic over slices, one file per ISA, dispatched per call.
+//!
+//! [`Eltwise`] binds a prime q to an instruction set (chosen like [`crate::ntt::NttPlan`]:
+//! best available, IFMA only for q < 2^50). Every operation works on equal-length slices.
+//!
+//! ## Ranges
+//! Inputs of `add`, `sub`, `neg`, `mul`, `mul_add` are in [0, q); outputs are canonical
+//! ([0, q)), so every ISA returns identical words. `mul_scalar` accepts inputs in [0, 4q) (any
+//! u64 on the 64-bit paths) and [`Eltwise::reduce`] maps a lazy range ([0, 2q), [0, 4q) or any
+//! u64) to [0, q).
+//!
+//! ## Kernels
+//! `mul` / `mul_add` use the Barrett formula of [`crate::arith::Modulus`] (52-bit variant on
+//! IFMA), `mul_scalar` the Shoup product with a companion computed once per call. Lengths that
+//! are not a multiple of the vector width finish with a scalar tail using the same formulas;
+//! for multiples of 8 (every power-of-two ring degree ≥ 8) no scalar code runs.
+//!
+//! # Panics
+//! Every method panics if the slice lengths differ; debug builds also check the input ranges.
+
+mod lanes;
+mod scalar;
+
+#[cfg(simd)]
+mod avx2;
+#[cfg(simd)]
+mod avx512;
+#[cfg(simd)]
+mod ifma;
+
+use crate::arith::Modulus;
+use crate::error::{Error, Result};
+use crate::isa::{Backend, Isa};
+
+/// The lazy range a value is known to lie in, for [`Eltwise::reduce`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LazyRange {
+    /// [0, 2q).
+    TwoQ,
+    /// [0, 4q).
+    FourQ,
+    /// Any u64.
+    Any,
+}
+
+/// The element-wise operations one ISA implements (all outputs canonical).
+pub(crate) trait EltwiseKernel: Copy {
+    fn add(self, m: &Modulus, a: &[u64], b: &[u64], out: &mut [u64]);
+    fn add_assign(self, m: &Modulus, a: &mut [u64], b: &[u64]);
+    fn sub(self, m: &Modulus, a: &[u64], b: &[u64], out: &mut [u64]);
+    fn sub_assign(self, m: &Modulus, a: &mut [u64], b: &[u64]);
+    fn neg_assign(self, m: &Modulus, a: &mut [u64]);
+    fn mul(self, m: &Modulus, a: &[u64], b: &[u64], out: &mut [u64]);
+    fn mul_assign(self, m: &Modulus, a: &mut [u64], b: &[u64]);
+    /// out = a·b + c.
+    fn mul_add(self, m: &Modulus, a: &[u64], b: &[u64], c: &[u64], out: &mut [u64]);
+    /// acc = acc + a·b.
+    fn mul_add_assign(self, m: &Modulus, acc: &mut [u64], a: &[u64], b: &[u64]);
+    /// a = a·w with w < q; `ws` is w's companion for this ISA's Shoup width.
+    fn mul_scalar_assign(self, m: &Modulus, a: &mut [u64], w: u64, ws: u64);
+    fn reduce(self, m: &Modulus, a: &mut [u64], from: LazyRange);
+}
+
+/// Element-wise arithmetic mod one prime on one instruction set.
+///
+/// ```
+/// use ckks_accel::eltwise::Eltwise;
+/// let q = ckks_accel::arith::ntt_primes(50, 1024, 1).unwrap()[0];
+/// let ops = Eltwise::new(q).unwrap();
+/// let (a, b) = (vec![3u64; 16], vec![q - 1; 16]);
+/// let mut out = vec![0; 16];
+/// ops.mul(&a, &b, &mut out);
+/// assert!(out.iter().all(|&x| x == q - 3));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Eltwise {
+    modulus: Modulus,
+    backend: Backend,
+}
+
+macro_rules! dispatch {
+    ($self:ident, $k:ident => $body:expr) => {
+        match $self.backend {
+            Backend::Scalar => {
+                let $k = scalar::ScalarKernel;
+                $body
+            }
+            #[cfg(simd)]
+            Backend::Avx2(s) => s.vectorize(
+                #[inline(always)]
+                || {
+                    let $k = avx2::Kernel256(s);
+                    $body
+                },
+            ),
+            #[cfg(simd)]
+            Backend::Avx512(s) => s.vectorize(
+                #[inline(always)]
+                || {
+                    let $k = avx512::Kernel512(avx512::Mul64(s));
+                    $body
+                },
+            ),
+            #[cfg(simd)]
+            Backend::Ifma(s) => s.vectorize(
+                #[inline(always)]
+                || {
+                    let $k = ifma::KernelIfma(s);
+                    $body
+                },
+            ),
+        }
+    };
+}
+
+impl Eltwise {
+    /// Operations mod prime `q` on the best ISA for q ([`Isa::detect`], IFMA only if q < 2^50).
+    pub fn new(q: u64) -> Result<Eltwise> {
+        Self::with_isa(q, Isa::detect().best_for_modulus(q))
+    }
+
+    /// Operations mod prime `q` forced onto `isa` (error if unavailable or unsuitable for q).
+    pub fn with_isa(q: u64, isa: Isa) -> Result<Eltwise> {
+        let modulus = Modulus::new(q)?;
+        Self::from_modulus(modulus, isa)
+    }
+
+    /// Operations for an already validated modulus.
+    pub fn from_modulus(modulus: Modulus, isa: Isa) -> Result<Eltwise> {
+        if isa == Isa::Avx512Ifma && !modulus.ifma_friendly() {
+            return Err(Error::ModulusTooLargeForIfma { q: modulus.value() });
+        }
+        Ok(Eltwise {
+            modulus,
+            backend: Backend::new(isa)?,
+        })
+    }
+
+    /// The instruction set the operations run on.
+    pub fn isa(&self) -> Isa {
+        self.backend.isa()
+    }
+
+    /// The modulus.
+    pub fn modulus(&self) -> &Modulus {
+        &self.modulus
+    }
+
+    fn check(&self, what: &str, lens: &[usize], inputs: &[&[u64]], bound: u64) {
+        assert!(
+            lens.windows(2).all(|w| w[0] == w[1]),
+            "Eltwise::{what}: slice lengths differ: {lens:?}"
+        );
+        debug_assert!(
+            inputs.iter().all(|s| s.iter().all(|&x| x < bound)),
+            "Eltwise::{what}: input out of range"
+        );
+    }
+
+    /// out = a + b mod q.
+    pub fn add(&self, a: &[u64], b: &[u64], out: &mut [u64]) {
+        self.check(
+            "add",
+            &[a.len(), b.len(), out.len()],
+            &[a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.add(m, a, b, out))
+    }
+
+    /// a = a + b mod q.
+    pub fn add_assign(&self, a: &mut [u64], b: &[u64]) {
+        self.check(
+            "add_assign",
+            &[a.len(), b.len()],
+            &[a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.add_assign(m, a, b))
+    }
+
+    /// out = a − b mod q.
+    pub fn sub(&self, a: &[u64], b: &[u64], out: &mut [u64]) {
+        self.check(
+            "sub",
+            &[a.len(), b.len(), out.len()],
+            &[a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.sub(m, a, b, out))
+    }
+
+    /// a = a − b mod q.
+    pub fn sub_assign(&self, a: &mut [u64], b: &[u64]) {
+        self.check(
+            "sub_assign",
+            &[a.len(), b.len()],
+            &[a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.sub_assign(m, a, b))
+    }
+
+    /// out = −a mod q.
+    pub fn neg(&self, a: &[u64], out: &mut [u64]) {
+        self.check("neg", &[a.len(), out.len()], &[a], self.modulus.value());
+        out.copy_from_slice(a);
+        self.neg_assign(out);
+    }
+
+    /// a = −a mod q.
+    pub fn neg_assign(&self, a: &mut [u64]) {
+        self.check("neg_assign", &[a.len()], &[a], self.modulus.value());
+        let m = &self.modulus;
+        dispatch!(self, k => k.neg_assign(m, a))
+    }
+
+    /// out = a·b mod q.
+    pub fn mul(&self, a: &[u64], b: &[u64], out: &mut [u64]) {
+        self.check(
+            "mul",
+            &[a.len(), b.len(), out.len()],
+            &[a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.mul(m, a, b, out))
+    }
+
+    /// a = a·b mod q.
+    pub fn mul_assign(&self, a: &mut [u64], b: &[u64]) {
+        self.check(
+            "mul_assign",
+            &[a.len(), b.len()],
+            &[a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.mul_assign(m, a, b))
+    }
+
+    /// out = a·b + c mod q (fused multiply-add).
+    pub fn mul_add(&self, a: &[u64], b: &[u64], c: &[u64], out: &mut [u64]) {
+        self.check(
+            "mul_add",
+            &[a.len(), b.len(), c.len(), out.len()],
+            &[a, b, c],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.mul_add(m, a, b, c, out))
+    }
+
+    /// acc = acc + a·b mod q.
+    pub fn mul_add_assign(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
+        self.check(
+            "mul_add_assign",
+            &[acc.len(), a.len(), b.len()],
+            &[acc, a, b],
+            self.modulus.value(),
+        );
+        let m = &self.modulus;
+        dispatch!(self, k => k.mul_add_assign(m, acc, a, b))
+    }
+
+    /// out = a·w mod q for a scalar w < q, by Shoup (companion computed once per call).
+    /// Inputs may be lazy: [0, 4q).
+    pub fn mul_scalar(&self, a: &[u64], w: u64, out: &mut [u64]) {
+        self.check(
+            "mul_scalar",
+            &[a.len(), out.len()],
+            &[a],
+            4 * self.modulus.value(),
+        );
+        out.copy_from_slice(a);
+        self.mul_scalar_assign(out, w);
+    }
+
+    /// a = a·w mod q for a scalar w < q; inputs in [0, 4q).
+    ///
+    /// # Panics
+    /// If w ≥ q.
+    pub fn mul_scalar_assign(&self, a: &mut [u64], w: u64) {
+        self.check(
+            "mul_scalar_assign",
+            &[a.len()],
+            &[a],
+            4 * self.modulus.value(),
+        );
+        let m = &self.modulus;
+        assert!(w < m.value(), "Eltwise::mul_scalar: scalar {w} ≥ q");
+        let ws = if self.isa() == Isa::Avx512Ifma {
+            m.shoup52(w)
+        } else {
+            m.shoup(w)
+        };
+        dispatch!(self, k => k.mul_scalar_assign(m, a, w, ws))
+    }
+
+    /// Reduces a lazy slice to [0, q) in place.
+    pub fn reduce(&self, a: &mut [u64], from: LazyRange) {
+        let bound = match from {
+            LazyRange::TwoQ => 2 * self.modulus.value(),
+            LazyRange::FourQ => 4 * self.modulus.value(),
+            LazyRange::Any => u64::MAX,
+        };
+        if from != LazyRange::Any {
+            self.check("reduce", &[a.len()], &[a], bound);
+        }
+        let m = &self.modulus;
+        dispatch!(self, k => k.reduce(m, a, from))
+    }
+}

@@ -4,6 +4,7 @@
 //! vectors; t = 2 and t = 1 split 8 words into X/Y with `vperm2i128` / `vpunpck{l,h}qdq`.
 
 use super::{NttKernel, Tables, forward_driver, inverse_driver};
+use crate::arith::avx2::{csub, mul_shoup};
 use crate::isa::Avx2Token;
 use core::arch::x86_64::{__m128i, __m256i};
 use pulp::cast;
@@ -18,69 +19,39 @@ fn store(d: &mut [u64; 4], v: __m256i) {
     *d = cast(v);
 }
 
-/// High 64 bits of the lane-wise 64×64 product.
-#[inline(always)]
-pub(crate) fn mul_hi_u64(s: Avx2Token, a: __m256i, b: __m256i) -> __m256i {
-    let v = s.avx2;
-    let lo32 = s.avx._mm256_set1_epi64x(0xffff_ffff);
-    let a_hi = v._mm256_srli_epi64::<32>(a);
-    let b_hi = v._mm256_srli_epi64::<32>(b);
-    let ll = v._mm256_mul_epu32(a, b);
-    let lh = v._mm256_mul_epu32(a, b_hi);
-    let hl = v._mm256_mul_epu32(a_hi, b);
-    let hh = v._mm256_mul_epu32(a_hi, b_hi);
-    let t = v._mm256_add_epi64(lh, v._mm256_srli_epi64::<32>(ll));
-    let u = v._mm256_add_epi64(hl, v._mm256_and_si256(t, lo32));
-    v._mm256_add_epi64(
-        v._mm256_add_epi64(hh, v._mm256_srli_epi64::<32>(t)),
-        v._mm256_srli_epi64::<32>(u),
-    )
-}
-
-/// Low 64 bits of the lane-wise 64×64 product: `al·bl + ((al·bh + ah·bl) << 32)`.
-#[inline(always)]
-pub(crate) fn mul_lo_u64(s: Avx2Token, a: __m256i, b: __m256i) -> __m256i {
-    let v = s.avx2;
-    let a_hi = v._mm256_srli_epi64::<32>(a);
-    let b_hi = v._mm256_srli_epi64::<32>(b);
-    let ll = v._mm256_mul_epu32(a, b);
-    let cross = v._mm256_add_epi64(v._mm256_mul_epu32(a, b_hi), v._mm256_mul_epu32(a_hi, b));
-    v._mm256_add_epi64(ll, v._mm256_slli_epi64::<32>(cross))
-}
-
-/// `x − m` if `x ≥ m` else `x`, for x < m + 2^63 and m ≤ 2^63 (the sign of x − m decides).
-#[inline(always)]
-pub(crate) fn csub(s: Avx2Token, x: __m256i, m: __m256i) -> __m256i {
-    let d = s.avx2._mm256_sub_epi64(x, m);
-    let a = s.avx;
-    a._mm256_castpd_si256(a._mm256_blendv_pd(
-        a._mm256_castsi256_pd(d),
-        a._mm256_castsi256_pd(x),
-        a._mm256_castsi256_pd(d),
-    ))
-}
-
-/// 64-bit Shoup product, [0, 2q) for any x.
-#[inline(always)]
-fn mul_shoup(s: Avx2Token, x: __m256i, w: __m256i, ws: __m256i, q: __m256i) -> __m256i {
-    let qhat = mul_hi_u64(s, x, ws);
-    s.avx2._mm256_sub_epi64(mul_lo_u64(s, x, w), mul_lo_u64(s, qhat, q))
-}
-
 #[derive(Clone, Copy)]
 pub(super) struct Kernel256(pub Avx2Token);
 
 impl Kernel256 {
     #[inline(always)]
-    fn fwd_bfly(self, x: __m256i, y: __m256i, w: __m256i, ws: __m256i, q: __m256i, two_q: __m256i) -> (__m256i, __m256i) {
+    fn fwd_bfly(
+        self,
+        x: __m256i,
+        y: __m256i,
+        w: __m256i,
+        ws: __m256i,
+        q: __m256i,
+        two_q: __m256i,
+    ) -> (__m256i, __m256i) {
         let (s, v) = (self.0, self.0.avx2);
         let x = csub(s, x, two_q);
         let t = mul_shoup(s, y, w, ws, q);
-        (v._mm256_add_epi64(x, t), v._mm256_sub_epi64(v._mm256_add_epi64(x, two_q), t))
+        (
+            v._mm256_add_epi64(x, t),
+            v._mm256_sub_epi64(v._mm256_add_epi64(x, two_q), t),
+        )
     }
 
     #[inline(always)]
-    fn inv_bfly(self, x: __m256i, y: __m256i, w: __m256i, ws: __m256i, q: __m256i, two_q: __m256i) -> (__m256i, __m256i) {
+    fn inv_bfly(
+        self,
+        x: __m256i,
+        y: __m256i,
+        w: __m256i,
+        ws: __m256i,
+        q: __m256i,
+        two_q: __m256i,
+    ) -> (__m256i, __m256i) {
         let (s, v) = (self.0, self.0.avx2);
         let sum = csub(s, v._mm256_add_epi64(x, y), two_q);
         let diff = v._mm256_sub_epi64(v._mm256_add_epi64(x, two_q), y);
@@ -93,10 +64,16 @@ impl Kernel256 {
         let v = self.0.avx2;
         if t == 2 {
             // X = [0,1,4,5], Y = [2,3,6,7]
-            (v._mm256_permute2x128_si256::<0x20>(v0, v1), v._mm256_permute2x128_si256::<0x31>(v0, v1))
+            (
+                v._mm256_permute2x128_si256::<0x20>(v0, v1),
+                v._mm256_permute2x128_si256::<0x31>(v0, v1),
+            )
         } else {
             // X = [0,4,2,6], Y = [1,5,3,7]
-            (v._mm256_unpacklo_epi64(v0, v1), v._mm256_unpackhi_epi64(v0, v1))
+            (
+                v._mm256_unpacklo_epi64(v0, v1),
+                v._mm256_unpackhi_epi64(v0, v1),
+            )
         }
     }
 
@@ -105,7 +82,10 @@ impl Kernel256 {
     fn merge(self, x: __m256i, y: __m256i, t: usize) -> (__m256i, __m256i) {
         let v = self.0.avx2;
         if t == 2 {
-            (v._mm256_permute2x128_si256::<0x20>(x, y), v._mm256_permute2x128_si256::<0x31>(x, y))
+            (
+                v._mm256_permute2x128_si256::<0x20>(x, y),
+                v._mm256_permute2x128_si256::<0x31>(x, y),
+            )
         } else {
             (v._mm256_unpacklo_epi64(x, y), v._mm256_unpackhi_epi64(x, y))
         }
@@ -117,11 +97,16 @@ impl Kernel256 {
         let v = self.0.avx2;
         if t == 2 {
             // X lanes hold words 0,1 (group 0) and 4,5 (group 1).
-            let raw = self.0.avx._mm256_castsi128_si256(cast::<[u64; 2], __m128i>([w[0], w[1]]));
+            let raw = self
+                .0
+                .avx
+                ._mm256_castsi128_si256(cast::<[u64; 2], __m128i>([w[0], w[1]]));
             v._mm256_permute4x64_epi64::<0b01_01_00_00>(raw)
         } else {
             // X lanes hold words 0,4,2,6: groups 0,2,1,3.
-            v._mm256_permute4x64_epi64::<0b11_01_10_00>(load(w[..4].try_into().expect("4 twiddles")))
+            v._mm256_permute4x64_epi64::<0b11_01_10_00>(load(
+                w[..4].try_into().expect("4 twiddles"),
+            ))
         }
     }
 }
@@ -134,7 +119,10 @@ impl NttKernel for Kernel256 {
         let two_q = a._mm256_set1_epi64x(2 * q as i64);
         if t >= 4 {
             for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (a._mm256_set1_epi64x(w as i64), a._mm256_set1_epi64x(ws as i64));
+                let (wv, wsv) = (
+                    a._mm256_set1_epi64x(w as i64),
+                    a._mm256_set1_epi64x(ws as i64),
+                );
                 let (xs, ys) = chunk.split_at_mut(t);
                 let (xs, _) = pulp::as_arrays_mut::<4, u64>(xs);
                 let (ys, _) = pulp::as_arrays_mut::<4, u64>(ys);
@@ -148,9 +136,14 @@ impl NttKernel for Kernel256 {
         }
         let groups = 4 / t;
         let (blocks, _) = pulp::as_arrays_mut::<8, u64>(data);
-        for ((blk, w), ws) in blocks.iter_mut().zip(w.chunks_exact(groups)).zip(ws.chunks_exact(groups)) {
+        for ((blk, w), ws) in blocks
+            .iter_mut()
+            .zip(w.chunks_exact(groups))
+            .zip(ws.chunks_exact(groups))
+        {
             let (lo, hi) = blk.split_at_mut(4);
-            let (lo, hi): (&mut [u64; 4], &mut [u64; 4]) = (lo.try_into().unwrap(), hi.try_into().unwrap());
+            let (lo, hi): (&mut [u64; 4], &mut [u64; 4]) =
+                (lo.try_into().unwrap(), hi.try_into().unwrap());
             let (x, y) = self.split(load(lo), load(hi), t);
             let (wv, wsv) = (self.small_twiddles(w, t), self.small_twiddles(ws, t));
             let (mut nx, mut ny) = self.fwd_bfly(x, y, wv, wsv, qv, two_q);
@@ -171,7 +164,10 @@ impl NttKernel for Kernel256 {
         let two_q = a._mm256_set1_epi64x(2 * q as i64);
         if t >= 4 {
             for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (a._mm256_set1_epi64x(w as i64), a._mm256_set1_epi64x(ws as i64));
+                let (wv, wsv) = (
+                    a._mm256_set1_epi64x(w as i64),
+                    a._mm256_set1_epi64x(ws as i64),
+                );
                 let (xs, ys) = chunk.split_at_mut(t);
                 let (xs, _) = pulp::as_arrays_mut::<4, u64>(xs);
                 let (ys, _) = pulp::as_arrays_mut::<4, u64>(ys);
@@ -185,9 +181,14 @@ impl NttKernel for Kernel256 {
         }
         let groups = 4 / t;
         let (blocks, _) = pulp::as_arrays_mut::<8, u64>(data);
-        for ((blk, w), ws) in blocks.iter_mut().zip(w.chunks_exact(groups)).zip(ws.chunks_exact(groups)) {
+        for ((blk, w), ws) in blocks
+            .iter_mut()
+            .zip(w.chunks_exact(groups))
+            .zip(ws.chunks_exact(groups))
+        {
             let (lo, hi) = blk.split_at_mut(4);
-            let (lo, hi): (&mut [u64; 4], &mut [u64; 4]) = (lo.try_into().unwrap(), hi.try_into().unwrap());
+            let (lo, hi): (&mut [u64; 4], &mut [u64; 4]) =
+                (lo.try_into().unwrap(), hi.try_into().unwrap());
             let (x, y) = self.split(load(lo), load(hi), t);
             let (wv, wsv) = (self.small_twiddles(w, t), self.small_twiddles(ws, t));
             let (nx, ny) = self.inv_bfly(x, y, wv, wsv, qv, two_q);

@@ -5,6 +5,7 @@
 //! no scalar tail for any n ≥ 16.
 
 use super::{NttKernel, Tables, forward_driver, inverse_driver};
+use crate::arith::avx512::mul_hi_u64;
 use crate::isa::Avx512Token;
 use core::arch::x86_64::{__m128i, __m256i, __m512i};
 use pulp::cast;
@@ -15,25 +16,6 @@ pub(super) trait ShoupMul: Copy {
     fn simd(self) -> Avx512Token;
     /// `x·w mod q` in [0, 2q) for x < 4q, `ws` the matching Shoup companion of `w`.
     fn mul_shoup(self, x: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i;
-}
-
-/// High 64 bits of the lane-wise 64×64 product, from four 32×32→64 `vpmuludq`.
-#[inline(always)]
-pub(crate) fn mul_hi_u64(s: Avx512Token, a: __m512i, b: __m512i) -> __m512i {
-    let f = s.avx512f;
-    let lo32 = f._mm512_set1_epi64(0xffff_ffff);
-    let a_hi = f._mm512_srli_epi64::<32>(a);
-    let b_hi = f._mm512_srli_epi64::<32>(b);
-    let ll = f._mm512_mul_epu32(a, b);
-    let lh = f._mm512_mul_epu32(a, b_hi);
-    let hl = f._mm512_mul_epu32(a_hi, b);
-    let hh = f._mm512_mul_epu32(a_hi, b_hi);
-    let t = f._mm512_add_epi64(lh, f._mm512_srli_epi64::<32>(ll));
-    let u = f._mm512_add_epi64(hl, f._mm512_and_si512(t, lo32));
-    f._mm512_add_epi64(
-        f._mm512_add_epi64(hh, f._mm512_srli_epi64::<32>(t)),
-        f._mm512_srli_epi64::<32>(u),
-    )
 }
 
 /// The 64-bit Shoup product: `q̂ = hi64(x·w')`, `r = lo64(x·w) − lo64(q̂·q)`.
@@ -86,21 +68,43 @@ fn split_indices(s: Avx512Token, t: usize) -> [__m512i; 4] {
             ny += 1;
         }
     }
-    let v = |a: &[i64]| s.avx512f._mm512_setr_epi64(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    let v = |a: &[i64]| {
+        s.avx512f
+            ._mm512_setr_epi64(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+    };
     [v(&x), v(&y), v(&merge[..8]), v(&merge[8..])]
 }
 
 impl<M: ShoupMul> Kernel512<M> {
     #[inline(always)]
-    fn fwd_bfly(self, x: __m512i, y: __m512i, w: __m512i, ws: __m512i, q: __m512i, two_q: __m512i) -> (__m512i, __m512i) {
+    fn fwd_bfly(
+        self,
+        x: __m512i,
+        y: __m512i,
+        w: __m512i,
+        ws: __m512i,
+        q: __m512i,
+        two_q: __m512i,
+    ) -> (__m512i, __m512i) {
         let f = self.0.simd().avx512f;
         let x = f._mm512_min_epu64(x, f._mm512_sub_epi64(x, two_q));
         let t = self.0.mul_shoup(y, w, ws, q);
-        (f._mm512_add_epi64(x, t), f._mm512_sub_epi64(f._mm512_add_epi64(x, two_q), t))
+        (
+            f._mm512_add_epi64(x, t),
+            f._mm512_sub_epi64(f._mm512_add_epi64(x, two_q), t),
+        )
     }
 
     #[inline(always)]
-    fn inv_bfly(self, x: __m512i, y: __m512i, w: __m512i, ws: __m512i, q: __m512i, two_q: __m512i) -> (__m512i, __m512i) {
+    fn inv_bfly(
+        self,
+        x: __m512i,
+        y: __m512i,
+        w: __m512i,
+        ws: __m512i,
+        q: __m512i,
+        two_q: __m512i,
+    ) -> (__m512i, __m512i) {
         let f = self.0.simd().avx512f;
         let sum = f._mm512_add_epi64(x, y);
         let sum = f._mm512_min_epu64(sum, f._mm512_sub_epi64(sum, two_q));
@@ -144,7 +148,10 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
         let two_q = f._mm512_set1_epi64(2 * q as i64);
         if t >= 8 {
             for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (f._mm512_set1_epi64(w as i64), f._mm512_set1_epi64(ws as i64));
+                let (wv, wsv) = (
+                    f._mm512_set1_epi64(w as i64),
+                    f._mm512_set1_epi64(ws as i64),
+                );
                 let (xs, ys) = chunk.split_at_mut(t);
                 let (xs, _) = pulp::as_arrays_mut::<8, u64>(xs);
                 let (ys, _) = pulp::as_arrays_mut::<8, u64>(ys);
@@ -159,9 +166,14 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
         let [ix, iy, ilo, ihi] = split_indices(s, t);
         let groups = 8 / t;
         let (blocks, _) = pulp::as_arrays_mut::<16, u64>(data);
-        for ((blk, w), ws) in blocks.iter_mut().zip(w.chunks_exact(groups)).zip(ws.chunks_exact(groups)) {
+        for ((blk, w), ws) in blocks
+            .iter_mut()
+            .zip(w.chunks_exact(groups))
+            .zip(ws.chunks_exact(groups))
+        {
             let (lo, hi) = blk.split_at_mut(8);
-            let (lo, hi): (&mut [u64; 8], &mut [u64; 8]) = (lo.try_into().unwrap(), hi.try_into().unwrap());
+            let (lo, hi): (&mut [u64; 8], &mut [u64; 8]) =
+                (lo.try_into().unwrap(), hi.try_into().unwrap());
             let (v0, v1) = (load(lo), load(hi));
             let x = f._mm512_permutex2var_epi64(v0, ix, v1);
             let y = f._mm512_permutex2var_epi64(v0, iy, v1);
@@ -185,7 +197,10 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
         let two_q = f._mm512_set1_epi64(2 * q as i64);
         if t >= 8 {
             for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (f._mm512_set1_epi64(w as i64), f._mm512_set1_epi64(ws as i64));
+                let (wv, wsv) = (
+                    f._mm512_set1_epi64(w as i64),
+                    f._mm512_set1_epi64(ws as i64),
+                );
                 let (xs, ys) = chunk.split_at_mut(t);
                 let (xs, _) = pulp::as_arrays_mut::<8, u64>(xs);
                 let (ys, _) = pulp::as_arrays_mut::<8, u64>(ys);
@@ -200,9 +215,14 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
         let [ix, iy, ilo, ihi] = split_indices(s, t);
         let groups = 8 / t;
         let (blocks, _) = pulp::as_arrays_mut::<16, u64>(data);
-        for ((blk, w), ws) in blocks.iter_mut().zip(w.chunks_exact(groups)).zip(ws.chunks_exact(groups)) {
+        for ((blk, w), ws) in blocks
+            .iter_mut()
+            .zip(w.chunks_exact(groups))
+            .zip(ws.chunks_exact(groups))
+        {
             let (lo, hi) = blk.split_at_mut(8);
-            let (lo, hi): (&mut [u64; 8], &mut [u64; 8]) = (lo.try_into().unwrap(), hi.try_into().unwrap());
+            let (lo, hi): (&mut [u64; 8], &mut [u64; 8]) =
+                (lo.try_into().unwrap(), hi.try_into().unwrap());
             let (v0, v1) = (load(lo), load(hi));
             let x = f._mm512_permutex2var_epi64(v0, ix, v1);
             let y = f._mm512_permutex2var_epi64(v0, iy, v1);

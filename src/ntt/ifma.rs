@@ -24,7 +24,10 @@ impl ShoupMul for Shoup52 {
         let qhat = ifma._mm512_madd52hi_epu64(zero, x, ws);
         let xw = ifma._mm512_madd52lo_epu64(zero, x, w);
         let qq = ifma._mm512_madd52lo_epu64(zero, qhat, q);
-        f._mm512_and_si512(f._mm512_sub_epi64(xw, qq), f._mm512_set1_epi64(MASK52 as i64))
+        f._mm512_and_si512(
+            f._mm512_sub_epi64(xw, qq),
+            f._mm512_set1_epi64(MASK52 as i64),
+        )
     }
 }
 

@@ -54,7 +54,11 @@ pub fn check_ring_degree(n: usize) -> Result<()> {
     if n.is_power_of_two() && (MIN_RING_DEGREE..=MAX_RING_DEGREE).contains(&n) {
         Ok(())
     } else {
-        Err(Error::InvalidRingDegree { n, min: MIN_RING_DEGREE, max: MAX_RING_DEGREE })
+        Err(Error::InvalidRingDegree {
+            n,
+            min: MIN_RING_DEGREE,
+            max: MAX_RING_DEGREE,
+        })
     }
 }
 
@@ -97,14 +101,27 @@ pub(crate) trait NttKernel: Copy {
 }
 
 #[inline(always)]
-pub(crate) fn forward_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: &Tables, reduce: bool) {
+pub(crate) fn forward_driver<K: NttKernel>(
+    k: K,
+    q: u64,
+    data: &mut [u64],
+    tab: &Tables,
+    reduce: bool,
+) {
     let n = data.len();
     let block = BLOCK.min(n);
     let mut t = n / 2;
     // Breadth-first stages: groups larger than a block.
     while 2 * t > block {
         let m = n / (2 * t);
-        k.fwd_stage(q, data, &tab.fwd[m..2 * m], &tab.fwd_shoup[m..2 * m], t, false);
+        k.fwd_stage(
+            q,
+            data,
+            &tab.fwd[m..2 * m],
+            &tab.fwd_shoup[m..2 * m],
+            t,
+            false,
+        );
         t /= 2;
     }
     // Depth-first: every block goes through all remaining stages while it sits in L1.
@@ -114,7 +131,10 @@ pub(crate) fn forward_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: 
             let m = n / (2 * tt);
             let groups = block / (2 * tt);
             let off = m + c * groups;
-            let (w, ws) = (&tab.fwd[off..off + groups], &tab.fwd_shoup[off..off + groups]);
+            let (w, ws) = (
+                &tab.fwd[off..off + groups],
+                &tab.fwd_shoup[off..off + groups],
+            );
             k.fwd_stage(q, blk, w, ws, tt, reduce && tt == 1);
             tt /= 2;
         }
@@ -122,7 +142,13 @@ pub(crate) fn forward_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: 
 }
 
 #[inline(always)]
-pub(crate) fn inverse_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: &Tables, reduce: bool) {
+pub(crate) fn inverse_driver<K: NttKernel>(
+    k: K,
+    q: u64,
+    data: &mut [u64],
+    tab: &Tables,
+    reduce: bool,
+) {
     let n = data.len();
     let block = BLOCK.min(n);
     let half = n / 2;
@@ -137,7 +163,13 @@ pub(crate) fn inverse_driver<K: NttKernel>(k: K, q: u64, data: &mut [u64], tab: 
             let m = n / (2 * tt);
             let groups = block / (2 * tt);
             let off = m + c * groups;
-            k.inv_stage(q, blk, &tab.inv[off..off + groups], &tab.inv_shoup[off..off + groups], tt);
+            k.inv_stage(
+                q,
+                blk,
+                &tab.inv[off..off + groups],
+                &tab.inv_shoup[off..off + groups],
+                tt,
+            );
             tt *= 2;
         }
     }
@@ -215,7 +247,14 @@ impl NttPlan {
         let psi = primitive_root_2n(&modulus, n)?;
         let backend = Backend::new(isa)?;
         let tables = Self::tables(n, &modulus, psi, width);
-        Ok(NttPlan { n, modulus, psi, backend, width, tables })
+        Ok(NttPlan {
+            n,
+            modulus,
+            psi,
+            backend,
+            width,
+            tables,
+        })
     }
 
     fn tables(n: usize, m: &Modulus, psi: u64, width: ShoupWidth) -> Tables {
@@ -311,7 +350,13 @@ impl NttPlan {
     }
 
     fn check(&self, a: &[u64], bound: u64, what: &str) {
-        assert_eq!(a.len(), self.n, "NttPlan::{what}: slice length {} != n = {}", a.len(), self.n);
+        assert_eq!(
+            a.len(),
+            self.n,
+            "NttPlan::{what}: slice length {} != n = {}",
+            a.len(),
+            self.n
+        );
         debug_assert!(
             a.iter().all(|&x| x < bound * self.modulus.value()),
             "NttPlan::{what}: input out of range [0, {bound}q)"
