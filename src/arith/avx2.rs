@@ -9,8 +9,10 @@ use core::arch::x86_64::__m256i;
 pub(crate) fn mul_hi_u64(s: Avx2Token, a: __m256i, b: __m256i) -> __m256i {
     let v = s.avx2;
     let lo32 = s.avx._mm256_set1_epi64x(0xffff_ffff);
-    let a_hi = v._mm256_srli_epi64::<32>(a);
-    let b_hi = v._mm256_srli_epi64::<32>(b);
+    // Swap the 32-bit halves rather than shifting: `vpmuludq` reads only the low half, and a
+    // shift lets LLVM recognise a 128-bit multiply and scalarise it into four `mul`s.
+    let a_hi = v._mm256_shuffle_epi32::<0b1011_0001>(a);
+    let b_hi = v._mm256_shuffle_epi32::<0b1011_0001>(b);
     let ll = v._mm256_mul_epu32(a, b);
     let lh = v._mm256_mul_epu32(a, b_hi);
     let hl = v._mm256_mul_epu32(a_hi, b);
@@ -27,8 +29,8 @@ pub(crate) fn mul_hi_u64(s: Avx2Token, a: __m256i, b: __m256i) -> __m256i {
 #[inline(always)]
 pub(crate) fn mul_lo_u64(s: Avx2Token, a: __m256i, b: __m256i) -> __m256i {
     let v = s.avx2;
-    let a_hi = v._mm256_srli_epi64::<32>(a);
-    let b_hi = v._mm256_srli_epi64::<32>(b);
+    let a_hi = v._mm256_shuffle_epi32::<0b1011_0001>(a);
+    let b_hi = v._mm256_shuffle_epi32::<0b1011_0001>(b);
     let ll = v._mm256_mul_epu32(a, b);
     let cross = v._mm256_add_epi64(v._mm256_mul_epu32(a, b_hi), v._mm256_mul_epu32(a_hi, b));
     v._mm256_add_epi64(ll, v._mm256_slli_epi64::<32>(cross))

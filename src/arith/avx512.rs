@@ -8,8 +8,10 @@ use core::arch::x86_64::__m512i;
 pub(crate) fn mul_hi_u64(s: Avx512Token, a: __m512i, b: __m512i) -> __m512i {
     let f = s.avx512f;
     let lo32 = f._mm512_set1_epi64(0xffff_ffff);
-    let a_hi = f._mm512_srli_epi64::<32>(a);
-    let b_hi = f._mm512_srli_epi64::<32>(b);
+    // Swap the 32-bit halves rather than shifting: `vpmuludq` reads only the low half, and a
+    // shift lets LLVM recognise a 128-bit multiply and scalarise it into eight `mul`s.
+    let a_hi = f._mm512_shuffle_epi32::<0b1011_0001>(a);
+    let b_hi = f._mm512_shuffle_epi32::<0b1011_0001>(b);
     let ll = f._mm512_mul_epu32(a, b);
     let lh = f._mm512_mul_epu32(a, b_hi);
     let hl = f._mm512_mul_epu32(a_hi, b);

@@ -80,7 +80,9 @@ impl EltwiseKernel for Kernel256 {
             a,
             b,
             out,
+            #[inline(always)]
             |x, y| self.add_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.add_mod(x, y),
         );
     }
@@ -91,7 +93,9 @@ impl EltwiseKernel for Kernel256 {
             self,
             a,
             b,
+            #[inline(always)]
             |x, y| self.add_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.add_mod(x, y),
         );
     }
@@ -103,7 +107,9 @@ impl EltwiseKernel for Kernel256 {
             a,
             b,
             out,
+            #[inline(always)]
             |x, y| self.sub_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.sub_mod(x, y),
         );
     }
@@ -114,7 +120,9 @@ impl EltwiseKernel for Kernel256 {
             self,
             a,
             b,
+            #[inline(always)]
             |x, y| self.sub_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.sub_mod(x, y),
         );
     }
@@ -125,7 +133,9 @@ impl EltwiseKernel for Kernel256 {
         map1(
             self,
             a,
+            #[inline(always)]
             |x| csub(self.0, v._mm256_sub_epi64(c.q, x), c.q),
+            #[inline(always)]
             |x| m.neg_mod(x),
         );
     }
@@ -137,7 +147,9 @@ impl EltwiseKernel for Kernel256 {
             a,
             b,
             out,
+            #[inline(always)]
             |x, y| self.mul_v(x, y, &c),
+            #[inline(always)]
             |x, y| m.mul_mod(x, y),
         );
     }
@@ -148,7 +160,9 @@ impl EltwiseKernel for Kernel256 {
             self,
             a,
             b,
+            #[inline(always)]
             |x, y| self.mul_v(x, y, &c),
+            #[inline(always)]
             |x, y| m.mul_mod(x, y),
         );
     }
@@ -161,7 +175,9 @@ impl EltwiseKernel for Kernel256 {
             b,
             cc,
             out,
+            #[inline(always)]
             |x, y, z| self.add_v(self.mul_v(x, y, &c), z, c.q),
+            #[inline(always)]
             |x, y, z| m.add_mod(m.mul_mod(x, y), z),
         );
     }
@@ -173,7 +189,9 @@ impl EltwiseKernel for Kernel256 {
             acc,
             a,
             b,
+            #[inline(always)]
             |z, x, y| self.add_v(self.mul_v(x, y, &c), z, c.q),
+            #[inline(always)]
             |z, x, y| m.add_mod(m.mul_mod(x, y), z),
         );
     }
@@ -188,7 +206,9 @@ impl EltwiseKernel for Kernel256 {
         map1(
             self,
             a,
+            #[inline(always)]
             |x| csub(self.0, mul_shoup(self.0, x, wv, wsv, c.q), c.q),
+            #[inline(always)]
             |x| m.mul_shoup(x, w, ws),
         );
     }
@@ -197,11 +217,20 @@ impl EltwiseKernel for Kernel256 {
         let c = self.consts(m);
         let s = self.0;
         match from {
-            LazyRange::TwoQ => map1(self, a, |x| csub(s, x, c.q), |x| reduce_one(m, x, from)),
+            LazyRange::TwoQ => map1(
+                self,
+                a,
+                #[inline(always)]
+                |x| csub(s, x, c.q),
+                #[inline(always)]
+                |x| reduce_one(m, x, from),
+            ),
             LazyRange::FourQ => map1(
                 self,
                 a,
+                #[inline(always)]
                 |x| csub(s, csub(s, x, c.two_q), c.q),
+                #[inline(always)]
                 |x| reduce_one(m, x, from),
             ),
             LazyRange::Any => {
@@ -213,7 +242,9 @@ impl EltwiseKernel for Kernel256 {
                 map1(
                     self,
                     a,
+                    #[inline(always)]
                     |x| csub(s, mul_shoup(s, x, one, ws, c.q), c.q),
+                    #[inline(always)]
                     |x| reduce_one(m, x, from),
                 )
             }

@@ -139,7 +139,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             a,
             b,
             out,
+            #[inline(always)]
             |x, y| self.add_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.add_mod(x, y),
         );
     }
@@ -150,7 +152,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             self,
             a,
             b,
+            #[inline(always)]
             |x, y| self.add_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.add_mod(x, y),
         );
     }
@@ -162,7 +166,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             a,
             b,
             out,
+            #[inline(always)]
             |x, y| self.sub_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.sub_mod(x, y),
         );
     }
@@ -173,7 +179,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             self,
             a,
             b,
+            #[inline(always)]
             |x, y| self.sub_v(x, y, c.q),
+            #[inline(always)]
             |x, y| m.sub_mod(x, y),
         );
     }
@@ -184,7 +192,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
         map1(
             self,
             a,
+            #[inline(always)]
             |x| self.csub(f._mm512_sub_epi64(c.q, x), c.q),
+            #[inline(always)]
             |x| m.neg_mod(x),
         );
     }
@@ -196,7 +206,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             a,
             b,
             out,
+            #[inline(always)]
             |x, y| self.0.mul_mod(x, y, &c),
+            #[inline(always)]
             |x, y| m.mul_mod(x, y),
         );
     }
@@ -207,7 +219,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             self,
             a,
             b,
+            #[inline(always)]
             |x, y| self.0.mul_mod(x, y, &c),
+            #[inline(always)]
             |x, y| m.mul_mod(x, y),
         );
     }
@@ -220,7 +234,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             b,
             cc,
             out,
+            #[inline(always)]
             |x, y, z| self.add_v(self.0.mul_mod(x, y, &c), z, c.q),
+            #[inline(always)]
             |x, y, z| m.add_mod(m.mul_mod(x, y), z),
         );
     }
@@ -232,7 +248,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
             acc,
             a,
             b,
+            #[inline(always)]
             |z, x, y| self.add_v(self.0.mul_mod(x, y, &c), z, c.q),
+            #[inline(always)]
             |z, x, y| m.add_mod(m.mul_mod(x, y), z),
         );
     }
@@ -247,7 +265,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
         map1(
             self,
             a,
+            #[inline(always)]
             |x| self.csub(self.0.mul_shoup(x, wv, wsv, c.q), c.q),
+            #[inline(always)]
             |x| M::mul_shoup_scalar(m, x, w, ws),
         );
     }
@@ -255,11 +275,20 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
     fn reduce(self, m: &Modulus, a: &mut [u64], from: LazyRange) {
         let c = self.0.consts(m);
         match from {
-            LazyRange::TwoQ => map1(self, a, |x| self.csub(x, c.q), |x| reduce_one(m, x, from)),
+            LazyRange::TwoQ => map1(
+                self,
+                a,
+                #[inline(always)]
+                |x| self.csub(x, c.q),
+                #[inline(always)]
+                |x| reduce_one(m, x, from),
+            ),
             LazyRange::FourQ => map1(
                 self,
                 a,
+                #[inline(always)]
                 |x| reduce_3q(self.0.simd(), x, &c),
+                #[inline(always)]
                 |x| reduce_one(m, x, from),
             ),
             LazyRange::Any => {
@@ -272,7 +301,9 @@ impl<M: Mul512> EltwiseKernel for Kernel512<M> {
                 map1(
                     self,
                     a,
+                    #[inline(always)]
                     |x| self.csub(k.mul_shoup(x, one, ws, c.q), c.q),
+                    #[inline(always)]
                     |x| reduce_one(m, x, from),
                 )
             }

@@ -1,66 +1,23 @@
-//! AVX2 NTT stages, 4 × u64 lanes. No 64-bit multiply exists on AVX2: both the high and the low
-//! halves of 64×64 products are built from `vpmuludq` (32×32→64). Conditional subtractions
-//! use the sign of `x − m` with `vblendvpd` (valid because q < 2^62). Strides t ≥ 4 use whole
-//! vectors; t = 2 and t = 1 split 8 words into X/Y with `vperm2i128` / `vpunpck{l,h}qdq`.
+//! AVX2 NTT primitives, 4 × u64 lanes. No 64-bit multiply exists on AVX2: both halves of
+//! 64×64 products are built from `vpmuludq` (`arith::avx2`). Conditional subtractions use the
+//! sign of `x − m` with `vblendvpd` (valid because q < 2^62). Strides t ≥ 4 run in the generic
+//! loops of `stages.rs`; t = 2 and t = 1 split 8 words into X/Y with `vperm2i128` /
+//! `vpunpck{l,h}qdq`.
 
-use super::{NttKernel, Tables, forward_driver, inverse_driver};
+use super::NttKernel;
+use super::stages::{fwd_bfly, inv_bfly};
 use crate::arith::avx2::{csub, mul_shoup};
 use crate::isa::Avx2Token;
 use core::arch::x86_64::{__m128i, __m256i};
 use pulp::cast;
 
-#[inline(always)]
-fn load(s: &[u64; 4]) -> __m256i {
-    cast(*s)
-}
-
-#[inline(always)]
-fn store(d: &mut [u64; 4], v: __m256i) {
-    *d = cast(v);
-}
-
 #[derive(Clone, Copy)]
 pub(super) struct Kernel256(pub Avx2Token);
 
 impl Kernel256 {
+    /// Splits 8 words into (X, Y) for stride t ∈ {1, 2}; also its own inverse (merge).
     #[inline(always)]
-    fn fwd_bfly(
-        self,
-        x: __m256i,
-        y: __m256i,
-        w: __m256i,
-        ws: __m256i,
-        q: __m256i,
-        two_q: __m256i,
-    ) -> (__m256i, __m256i) {
-        let (s, v) = (self.0, self.0.avx2);
-        let x = csub(s, x, two_q);
-        let t = mul_shoup(s, y, w, ws, q);
-        (
-            v._mm256_add_epi64(x, t),
-            v._mm256_sub_epi64(v._mm256_add_epi64(x, two_q), t),
-        )
-    }
-
-    #[inline(always)]
-    fn inv_bfly(
-        self,
-        x: __m256i,
-        y: __m256i,
-        w: __m256i,
-        ws: __m256i,
-        q: __m256i,
-        two_q: __m256i,
-    ) -> (__m256i, __m256i) {
-        let (s, v) = (self.0, self.0.avx2);
-        let sum = csub(s, v._mm256_add_epi64(x, y), two_q);
-        let diff = v._mm256_sub_epi64(v._mm256_add_epi64(x, two_q), y);
-        (sum, mul_shoup(s, diff, w, ws, q))
-    }
-
-    /// Splits 8 words into (X, Y) for stride t ∈ {1, 2}.
-    #[inline(always)]
-    fn split(self, v0: __m256i, v1: __m256i, t: usize) -> (__m256i, __m256i) {
+    fn shuffle(self, v0: __m256i, v1: __m256i, t: usize) -> (__m256i, __m256i) {
         let v = self.0.avx2;
         if t == 2 {
             // X = [0,1,4,5], Y = [2,3,6,7]
@@ -77,20 +34,6 @@ impl Kernel256 {
         }
     }
 
-    /// Inverse of [`Kernel256::split`].
-    #[inline(always)]
-    fn merge(self, x: __m256i, y: __m256i, t: usize) -> (__m256i, __m256i) {
-        let v = self.0.avx2;
-        if t == 2 {
-            (
-                v._mm256_permute2x128_si256::<0x20>(x, y),
-                v._mm256_permute2x128_si256::<0x31>(x, y),
-            )
-        } else {
-            (v._mm256_unpacklo_epi64(x, y), v._mm256_unpackhi_epi64(x, y))
-        }
-    }
-
     /// Twiddles of one 8-word block for stride t ∈ {1, 2}, in X-lane order.
     #[inline(always)]
     fn small_twiddles(self, w: &[u64], t: usize) -> __m256i {
@@ -104,140 +47,101 @@ impl Kernel256 {
             v._mm256_permute4x64_epi64::<0b01_01_00_00>(raw)
         } else {
             // X lanes hold words 0,4,2,6: groups 0,2,1,3.
-            v._mm256_permute4x64_epi64::<0b11_01_10_00>(load(
-                w[..4].try_into().expect("4 twiddles"),
-            ))
+            v._mm256_permute4x64_epi64::<0b11_01_10_00>(self.load(&w[..4]))
+        }
+    }
+
+    #[inline(always)]
+    fn small_stage(
+        self,
+        data: &mut [u64],
+        (w, ws): (&[u64], &[u64]),
+        t: usize,
+        bfly: impl Fn(__m256i, __m256i, (__m256i, __m256i)) -> (__m256i, __m256i),
+    ) {
+        let groups = 4 / t;
+        let blocks = data
+            .chunks_exact_mut(8)
+            .zip(w.chunks_exact(groups))
+            .zip(ws.chunks_exact(groups));
+        for ((blk, w), ws) in blocks {
+            let (lo, hi) = blk.split_at_mut(4);
+            let (x, y) = self.shuffle(self.load(lo), self.load(hi), t);
+            let (nx, ny) = bfly(
+                x,
+                y,
+                (self.small_twiddles(w, t), self.small_twiddles(ws, t)),
+            );
+            let (o0, o1) = self.shuffle(nx, ny, t);
+            self.store(lo, o0);
+            self.store(hi, o1);
         }
     }
 }
 
 impl NttKernel for Kernel256 {
+    type V = __m256i;
+    const RADIX4: bool = false;
+    const LANES: usize = 4;
+
     #[inline(always)]
-    fn fwd_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool) {
-        let (s, a) = (self.0, self.0.avx);
-        let qv = a._mm256_set1_epi64x(q as i64);
-        let two_q = a._mm256_set1_epi64x(2 * q as i64);
-        if t >= 4 {
-            for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (
-                    a._mm256_set1_epi64x(w as i64),
-                    a._mm256_set1_epi64x(ws as i64),
-                );
-                let (xs, ys) = chunk.split_at_mut(t);
-                let (xs, _) = pulp::as_arrays_mut::<4, u64>(xs);
-                let (ys, _) = pulp::as_arrays_mut::<4, u64>(ys);
-                for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                    let (nx, ny) = self.fwd_bfly(load(x), load(y), wv, wsv, qv, two_q);
-                    store(x, nx);
-                    store(y, ny);
+    fn splat(self, x: u64) -> __m256i {
+        self.0.avx._mm256_set1_epi64x(x as i64)
+    }
+    #[inline(always)]
+    fn load(self, s: &[u64]) -> __m256i {
+        cast::<[u64; 4], __m256i>(s.try_into().expect("4 lanes"))
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [u64], v: __m256i) {
+        d.copy_from_slice(&cast::<__m256i, [u64; 4]>(v));
+    }
+    #[inline(always)]
+    fn csub(self, x: __m256i, m: __m256i) -> __m256i {
+        csub(self.0, x, m)
+    }
+    #[inline(always)]
+    fn mul_shoup(self, x: __m256i, w: __m256i, ws: __m256i, q: __m256i) -> __m256i {
+        mul_shoup(self.0, x, w, ws, q)
+    }
+    #[inline(always)]
+    fn add(self, x: __m256i, y: __m256i) -> __m256i {
+        self.0.avx2._mm256_add_epi64(x, y)
+    }
+    #[inline(always)]
+    fn sub(self, x: __m256i, y: __m256i) -> __m256i {
+        self.0.avx2._mm256_sub_epi64(x, y)
+    }
+    #[inline(always)]
+    fn fwd_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool) {
+        let (qv, two_q) = (self.splat(q), self.splat(2 * q));
+        self.small_stage(
+            data,
+            (w, ws),
+            t,
+            #[inline(always)]
+            |x, y, tw| {
+                let (a, b) = fwd_bfly(self, x, y, tw, qv, two_q);
+                if reduce {
+                    (
+                        self.csub(self.csub(a, two_q), qv),
+                        self.csub(self.csub(b, two_q), qv),
+                    )
+                } else {
+                    (a, b)
                 }
-            }
-            return;
-        }
-        let groups = 4 / t;
-        let (blocks, _) = pulp::as_arrays_mut::<8, u64>(data);
-        for ((blk, w), ws) in blocks
-            .iter_mut()
-            .zip(w.chunks_exact(groups))
-            .zip(ws.chunks_exact(groups))
-        {
-            let (lo, hi) = blk.split_at_mut(4);
-            let (lo, hi): (&mut [u64; 4], &mut [u64; 4]) =
-                (lo.try_into().unwrap(), hi.try_into().unwrap());
-            let (x, y) = self.split(load(lo), load(hi), t);
-            let (wv, wsv) = (self.small_twiddles(w, t), self.small_twiddles(ws, t));
-            let (mut nx, mut ny) = self.fwd_bfly(x, y, wv, wsv, qv, two_q);
-            if reduce {
-                nx = csub(s, csub(s, nx, two_q), qv);
-                ny = csub(s, csub(s, ny, two_q), qv);
-            }
-            let (o0, o1) = self.merge(nx, ny, t);
-            store(lo, o0);
-            store(hi, o1);
-        }
+            },
+        );
     }
-
     #[inline(always)]
-    fn inv_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize) {
-        let a = self.0.avx;
-        let qv = a._mm256_set1_epi64x(q as i64);
-        let two_q = a._mm256_set1_epi64x(2 * q as i64);
-        if t >= 4 {
-            for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (
-                    a._mm256_set1_epi64x(w as i64),
-                    a._mm256_set1_epi64x(ws as i64),
-                );
-                let (xs, ys) = chunk.split_at_mut(t);
-                let (xs, _) = pulp::as_arrays_mut::<4, u64>(xs);
-                let (ys, _) = pulp::as_arrays_mut::<4, u64>(ys);
-                for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                    let (nx, ny) = self.inv_bfly(load(x), load(y), wv, wsv, qv, two_q);
-                    store(x, nx);
-                    store(y, ny);
-                }
-            }
-            return;
-        }
-        let groups = 4 / t;
-        let (blocks, _) = pulp::as_arrays_mut::<8, u64>(data);
-        for ((blk, w), ws) in blocks
-            .iter_mut()
-            .zip(w.chunks_exact(groups))
-            .zip(ws.chunks_exact(groups))
-        {
-            let (lo, hi) = blk.split_at_mut(4);
-            let (lo, hi): (&mut [u64; 4], &mut [u64; 4]) =
-                (lo.try_into().unwrap(), hi.try_into().unwrap());
-            let (x, y) = self.split(load(lo), load(hi), t);
-            let (wv, wsv) = (self.small_twiddles(w, t), self.small_twiddles(ws, t));
-            let (nx, ny) = self.inv_bfly(x, y, wv, wsv, qv, two_q);
-            let (o0, o1) = self.merge(nx, ny, t);
-            store(lo, o0);
-            store(hi, o1);
-        }
+    fn inv_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize) {
+        let (qv, two_q) = (self.splat(q), self.splat(2 * q));
+        self.small_stage(
+            data,
+            (w, ws),
+            t,
+            #[inline(always)]
+            |x, y, tw| inv_bfly(self, x, y, tw, qv, two_q),
+        );
     }
-
-    #[inline(always)]
-    fn inv_last(self, q: u64, data: &mut [u64], tab: &Tables, reduce: bool) {
-        let (s, v, a) = (self.0, self.0.avx2, self.0.avx);
-        let qv = a._mm256_set1_epi64x(q as i64);
-        let two_q = a._mm256_set1_epi64x(2 * q as i64);
-        let splat = |x: u64| a._mm256_set1_epi64x(x as i64);
-        let (ni, nis) = (splat(tab.n_inv), splat(tab.n_inv_shoup));
-        let (wl, wls) = (splat(tab.inv_last), splat(tab.inv_last_shoup));
-        let half = data.len() / 2;
-        let (xs, ys) = data.split_at_mut(half);
-        let (xs, _) = pulp::as_arrays_mut::<4, u64>(xs);
-        let (ys, _) = pulp::as_arrays_mut::<4, u64>(ys);
-        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-            let (p, r) = (load(x), load(y));
-            let sum = v._mm256_add_epi64(p, r);
-            let diff = v._mm256_sub_epi64(v._mm256_add_epi64(p, two_q), r);
-            let mut nx = mul_shoup(s, sum, ni, nis, qv);
-            let mut ny = mul_shoup(s, diff, wl, wls, qv);
-            if reduce {
-                nx = csub(s, nx, qv);
-                ny = csub(s, ny, qv);
-            }
-            store(x, nx);
-            store(y, ny);
-        }
-    }
-}
-
-/// Forward NTT on AVX2.
-pub(super) fn forward(s: Avx2Token, q: u64, a: &mut [u64], tab: &Tables, reduce: bool) {
-    s.vectorize(
-        #[inline(always)]
-        || forward_driver(Kernel256(s), q, a, tab, reduce),
-    )
-}
-
-/// Inverse NTT on AVX2.
-pub(super) fn inverse(s: Avx2Token, q: u64, a: &mut [u64], tab: &Tables, reduce: bool) {
-    s.vectorize(
-        #[inline(always)]
-        || inverse_driver(Kernel256(s), q, a, tab, reduce),
-    )
 }

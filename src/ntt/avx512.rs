@@ -1,10 +1,11 @@
-//! AVX-512 NTT stages, 8 × u64 lanes, generic over the Shoup product ([`ShoupMul`]):
+//! AVX-512 NTT primitives, 8 × u64 lanes, generic over the Shoup product ([`ShoupMul`]):
 //! the 64-bit one here (`vpmullq` + a `vpmuludq`-built high product), the 52-bit IFMA one in
-//! `ifma.rs`. Strides t ≥ 8 use whole vectors with a broadcast twiddle; t = 4, 2, 1 load 16
-//! words, split them into X/Y vectors with `vpermt2q`, and merge them back the same way —
+//! `ifma.rs`. Strides t ≥ 8 run in the generic loops of `stages.rs`; t = 4, 2, 1 load 16
+//! words, split them into X/Y registers with `vpermt2q`, and merge them back the same way —
 //! no scalar tail for any n ≥ 16.
 
-use super::{NttKernel, Tables, forward_driver, inverse_driver};
+use super::NttKernel;
+use super::stages::{fwd_bfly, inv_bfly};
 use crate::arith::avx512::mul_hi_u64;
 use crate::isa::Avx512Token;
 use core::arch::x86_64::{__m128i, __m256i, __m512i};
@@ -12,6 +13,8 @@ use pulp::cast;
 
 /// A lane-wise Shoup product on 8 × u64.
 pub(super) trait ShoupMul: Copy {
+    /// Whether the kernel runs two stages per pass (see `NttKernel::RADIX4`).
+    const RADIX4: bool;
     /// The AVX-512 token (for the non-multiply instructions).
     fn simd(self) -> Avx512Token;
     /// `x·w mod q` in [0, 2q) for x < 4q, `ws` the matching Shoup companion of `w`.
@@ -23,6 +26,7 @@ pub(super) trait ShoupMul: Copy {
 pub(super) struct Shoup64(pub Avx512Token);
 
 impl ShoupMul for Shoup64 {
+    const RADIX4: bool = false;
     #[inline(always)]
     fn simd(self) -> Avx512Token {
         self.0
@@ -35,19 +39,9 @@ impl ShoupMul for Shoup64 {
     }
 }
 
-/// The stage kernels for any [`ShoupMul`].
+/// The NTT primitives for any [`ShoupMul`].
 #[derive(Clone, Copy)]
 pub(super) struct Kernel512<M>(pub M);
-
-#[inline(always)]
-fn load(s: &[u64; 8]) -> __m512i {
-    cast(*s)
-}
-
-#[inline(always)]
-fn store(d: &mut [u64; 8], v: __m512i) {
-    *d = cast(v);
-}
 
 /// Permutation indices splitting 16 words into X (stride bit t clear) and Y (set) lanes,
 /// and merging them back: (idx_x, idx_y, idx_lo, idx_hi).
@@ -76,204 +70,120 @@ fn split_indices(s: Avx512Token, t: usize) -> [__m512i; 4] {
 }
 
 impl<M: ShoupMul> Kernel512<M> {
-    #[inline(always)]
-    fn fwd_bfly(
-        self,
-        x: __m512i,
-        y: __m512i,
-        w: __m512i,
-        ws: __m512i,
-        q: __m512i,
-        two_q: __m512i,
-    ) -> (__m512i, __m512i) {
-        let f = self.0.simd().avx512f;
-        let x = f._mm512_min_epu64(x, f._mm512_sub_epi64(x, two_q));
-        let t = self.0.mul_shoup(y, w, ws, q);
-        (
-            f._mm512_add_epi64(x, t),
-            f._mm512_sub_epi64(f._mm512_add_epi64(x, two_q), t),
-        )
-    }
-
-    #[inline(always)]
-    fn inv_bfly(
-        self,
-        x: __m512i,
-        y: __m512i,
-        w: __m512i,
-        ws: __m512i,
-        q: __m512i,
-        two_q: __m512i,
-    ) -> (__m512i, __m512i) {
-        let f = self.0.simd().avx512f;
-        let sum = f._mm512_add_epi64(x, y);
-        let sum = f._mm512_min_epu64(sum, f._mm512_sub_epi64(sum, two_q));
-        let diff = f._mm512_sub_epi64(f._mm512_add_epi64(x, two_q), y);
-        (sum, self.0.mul_shoup(diff, w, ws, q))
-    }
-
-    /// [0, 4q) → [0, q).
-    #[inline(always)]
-    fn reduce_4q(self, v: __m512i, q: __m512i, two_q: __m512i) -> __m512i {
-        let f = self.0.simd().avx512f;
-        let v = f._mm512_min_epu64(v, f._mm512_sub_epi64(v, two_q));
-        f._mm512_min_epu64(v, f._mm512_sub_epi64(v, q))
-    }
-
-    /// Twiddles of one 16-word block for stride t < 8, expanded to the X lanes.
+    /// Twiddles of one 16-word block for stride t < 8, expanded to the X lanes: lane l holds
+    /// word idx_x[l], whose group within the block is idx_x[l] / 2t.
     #[inline(always)]
     fn small_twiddles(self, w: &[u64], t: usize) -> __m512i {
         let f = self.0.simd().avx512f;
-        // Lane l of X holds word idx_x[l]; its group within the block is idx_x[l] / 2t.
-        let spread = match t {
-            4 => f._mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1),
-            2 => f._mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3),
-            _ => f._mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
-        };
-        let raw = match t {
-            4 => f._mm512_castsi128_si512(cast::<[u64; 2], __m128i>([w[0], w[1]])),
-            2 => f._mm512_castsi256_si512(cast::<[u64; 4], __m256i>([w[0], w[1], w[2], w[3]])),
-            _ => load(w[..8].try_into().expect("8 twiddles")),
-        };
-        f._mm512_permutexvar_epi64(spread, raw)
+        match t {
+            4 => f._mm512_permutexvar_epi64(
+                f._mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1),
+                f._mm512_castsi128_si512(cast::<[u64; 2], __m128i>([w[0], w[1]])),
+            ),
+            2 => f._mm512_permutexvar_epi64(
+                f._mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3),
+                f._mm512_castsi256_si512(cast::<[u64; 4], __m256i>([w[0], w[1], w[2], w[3]])),
+            ),
+            _ => self.load(&w[..8]),
+        }
+    }
+
+    /// Runs `bfly` on every 16-word block of `data` for stride t < 8.
+    #[inline(always)]
+    fn small_stage(
+        self,
+        data: &mut [u64],
+        (w, ws): (&[u64], &[u64]),
+        t: usize,
+        bfly: impl Fn(__m512i, __m512i, (__m512i, __m512i)) -> (__m512i, __m512i),
+    ) {
+        let f = self.0.simd().avx512f;
+        let [ix, iy, ilo, ihi] = split_indices(self.0.simd(), t);
+        let groups = 8 / t;
+        let blocks = data
+            .chunks_exact_mut(16)
+            .zip(w.chunks_exact(groups))
+            .zip(ws.chunks_exact(groups));
+        for ((blk, w), ws) in blocks {
+            let (lo, hi) = blk.split_at_mut(8);
+            let (v0, v1) = (self.load(lo), self.load(hi));
+            let x = f._mm512_permutex2var_epi64(v0, ix, v1);
+            let y = f._mm512_permutex2var_epi64(v0, iy, v1);
+            let (nx, ny) = bfly(
+                x,
+                y,
+                (self.small_twiddles(w, t), self.small_twiddles(ws, t)),
+            );
+            self.store(lo, f._mm512_permutex2var_epi64(nx, ilo, ny));
+            self.store(hi, f._mm512_permutex2var_epi64(nx, ihi, ny));
+        }
     }
 }
 
 impl<M: ShoupMul> NttKernel for Kernel512<M> {
-    #[inline(always)]
-    fn fwd_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool) {
-        let s = self.0.simd();
-        let f = s.avx512f;
-        let qv = f._mm512_set1_epi64(q as i64);
-        let two_q = f._mm512_set1_epi64(2 * q as i64);
-        if t >= 8 {
-            for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (
-                    f._mm512_set1_epi64(w as i64),
-                    f._mm512_set1_epi64(ws as i64),
-                );
-                let (xs, ys) = chunk.split_at_mut(t);
-                let (xs, _) = pulp::as_arrays_mut::<8, u64>(xs);
-                let (ys, _) = pulp::as_arrays_mut::<8, u64>(ys);
-                for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                    let (nx, ny) = self.fwd_bfly(load(x), load(y), wv, wsv, qv, two_q);
-                    store(x, nx);
-                    store(y, ny);
-                }
-            }
-            return;
-        }
-        let [ix, iy, ilo, ihi] = split_indices(s, t);
-        let groups = 8 / t;
-        let (blocks, _) = pulp::as_arrays_mut::<16, u64>(data);
-        for ((blk, w), ws) in blocks
-            .iter_mut()
-            .zip(w.chunks_exact(groups))
-            .zip(ws.chunks_exact(groups))
-        {
-            let (lo, hi) = blk.split_at_mut(8);
-            let (lo, hi): (&mut [u64; 8], &mut [u64; 8]) =
-                (lo.try_into().unwrap(), hi.try_into().unwrap());
-            let (v0, v1) = (load(lo), load(hi));
-            let x = f._mm512_permutex2var_epi64(v0, ix, v1);
-            let y = f._mm512_permutex2var_epi64(v0, iy, v1);
-            let wv = self.small_twiddles(w, t);
-            let wsv = self.small_twiddles(ws, t);
-            let (mut nx, mut ny) = self.fwd_bfly(x, y, wv, wsv, qv, two_q);
-            if reduce {
-                nx = self.reduce_4q(nx, qv, two_q);
-                ny = self.reduce_4q(ny, qv, two_q);
-            }
-            store(lo, f._mm512_permutex2var_epi64(nx, ilo, ny));
-            store(hi, f._mm512_permutex2var_epi64(nx, ihi, ny));
-        }
-    }
+    type V = __m512i;
+    const RADIX4: bool = M::RADIX4;
+    const LANES: usize = 8;
 
     #[inline(always)]
-    fn inv_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize) {
-        let s = self.0.simd();
-        let f = s.avx512f;
-        let qv = f._mm512_set1_epi64(q as i64);
-        let two_q = f._mm512_set1_epi64(2 * q as i64);
-        if t >= 8 {
-            for ((chunk, &w), &ws) in data.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-                let (wv, wsv) = (
-                    f._mm512_set1_epi64(w as i64),
-                    f._mm512_set1_epi64(ws as i64),
-                );
-                let (xs, ys) = chunk.split_at_mut(t);
-                let (xs, _) = pulp::as_arrays_mut::<8, u64>(xs);
-                let (ys, _) = pulp::as_arrays_mut::<8, u64>(ys);
-                for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                    let (nx, ny) = self.inv_bfly(load(x), load(y), wv, wsv, qv, two_q);
-                    store(x, nx);
-                    store(y, ny);
-                }
-            }
-            return;
-        }
-        let [ix, iy, ilo, ihi] = split_indices(s, t);
-        let groups = 8 / t;
-        let (blocks, _) = pulp::as_arrays_mut::<16, u64>(data);
-        for ((blk, w), ws) in blocks
-            .iter_mut()
-            .zip(w.chunks_exact(groups))
-            .zip(ws.chunks_exact(groups))
-        {
-            let (lo, hi) = blk.split_at_mut(8);
-            let (lo, hi): (&mut [u64; 8], &mut [u64; 8]) =
-                (lo.try_into().unwrap(), hi.try_into().unwrap());
-            let (v0, v1) = (load(lo), load(hi));
-            let x = f._mm512_permutex2var_epi64(v0, ix, v1);
-            let y = f._mm512_permutex2var_epi64(v0, iy, v1);
-            let wv = self.small_twiddles(w, t);
-            let wsv = self.small_twiddles(ws, t);
-            let (nx, ny) = self.inv_bfly(x, y, wv, wsv, qv, two_q);
-            store(lo, f._mm512_permutex2var_epi64(nx, ilo, ny));
-            store(hi, f._mm512_permutex2var_epi64(nx, ihi, ny));
-        }
+    fn splat(self, x: u64) -> __m512i {
+        self.0.simd().avx512f._mm512_set1_epi64(x as i64)
     }
-
     #[inline(always)]
-    fn inv_last(self, q: u64, data: &mut [u64], tab: &Tables, reduce: bool) {
+    fn load(self, s: &[u64]) -> __m512i {
+        cast::<[u64; 8], __m512i>(s.try_into().expect("8 lanes"))
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [u64], v: __m512i) {
+        d.copy_from_slice(&cast::<__m512i, [u64; 8]>(v));
+    }
+    #[inline(always)]
+    fn csub(self, x: __m512i, m: __m512i) -> __m512i {
         let f = self.0.simd().avx512f;
-        let qv = f._mm512_set1_epi64(q as i64);
-        let two_q = f._mm512_set1_epi64(2 * q as i64);
-        let splat = |v: u64| f._mm512_set1_epi64(v as i64);
-        let (ni, nis) = (splat(tab.n_inv), splat(tab.n_inv_shoup));
-        let (wl, wls) = (splat(tab.inv_last), splat(tab.inv_last_shoup));
-        let half = data.len() / 2;
-        let (xs, ys) = data.split_at_mut(half);
-        let (xs, _) = pulp::as_arrays_mut::<8, u64>(xs);
-        let (ys, _) = pulp::as_arrays_mut::<8, u64>(ys);
-        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-            let (a, b) = (load(x), load(y));
-            let sum = f._mm512_add_epi64(a, b);
-            let diff = f._mm512_sub_epi64(f._mm512_add_epi64(a, two_q), b);
-            let mut nx = self.0.mul_shoup(sum, ni, nis, qv);
-            let mut ny = self.0.mul_shoup(diff, wl, wls, qv);
-            if reduce {
-                nx = f._mm512_min_epu64(nx, f._mm512_sub_epi64(nx, qv));
-                ny = f._mm512_min_epu64(ny, f._mm512_sub_epi64(ny, qv));
-            }
-            store(x, nx);
-            store(y, ny);
-        }
+        f._mm512_min_epu64(x, f._mm512_sub_epi64(x, m))
     }
-}
-
-/// Forward NTT on AVX-512 (64-bit Shoup).
-pub(super) fn forward(s: Avx512Token, q: u64, a: &mut [u64], tab: &Tables, reduce: bool) {
-    s.vectorize(
-        #[inline(always)]
-        || forward_driver(Kernel512(Shoup64(s)), q, a, tab, reduce),
-    )
-}
-
-/// Inverse NTT on AVX-512 (64-bit Shoup).
-pub(super) fn inverse(s: Avx512Token, q: u64, a: &mut [u64], tab: &Tables, reduce: bool) {
-    s.vectorize(
-        #[inline(always)]
-        || inverse_driver(Kernel512(Shoup64(s)), q, a, tab, reduce),
-    )
+    #[inline(always)]
+    fn mul_shoup(self, x: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
+        self.0.mul_shoup(x, w, ws, q)
+    }
+    #[inline(always)]
+    fn add(self, x: __m512i, y: __m512i) -> __m512i {
+        self.0.simd().avx512f._mm512_add_epi64(x, y)
+    }
+    #[inline(always)]
+    fn sub(self, x: __m512i, y: __m512i) -> __m512i {
+        self.0.simd().avx512f._mm512_sub_epi64(x, y)
+    }
+    #[inline(always)]
+    fn fwd_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool) {
+        let (qv, two_q) = (self.splat(q), self.splat(2 * q));
+        self.small_stage(
+            data,
+            (w, ws),
+            t,
+            #[inline(always)]
+            |x, y, tw| {
+                let (a, b) = fwd_bfly(self, x, y, tw, qv, two_q);
+                if reduce {
+                    (
+                        self.csub(self.csub(a, two_q), qv),
+                        self.csub(self.csub(b, two_q), qv),
+                    )
+                } else {
+                    (a, b)
+                }
+            },
+        );
+    }
+    #[inline(always)]
+    fn inv_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize) {
+        let (qv, two_q) = (self.splat(q), self.splat(2 * q));
+        self.small_stage(
+            data,
+            (w, ws),
+            t,
+            #[inline(always)]
+            |x, y, tw| inv_bfly(self, x, y, tw, qv, two_q),
+        );
+    }
 }

@@ -1,9 +1,9 @@
-//! AVX-512 IFMA NTT: the AVX-512 stage kernels with the 52-bit Shoup product
-//! `q̂ = hi52(x·w'52)` (`vpmadd52huq`), `r = lo52(x·w) − lo52(q̂·q) mod 2^52` (two
-//! `vpmadd52luq`), valid for x < 2^52 — hence q < 2^50 so that lazy values below 4q fit.
+//! AVX-512 IFMA NTT: the AVX-512 primitives with the 52-bit Shoup product
+//! `q̂ = hi52(x·w'52)` (`vpmadd52huq`), `r = lo52(x·w) + lo52(q̂·(2^52 − q)) mod 2^52`
+//! (two `vpmadd52luq`, the second accumulating onto the first), valid for x < 2^52 — hence
+//! q < 2^50 so that lazy values below 4q fit.
 
-use super::avx512::{Kernel512, ShoupMul};
-use super::{Tables, forward_driver, inverse_driver};
+use super::avx512::ShoupMul;
 use crate::arith::MASK52;
 use crate::isa::{Avx512Token, IfmaToken};
 use core::arch::x86_64::__m512i;
@@ -13,6 +13,7 @@ use core::arch::x86_64::__m512i;
 pub(super) struct Shoup52(pub IfmaToken);
 
 impl ShoupMul for Shoup52 {
+    const RADIX4: bool = true;
     #[inline(always)]
     fn simd(self) -> Avx512Token {
         self.0.avx512()
@@ -29,20 +30,4 @@ impl ShoupMul for Shoup52 {
             f._mm512_set1_epi64(MASK52 as i64),
         )
     }
-}
-
-/// Forward NTT on AVX-512 IFMA (q < 2^50).
-pub(super) fn forward(s: IfmaToken, q: u64, a: &mut [u64], tab: &Tables, reduce: bool) {
-    s.vectorize(
-        #[inline(always)]
-        || forward_driver(Kernel512(Shoup52(s)), q, a, tab, reduce),
-    )
-}
-
-/// Inverse NTT on AVX-512 IFMA (q < 2^50).
-pub(super) fn inverse(s: IfmaToken, q: u64, a: &mut [u64], tab: &Tables, reduce: bool) {
-    s.vectorize(
-        #[inline(always)]
-        || inverse_driver(Kernel512(Shoup52(s)), q, a, tab, reduce),
-    )
 }

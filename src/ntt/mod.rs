@@ -29,6 +29,7 @@
 //! 52-bit Shoup product, whose lazy outputs equal those of [`NttPlan::reference`]'s scalar model.
 
 mod scalar;
+mod stages;
 
 #[cfg(simd)]
 mod avx2;
@@ -41,6 +42,7 @@ use crate::aligned::AlignedVec;
 use crate::arith::{Modulus, primitive_root_2n};
 use crate::error::{Error, Result};
 use crate::isa::{Backend, Isa};
+use pulp::NullaryFnOnce;
 
 /// Smallest supported ring degree.
 pub const MIN_RING_DEGREE: usize = 1 << 4;
@@ -87,17 +89,57 @@ pub(crate) struct Tables {
     pub inv_last_shoup: u64,
 }
 
-/// The stage kernels one ISA provides. The generic drivers below call them; each ISA runs the
-/// drivers inside its target-feature context so everything inlines into one function.
+/// The vector primitives one ISA provides; the stage loops in `stages.rs` are generic over
+/// them, and each ISA runs those loops inside its target-feature context.
 pub(crate) trait NttKernel: Copy {
-    /// One forward stage over `data` (a multiple of 2t words): group g uses `w[g]`.
-    /// Input/output [0, 4q); with `reduce` (only used when t = 1) output [0, q).
-    fn fwd_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool);
-    /// One inverse stage: input/output [0, 2q).
-    fn inv_stage(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize);
-    /// The last inverse stage (t = n/2) with n^−1 folded in: input [0, 2q), output [0, 2q)
-    /// or, with `reduce`, [0, q).
-    fn inv_last(self, q: u64, data: &mut [u64], tab: &Tables, reduce: bool);
+    /// One register of `LANES` u64 words.
+    type V: Copy;
+    /// Words per register.
+    const LANES: usize;
+    /// Whether two stages per pass (radix 4) pay off: fewer loads and stores, but twice the
+    /// live registers (the emulated 64-bit products of AVX2 spill with it).
+    const RADIX4: bool;
+    fn splat(self, x: u64) -> Self::V;
+    /// Loads `s` (exactly `LANES` words).
+    fn load(self, s: &[u64]) -> Self::V;
+    /// Stores to `d` (exactly `LANES` words).
+    fn store(self, d: &mut [u64], v: Self::V);
+    /// `x − m` if `x ≥ m`, else `x` (x < m + 2^63).
+    fn csub(self, x: Self::V, m: Self::V) -> Self::V;
+    /// Shoup product `x·w mod q` in [0, 2q) for x < 4q.
+    fn mul_shoup(self, x: Self::V, w: Self::V, ws: Self::V, q: Self::V) -> Self::V;
+    fn add(self, x: Self::V, y: Self::V) -> Self::V;
+    fn sub(self, x: Self::V, y: Self::V) -> Self::V;
+    /// Forward stage with stride t < `LANES` (in-register shuffles), in/out [0, 4q);
+    /// with `reduce` (t = 1 only) out [0, q).
+    fn fwd_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool);
+    /// Inverse stage with stride t < `LANES`, in/out [0, 2q).
+    fn inv_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize);
+}
+
+/// Runs forward stages over `data` from stride `t` down to `t_stop` (exclusive), pairing
+/// stages into radix-4 passes while both strides are at least `LANES`.
+/// `twiddles(t)` gives the stage's (twiddle, companion) slices for this `data`.
+#[inline(always)]
+fn forward_stages<'t, K: NttKernel>(
+    k: K,
+    q: u64,
+    data: &mut [u64],
+    (mut t, t_stop): (usize, usize),
+    reduce: bool,
+    twiddles: impl Fn(usize) -> (&'t [u64], &'t [u64]),
+) {
+    while t > t_stop {
+        if K::RADIX4 && t / 2 > t_stop && t / 2 >= K::LANES.max(2) {
+            let ((w1, w1s), (w2, w2s)) = (twiddles(t), twiddles(t / 2));
+            stages::fwd_radix4(k, q, data, (w1, w1s), (w2, w2s), t);
+            t /= 4;
+        } else {
+            let (w, ws) = twiddles(t);
+            stages::fwd_radix2(k, q, data, (w, ws), t, reduce && t == 1);
+            t /= 2;
+        }
+    }
 }
 
 #[inline(always)]
@@ -110,33 +152,45 @@ pub(crate) fn forward_driver<K: NttKernel>(
 ) {
     let n = data.len();
     let block = BLOCK.min(n);
-    let mut t = n / 2;
     // Breadth-first stages: groups larger than a block.
-    while 2 * t > block {
+    let whole = |t: usize| {
         let m = n / (2 * t);
-        k.fwd_stage(
-            q,
-            data,
-            &tab.fwd[m..2 * m],
-            &tab.fwd_shoup[m..2 * m],
-            t,
-            false,
-        );
-        t /= 2;
-    }
+        (&tab.fwd[m..2 * m], &tab.fwd_shoup[m..2 * m])
+    };
+    forward_stages(k, q, data, (n / 2, block / 2), false, whole);
     // Depth-first: every block goes through all remaining stages while it sits in L1.
     for (c, blk) in data.chunks_exact_mut(block).enumerate() {
-        let mut tt = t;
-        while tt >= 1 {
-            let m = n / (2 * tt);
-            let groups = block / (2 * tt);
-            let off = m + c * groups;
-            let (w, ws) = (
+        let local = |t: usize| {
+            let groups = block / (2 * t);
+            let off = n / (2 * t) + c * groups;
+            (
                 &tab.fwd[off..off + groups],
                 &tab.fwd_shoup[off..off + groups],
-            );
-            k.fwd_stage(q, blk, w, ws, tt, reduce && tt == 1);
-            tt /= 2;
+            )
+        };
+        forward_stages(k, q, blk, (block / 2, 0), reduce, local);
+    }
+}
+
+/// Runs inverse stages over `data` from stride `t` up to `t_end` (exclusive), pairing
+/// stages into radix-4 passes while both strides are at least `LANES`.
+#[inline(always)]
+fn inverse_stages<'t, K: NttKernel>(
+    k: K,
+    q: u64,
+    data: &mut [u64],
+    (mut t, t_end): (usize, usize),
+    twiddles: impl Fn(usize) -> (&'t [u64], &'t [u64]),
+) {
+    while t < t_end {
+        if K::RADIX4 && t >= K::LANES && 2 * t < t_end {
+            let ((w1, w1s), (w2, w2s)) = (twiddles(t), twiddles(2 * t));
+            stages::inv_radix4(k, q, data, (w1, w1s), (w2, w2s), t);
+            t *= 4;
+        } else {
+            let (w, ws) = twiddles(t);
+            stages::inv_radix2(k, q, data, (w, ws), t);
+            t *= 2;
         }
     }
 }
@@ -152,35 +206,49 @@ pub(crate) fn inverse_driver<K: NttKernel>(
     let n = data.len();
     let block = BLOCK.min(n);
     let half = n / 2;
-    // Depth-first: stages t = 1 .. block/2 within each block (all but the last stage).
-    let mut t_end = 1;
-    while 2 * t_end <= block && t_end < half {
-        t_end *= 2;
-    }
+    // Depth-first: strides below min(block, n/2) within each block (never the last stage).
+    let t_block = block.min(half);
     for (c, blk) in data.chunks_exact_mut(block).enumerate() {
-        let mut tt = 1;
-        while tt < t_end {
-            let m = n / (2 * tt);
-            let groups = block / (2 * tt);
-            let off = m + c * groups;
-            k.inv_stage(
-                q,
-                blk,
+        let local = |t: usize| {
+            let groups = block / (2 * t);
+            let off = n / (2 * t) + c * groups;
+            (
                 &tab.inv[off..off + groups],
                 &tab.inv_shoup[off..off + groups],
-                tt,
-            );
-            tt *= 2;
+            )
+        };
+        inverse_stages(k, q, blk, (1, t_block), local);
+    }
+    // Breadth-first stages up to the last, then the last with n^−1 folded in.
+    let whole = |t: usize| {
+        let m = n / (2 * t);
+        (&tab.inv[m..2 * m], &tab.inv_shoup[m..2 * m])
+    };
+    inverse_stages(k, q, data, (t_block, half), whole);
+    stages::inv_last(k, q, data, tab, reduce);
+}
+
+/// One whole transform, run by `pulp`'s `vectorize` inside an ISA's target-feature context.
+/// (A struct rather than a closure so that the call chain is `#[inline(always)]` end to end.)
+pub(crate) struct Transform<'a, K> {
+    k: K,
+    q: u64,
+    data: &'a mut [u64],
+    tab: &'a Tables,
+    reduce: bool,
+    inverse: bool,
+}
+
+impl<K: NttKernel> NullaryFnOnce for Transform<'_, K> {
+    type Output = ();
+    #[inline(always)]
+    fn call(self) {
+        if self.inverse {
+            inverse_driver(self.k, self.q, self.data, self.tab, self.reduce)
+        } else {
+            forward_driver(self.k, self.q, self.data, self.tab, self.reduce)
         }
     }
-    // Breadth-first stages up to the last.
-    let mut t = t_end;
-    while t < half {
-        let m = n / (2 * t);
-        k.inv_stage(q, data, &tab.inv[m..2 * m], &tab.inv_shoup[m..2 * m], t);
-        t *= 2;
-    }
-    k.inv_last(q, data, tab, reduce);
 }
 
 /// A negacyclic NTT of one size over one prime, with precomputed twiddles and a fixed ISA.
@@ -364,34 +432,40 @@ impl NttPlan {
     }
 
     fn run_forward(&self, a: &mut [u64], reduce: bool) {
-        let (q, tab) = (self.modulus.value(), &self.tables);
-        match self.backend {
-            Backend::Scalar => match self.width {
-                ShoupWidth::W64 => forward_driver(scalar::Scalar64, q, a, tab, reduce),
-                ShoupWidth::W52 => forward_driver(scalar::Scalar52, q, a, tab, reduce),
-            },
-            #[cfg(simd)]
-            Backend::Avx2(s) => avx2::forward(s, q, a, tab, reduce),
-            #[cfg(simd)]
-            Backend::Avx512(s) => avx512::forward(s, q, a, tab, reduce),
-            #[cfg(simd)]
-            Backend::Ifma(s) => ifma::forward(s, q, a, tab, reduce),
-        }
+        self.run(a, reduce, false);
     }
 
     fn run_inverse(&self, a: &mut [u64], reduce: bool) {
+        self.run(a, reduce, true);
+    }
+
+    /// The one dispatch point: picks the kernel once per call and runs the whole transform
+    /// inside that ISA's target-feature context.
+    fn run(&self, data: &mut [u64], reduce: bool, inverse: bool) {
         let (q, tab) = (self.modulus.value(), &self.tables);
+        macro_rules! job {
+            ($k:expr) => {
+                Transform {
+                    k: $k,
+                    q,
+                    data,
+                    tab,
+                    reduce,
+                    inverse,
+                }
+            };
+        }
         match self.backend {
             Backend::Scalar => match self.width {
-                ShoupWidth::W64 => inverse_driver(scalar::Scalar64, q, a, tab, reduce),
-                ShoupWidth::W52 => inverse_driver(scalar::Scalar52, q, a, tab, reduce),
+                ShoupWidth::W64 => job!(scalar::Scalar64).call(),
+                ShoupWidth::W52 => job!(scalar::Scalar52).call(),
             },
             #[cfg(simd)]
-            Backend::Avx2(s) => avx2::inverse(s, q, a, tab, reduce),
+            Backend::Avx2(s) => s.vectorize(job!(avx2::Kernel256(s))),
             #[cfg(simd)]
-            Backend::Avx512(s) => avx512::inverse(s, q, a, tab, reduce),
+            Backend::Avx512(s) => s.vectorize(job!(avx512::Kernel512(avx512::Shoup64(s)))),
             #[cfg(simd)]
-            Backend::Ifma(s) => ifma::inverse(s, q, a, tab, reduce),
+            Backend::Ifma(s) => s.vectorize(job!(avx512::Kernel512(ifma::Shoup52(s)))),
         }
     }
 }
