@@ -1,0 +1,58 @@
+//! Command-line definitions (clap derive) and dispatch to one module per command.
+//!
+//! To add a command: a variant in [`Command`] or [`BenchWhat`] holding its `Args` struct, a
+//! module with a `run(&Args) -> CliResult` function, and an arm in [`run`].
+
+mod bench_ntt;
+mod info;
+mod isa_select;
+mod timing;
+
+use clap::{Parser, Subcommand};
+
+/// The error type of every command: printed by `main` as `ckks-accel: error: …`, exit status 1.
+pub type CliError = Box<dyn std::error::Error>;
+
+/// Result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Hand-vectorized CKKS kernels: inspect the CPU and benchmark the kernels on each instruction set.
+#[derive(Debug, Parser)]
+#[command(name = "ckks-accel", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the crate version, the detected and available instruction sets and the CPU features.
+    Info,
+    /// Measure kernels on each instruction set.
+    Bench {
+        /// Which kernel to measure.
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+/// Kernels `bench` can measure.
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Forward and inverse negacyclic NTT per ring degree, prime size and instruction set.
+    Ntt(bench_ntt::NttArgs),
+}
+
+/// Parses the command line, validates `CKKS_ACCEL_ISA` and runs the command.
+pub fn run() -> CliResult {
+    let cli = Cli::parse();
+    isa_select::check_env_cap()?;
+    match &cli.command {
+        Command::Info => info::run(),
+        Command::Bench { what } => match what {
+            BenchWhat::Ntt(args) => bench_ntt::run(args),
+        },
+    }
+}
