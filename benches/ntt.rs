@@ -148,5 +148,35 @@ fn ntt_inverse(c: &mut Criterion) {
     bench_direction(c, Direction::Inverse);
 }
 
-criterion_group!(benches, ntt_forward, ntt_inverse);
+/// Element-wise `mul` and fused `mul_add` at n = 2^16 per ISA, with tfhe-ntt's point-wise
+/// product (`mul_accumulate` into a zeroed buffer, its closest operation) as the peer.
+fn eltwise(c: &mut Criterion) {
+    let n = 1 << 16;
+    let mut group = c.benchmark_group("eltwise");
+    group.throughput(Throughput::Elements(n as u64));
+    for bits in PRIME_BITS {
+        let q = ntt_primes(bits, n, 1).expect("prime exists")[0];
+        let (a, b) = (random_residues(n, q, 11), random_residues(n, q, 12));
+        let mut out = AlignedVec::zeroed(n);
+        for isa in isas_for(q) {
+            let ops = ckks_accel::eltwise::Eltwise::with_isa(q, isa).expect("available");
+            group.bench_function(format!("mul/n={n}/q{bits}/{isa}"), |bch| {
+                bch.iter(|| ops.mul(black_box(&a), black_box(&b), &mut out))
+            });
+            group.bench_function(format!("mul_add/n={n}/q{bits}/{isa}"), |bch| {
+                bch.iter(|| ops.mul_add(black_box(&a), black_box(&b), black_box(&a), &mut out))
+            });
+        }
+        let plan = tfhe_ntt::prime64::Plan::try_new(n, q).expect("tfhe-ntt plan");
+        group.bench_function(format!("mul_add/n={n}/q{bits}/tfhe-ntt"), |bch| {
+            bch.iter(|| {
+                out.fill(0);
+                plan.mul_accumulate(&mut out, black_box(&a), black_box(&b))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ntt_forward, ntt_inverse, eltwise);
 criterion_main!(benches);

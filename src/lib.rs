@@ -33,3 +33,7 @@ pub mod ntt;
 pub use aligned::AlignedVec;
 pub use error::{Error, Result};
 pub use isa::Isa;
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

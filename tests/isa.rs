@@ -8,7 +8,10 @@ fn names_round_trip() {
         assert_eq!(isa.to_string().parse::<Isa>().unwrap(), isa);
     }
     assert_eq!(" AVX512IFMA ".parse::<Isa>().unwrap(), Isa::Avx512Ifma);
-    assert!(matches!("sse4".parse::<Isa>(), Err(Error::UnknownIsa { .. })));
+    assert!(matches!(
+        "sse4".parse::<Isa>(),
+        Err(Error::UnknownIsa { .. })
+    ));
 }
 
 #[test]
@@ -27,7 +30,10 @@ fn available_is_sorted_and_contains_detected() {
 #[test]
 fn ifma_is_never_chosen_for_large_moduli() {
     assert_eq!(Isa::Avx512Ifma.best_for_modulus(1 << 50), Isa::Avx512);
-    assert_eq!(Isa::Avx512Ifma.best_for_modulus((1 << 50) - 27), Isa::Avx512Ifma);
+    assert_eq!(
+        Isa::Avx512Ifma.best_for_modulus((1 << 50) - 27),
+        Isa::Avx512Ifma
+    );
     assert_eq!(Isa::Avx2.best_for_modulus(1 << 61), Isa::Avx2);
     assert_eq!(Isa::Avx512.lanes(), 8);
 }

@@ -28,7 +28,7 @@ pub fn is_prime(n: u64) -> bool {
         return false;
     }
     for &p in &BASES {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
@@ -103,7 +103,7 @@ pub fn ntt_primes(bits: u32, n: usize, count: usize) -> Result<Vec<u64>> {
 pub fn primitive_root_2n(q: &Modulus, n: usize) -> Result<u64> {
     let qv = q.value();
     let two_n = 2 * n as u64;
-    if (qv - 1) % two_n != 0 {
+    if !(qv - 1).is_multiple_of(two_n) {
         return Err(Error::NotNttFriendly { q: qv, two_n });
     }
     let e = (qv - 1) / two_n;

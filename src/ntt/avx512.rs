@@ -51,14 +51,14 @@ fn split_indices(s: Avx512Token, t: usize) -> [__m512i; 4] {
     let mut y = [0i64; 8];
     let mut merge = [0i64; 16];
     let (mut nx, mut ny) = (0, 0);
-    for e in 0..16 {
+    for (e, slot) in merge.iter_mut().enumerate() {
         if e & t == 0 {
             x[nx] = e as i64;
-            merge[e] = nx as i64;
+            *slot = nx as i64;
             nx += 1;
         } else {
             y[ny] = e as i64;
-            merge[e] = 8 + ny as i64;
+            *slot = 8 + ny as i64;
             ny += 1;
         }
     }
