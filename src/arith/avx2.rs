@@ -3,6 +3,19 @@
 
 use crate::isa::Avx2Token;
 use core::arch::x86_64::__m256i;
+use pulp::cast;
+
+/// Loads 4 words (`s.len() == 4`).
+#[inline(always)]
+pub(crate) fn load(s: &[u64]) -> __m256i {
+    cast::<[u64; 4], __m256i>(s.try_into().expect("4 lanes"))
+}
+
+/// Stores 4 words (`d.len() == 4`).
+#[inline(always)]
+pub(crate) fn store(d: &mut [u64], v: __m256i) {
+    d.copy_from_slice(&cast::<__m256i, [u64; 4]>(v));
+}
 
 /// High 64 bits of the lane-wise 64×64 product.
 #[inline(always)]

@@ -1,7 +1,42 @@
-//! AVX-512 lane-wise 64-bit arithmetic shared by the kernels.
+//! AVX-512 (and IFMA) lane-wise arithmetic shared by the kernels.
 
-use crate::isa::Avx512Token;
+use super::MASK52;
+use crate::isa::{Avx512Token, IfmaToken};
 use core::arch::x86_64::__m512i;
+use pulp::cast;
+
+/// Loads 8 words (`s.len() == 8`).
+#[inline(always)]
+pub(crate) fn load(s: &[u64]) -> __m512i {
+    cast::<[u64; 8], __m512i>(s.try_into().expect("8 lanes"))
+}
+
+/// Stores 8 words (`d.len() == 8`).
+#[inline(always)]
+pub(crate) fn store(d: &mut [u64], v: __m512i) {
+    d.copy_from_slice(&cast::<__m512i, [u64; 8]>(v));
+}
+
+/// 52-bit Shoup product on IFMA: `q̂ = hi52(x·w'52)`, `r = lo52(x·w) − lo52(q̂·q) mod 2^52`,
+/// in [0, 2q) for x < 2^52 (`ws = floor(w·2^52/q)`, q < 2^50).
+#[inline(always)]
+pub(crate) fn mul_shoup52(
+    s: IfmaToken,
+    x: __m512i,
+    w: __m512i,
+    ws: __m512i,
+    q: __m512i,
+) -> __m512i {
+    let (f, ifma) = (s.avx512f, s.avx512ifma);
+    let zero = f._mm512_setzero_si512();
+    let qhat = ifma._mm512_madd52hi_epu64(zero, x, ws);
+    let xw = ifma._mm512_madd52lo_epu64(zero, x, w);
+    let qq = ifma._mm512_madd52lo_epu64(zero, qhat, q);
+    f._mm512_and_si512(
+        f._mm512_sub_epi64(xw, qq),
+        f._mm512_set1_epi64(MASK52 as i64),
+    )
+}
 
 /// High 64 bits of the lane-wise 64×64 product, from four 32×32→64 `vpmuludq`.
 #[inline(always)]

@@ -102,11 +102,11 @@ impl<M: Mul512> Lanes for Kernel512<M> {
     const W: usize = 8;
     #[inline(always)]
     fn load(self, s: &[u64]) -> __m512i {
-        cast::<[u64; 8], __m512i>(s.try_into().expect("8 lanes"))
+        crate::arith::avx512::load(s)
     }
     #[inline(always)]
     fn store(self, d: &mut [u64], v: __m512i) {
-        d.copy_from_slice(&cast::<__m512i, [u64; 8]>(v));
+        crate::arith::avx512::store(d, v)
     }
 }
 

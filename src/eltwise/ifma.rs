@@ -2,6 +2,7 @@
 //! with `vpmadd52{lo,hi}uq`. Additions and reductions are the AVX-512 ones.
 
 use super::avx512::{Consts, Kernel512, Mul512, consts, reduce_3q};
+use crate::arith::avx512::mul_shoup52;
 use crate::arith::{MASK52, Modulus};
 use crate::isa::{Avx512Token, IfmaToken};
 use core::arch::x86_64::__m512i;
@@ -44,15 +45,7 @@ impl Mul512 for Mul52 {
     }
     #[inline(always)]
     fn mul_shoup(self, x: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
-        let (f, ifma) = (self.0.avx512f, self.0.avx512ifma);
-        let zero = f._mm512_setzero_si512();
-        let qhat = ifma._mm512_madd52hi_epu64(zero, x, ws);
-        let xw = ifma._mm512_madd52lo_epu64(zero, x, w);
-        let qq = ifma._mm512_madd52lo_epu64(zero, qhat, q);
-        f._mm512_and_si512(
-            f._mm512_sub_epi64(xw, qq),
-            f._mm512_set1_epi64(MASK52 as i64),
-        )
+        mul_shoup52(self.0, x, w, ws, q)
     }
     #[inline(always)]
     fn mul_shoup_scalar(m: &Modulus, x: u64, w: u64, ws: u64) -> u64 {

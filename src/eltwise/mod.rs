@@ -18,6 +18,7 @@
 //! # Panics
 //! Every method panics if the slice lengths differ; debug builds also check the input ranges.
 
+#[cfg(simd)]
 mod lanes;
 mod scalar;
 

@@ -90,11 +90,11 @@ impl NttKernel for Kernel256 {
     }
     #[inline(always)]
     fn load(self, s: &[u64]) -> __m256i {
-        cast::<[u64; 4], __m256i>(s.try_into().expect("4 lanes"))
+        crate::arith::avx2::load(s)
     }
     #[inline(always)]
     fn store(self, d: &mut [u64], v: __m256i) {
-        d.copy_from_slice(&cast::<__m256i, [u64; 4]>(v));
+        crate::arith::avx2::store(d, v)
     }
     #[inline(always)]
     fn csub(self, x: __m256i, m: __m256i) -> __m256i {

@@ -131,11 +131,11 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
     }
     #[inline(always)]
     fn load(self, s: &[u64]) -> __m512i {
-        cast::<[u64; 8], __m512i>(s.try_into().expect("8 lanes"))
+        crate::arith::avx512::load(s)
     }
     #[inline(always)]
     fn store(self, d: &mut [u64], v: __m512i) {
-        d.copy_from_slice(&cast::<__m512i, [u64; 8]>(v));
+        crate::arith::avx512::store(d, v)
     }
     #[inline(always)]
     fn csub(self, x: __m512i, m: __m512i) -> __m512i {
