@@ -81,6 +81,70 @@ pub enum Error {
         /// Largest supported.
         max: u32,
     },
+    /// The same prime appears twice in a basis.
+    #[error("prime {q} appears more than once in the basis")]
+    DuplicatePrime {
+        /// The repeated prime.
+        q: u64,
+    },
+    /// A polynomial (or key) is defined over another RNS basis than the one it is used with.
+    #[error(
+        "RNS basis mismatch: expected {expected} limbs starting {expected_first}, found {found} limbs starting {found_first}"
+    )]
+    BasisMismatch {
+        /// Number of limbs expected.
+        expected: usize,
+        /// First prime expected (0 if none).
+        expected_first: u64,
+        /// Number of limbs found.
+        found: usize,
+        /// First prime found (0 if none).
+        found_first: u64,
+    },
+    /// A polynomial is in coefficient form where evaluation form is needed, or vice versa.
+    #[error("polynomial is in {found} form, {expected} form is required")]
+    WrongRepresentation {
+        /// Required form.
+        expected: &'static str,
+        /// Actual form.
+        found: &'static str,
+    },
+    /// An operation needs more limbs (a higher level) than the input has, or a valid level.
+    #[error("level {level} is invalid here (allowed: {min}..={max})")]
+    InvalidLevel {
+        /// The level given.
+        level: usize,
+        /// Smallest allowed.
+        min: usize,
+        /// Largest allowed.
+        max: usize,
+    },
+    /// Invalid key-switching parameters (digits, special primes, basis sizes).
+    #[error("invalid key-switching parameters: {reason}")]
+    InvalidKeySwitchParams {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A key was generated for other parameters than the ones it is used with.
+    #[error("key does not match these parameters: {reason}")]
+    KeyMismatch {
+        /// What differs.
+        reason: String,
+    },
+    /// A scratch arena is too small or shaped for other parameters.
+    #[error("scratch arena mismatch: {reason}")]
+    ScratchMismatch {
+        /// What differs.
+        reason: String,
+    },
+    /// Fast basis conversion accumulates at most this many source limbs exactly.
+    #[error("basis conversion from {count} source limbs exceeds the supported {max}")]
+    TooManySourceLimbs {
+        /// Source limbs asked for.
+        count: usize,
+        /// Supported maximum.
+        max: usize,
+    },
 }
 
 /// Shorthand for results with this crate's [`Error`].

@@ -29,6 +29,7 @@ pub mod eltwise;
 mod error;
 pub mod isa;
 pub mod ntt;
+pub mod rns;
 
 pub use aligned::AlignedVec;
 pub use error::{Error, Result};

@@ -1,0 +1,86 @@
+//! AVX2 conversion kernel: 64×64 products from `vpmuludq` (both halves share the four partial
+//! products), accumulated in lo/hi lanes with a sign-flipped compare for the carry.
+
+use super::{ConvKernel, DstConsts};
+use crate::arith::avx2::{csub, load, mul_shoup, store};
+use crate::isa::Avx2Token;
+use core::arch::x86_64::__m256i;
+
+#[derive(Clone, Copy)]
+pub(crate) struct Conv256(pub Avx2Token);
+
+impl Conv256 {
+    /// (lo, hi) of the lane-wise 64×64 product.
+    #[inline(always)]
+    fn mul_wide(self, a: __m256i, b: __m256i) -> (__m256i, __m256i) {
+        let v = self.0.avx2;
+        let lo32 = self.0.avx._mm256_set1_epi64x(0xffff_ffff);
+        let a_hi = v._mm256_shuffle_epi32::<0b1011_0001>(a);
+        let b_hi = v._mm256_shuffle_epi32::<0b1011_0001>(b);
+        let ll = v._mm256_mul_epu32(a, b);
+        let lh = v._mm256_mul_epu32(a, b_hi);
+        let hl = v._mm256_mul_epu32(a_hi, b);
+        let hh = v._mm256_mul_epu32(a_hi, b_hi);
+        let t = v._mm256_add_epi64(lh, v._mm256_srli_epi64::<32>(ll));
+        let u = v._mm256_add_epi64(hl, v._mm256_and_si256(t, lo32));
+        let hi = v._mm256_add_epi64(
+            v._mm256_add_epi64(hh, v._mm256_srli_epi64::<32>(t)),
+            v._mm256_srli_epi64::<32>(u),
+        );
+        let lo = v._mm256_or_si256(v._mm256_slli_epi64::<32>(u), v._mm256_and_si256(ll, lo32));
+        (lo, hi)
+    }
+}
+
+impl ConvKernel for Conv256 {
+    type V = __m256i;
+    type Acc = (__m256i, __m256i);
+    const LANES: usize = 4;
+    #[inline(always)]
+    fn load(self, s: &[u64]) -> __m256i {
+        load(s)
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [u64], v: __m256i) {
+        store(d, v)
+    }
+    #[inline(always)]
+    fn splat(self, x: u64) -> __m256i {
+        self.0.avx._mm256_set1_epi64x(x as i64)
+    }
+    #[inline(always)]
+    fn mul_const(self, x: __m256i, w: __m256i, ws: __m256i, q: __m256i) -> __m256i {
+        csub(self.0, mul_shoup(self.0, x, w, ws, q), q)
+    }
+    #[inline(always)]
+    fn acc_zero(self) -> (__m256i, __m256i) {
+        let z = self.splat(0);
+        (z, z)
+    }
+    #[inline(always)]
+    fn acc_mac(self, (lo, hi): (__m256i, __m256i), t: __m256i, m: __m256i) -> (__m256i, __m256i) {
+        let v = self.0.avx2;
+        let (plo, phi) = self.mul_wide(t, m);
+        let lo2 = v._mm256_add_epi64(lo, plo);
+        // carry iff lo2 < plo (unsigned): compare with the sign bits flipped; −1 where true.
+        let sign = self.splat(1 << 63);
+        let carry =
+            v._mm256_cmpgt_epi64(v._mm256_xor_si256(plo, sign), v._mm256_xor_si256(lo2, sign));
+        (lo2, v._mm256_sub_epi64(v._mm256_add_epi64(hi, phi), carry))
+    }
+    #[inline(always)]
+    fn acc_reduce(self, (lo, hi): (__m256i, __m256i), c: &DstConsts) -> __m256i {
+        let s = self.0;
+        let (p, one) = (self.splat(c.p), self.splat(1));
+        let (one_s, r, r_s) = (
+            self.splat(c.one_shoup),
+            self.splat(c.r),
+            self.splat(c.r_shoup),
+        );
+        let h = csub(s, mul_shoup(s, hi, one, one_s, p), p);
+        let t1 = mul_shoup(s, h, r, r_s, p);
+        let t2 = mul_shoup(s, lo, one, one_s, p);
+        let sum = s.avx2._mm256_add_epi64(t1, t2);
+        csub(s, csub(s, sum, self.splat(2 * c.p)), p)
+    }
+}

@@ -1,0 +1,470 @@
+//! Fast RNS base conversion (base extension), and ModUp / ModDown built from it.
+//!
+//! ## Math
+//! For x given by residues x_i mod q_i (source basis, product Q), the target residues are
+//!
+//! `y_j = Σ_i [x_i · (Q/q_i)^{−1}]_{q_i} · [Q/q_i]_{p_j}  (mod p_j)`.
+//!
+//! The sum, taken over the integers, equals x + u·Q for some 0 ≤ u < #source limbs: the
+//! conversion is exact up to a small multiple of Q (the "approximate" fast base conversion of
+//! Halevi–Polyakov–Shoup / Bajard et al.). Key switching absorbs u·Q: ModUp's extra u·D_j is
+//! multiplied by the key's small error and divided by P; ModDown's extra u·P becomes an error of
+//! at most u < |P| after the division by P.
+//!
+//! ## Kernel
+//! Step 1 multiplies each source limb by its constant `(Q/q_i)^{−1}` (Shoup, canonical result).
+//! Step 2 accumulates the products per output coefficient **without reducing**: exactly in
+//! 128 bits (scalar `u128`; AVX2 / AVX-512 as lo/hi lanes with a carry), or on IFMA as separate
+//! sums of the low and high 52-bit halves. One reduction per output: hi·2^w + lo ↦
+//! `[hi]_p·[2^w]_p + [lo]_p`, three Shoup products. Exactness holds for up to
+//! [`MAX_SOURCE_LIMBS`] source limbs. Every ISA returns the same canonical words.
+//! Coefficients are processed in tiles of [`TILE`] so the source tile stays in L1 while every
+//! output limb is produced from it.
+
+mod scalar;
+
+#[cfg(simd)]
+mod avx2;
+#[cfg(simd)]
+mod avx512;
+#[cfg(simd)]
+mod ifma;
+
+use crate::arith::Modulus;
+use crate::error::{Error, Result};
+use crate::isa::{Backend, Isa};
+use crate::rns::{RnsBasis, RnsPoly};
+
+/// Most source limbs one conversion accumulates exactly (15 · 2^124 < 2^128).
+pub const MAX_SOURCE_LIMBS: usize = 15;
+/// Coefficients per tile of the accumulation loop.
+pub const TILE: usize = 512;
+
+/// Per-output-prime constants of the final reduction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DstConsts {
+    /// The prime.
+    pub p: u64,
+    /// 2^w mod p (w = 64, or 52 on IFMA) and its Shoup companion.
+    pub r: u64,
+    pub r_shoup: u64,
+    /// Shoup companion of 1 (floor(2^w / p)).
+    pub one_shoup: u64,
+}
+
+/// The vector primitives one ISA provides for the conversion loops.
+pub(crate) trait ConvKernel: Copy {
+    type V: Copy;
+    type Acc: Copy;
+    const LANES: usize;
+    fn load(self, s: &[u64]) -> Self::V;
+    fn store(self, d: &mut [u64], v: Self::V);
+    fn splat(self, x: u64) -> Self::V;
+    /// `x·w mod q` in [0, q) for x < q.
+    fn mul_const(self, x: Self::V, w: Self::V, ws: Self::V, q: Self::V) -> Self::V;
+    fn acc_zero(self) -> Self::Acc;
+    /// acc + t·m, exactly (t, m below their primes).
+    fn acc_mac(self, acc: Self::Acc, t: Self::V, m: Self::V) -> Self::Acc;
+    /// The accumulated value mod p, in [0, p).
+    fn acc_reduce(self, acc: Self::Acc, c: &DstConsts) -> Self::V;
+}
+
+/// Precomputed fast base conversion from one basis to another, writing each output limb at a
+/// chosen limb position of an output polynomial.
+#[derive(Debug, Clone)]
+pub struct BasisConverter {
+    n: usize,
+    src: Vec<Modulus>,
+    dst: Vec<Modulus>,
+    /// Output limb j goes to limb `dst_pos[j]` of the output buffer.
+    dst_pos: Vec<usize>,
+    /// (Q/q_i)^{−1} mod q_i and its companion (width of the backend).
+    q_hat_inv: Vec<u64>,
+    q_hat_inv_shoup: Vec<u64>,
+    /// `matrix[j·src + i] = (Q/q_i) mod p_j`.
+    matrix: Vec<u64>,
+    dst_consts: Vec<DstConsts>,
+    backend: Backend,
+}
+
+impl BasisConverter {
+    /// A converter from `src` to `dst` (disjoint primes, same n), output limb j written at limb
+    /// `dst_pos[j]`. Uses the best ISA of this CPU: IFMA only if every prime is below 2^50.
+    pub fn new(src: &RnsBasis, dst: &RnsBasis, dst_pos: &[usize]) -> Result<BasisConverter> {
+        Self::with_isa(src, dst, dst_pos, Isa::detect())
+    }
+
+    /// As [`BasisConverter::new`] with the ISA capped at `isa`.
+    pub fn with_isa(
+        src: &RnsBasis,
+        dst: &RnsBasis,
+        dst_pos: &[usize],
+        isa: Isa,
+    ) -> Result<BasisConverter> {
+        if src.is_empty() || src.len() > MAX_SOURCE_LIMBS {
+            return Err(Error::TooManySourceLimbs {
+                count: src.len(),
+                max: MAX_SOURCE_LIMBS,
+            });
+        }
+        if dst_pos.len() != dst.len() {
+            return Err(Error::InvalidKeySwitchParams {
+                reason: format!(
+                    "{} output positions for {} output limbs",
+                    dst_pos.len(),
+                    dst.len()
+                ),
+            });
+        }
+        if src.n() != dst.n() {
+            return Err(Error::InvalidRingDegree {
+                n: dst.n(),
+                min: src.n(),
+                max: src.n(),
+            });
+        }
+        if let Some(&q) = dst.primes().iter().find(|q| src.primes().contains(q)) {
+            return Err(Error::DuplicatePrime { q });
+        }
+        let all_ifma = src
+            .primes()
+            .iter()
+            .chain(dst.primes())
+            .all(|&q| q < crate::arith::IFMA_MODULUS_LIMIT);
+        let isa = if isa == Isa::Avx512Ifma && !all_ifma {
+            Isa::Avx512
+        } else {
+            isa
+        };
+        let backend = Backend::new(isa)?;
+        let w52 = isa == Isa::Avx512Ifma;
+        let src_m: Vec<Modulus> = (0..src.len()).map(|i| *src.modulus(i)).collect();
+        let dst_m: Vec<Modulus> = (0..dst.len()).map(|j| *dst.modulus(j)).collect();
+        let mut q_hat_inv = Vec::with_capacity(src_m.len());
+        let mut q_hat_inv_shoup = Vec::with_capacity(src_m.len());
+        for (i, mi) in src_m.iter().enumerate() {
+            let prod = src_m
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != i)
+                .fold(1 % mi.value(), |acc, (_, mk)| {
+                    mi.mul_mod(acc, mk.value() % mi.value())
+                });
+            let inv = mi.inv_mod(prod).expect("distinct primes are coprime");
+            q_hat_inv.push(inv);
+            q_hat_inv_shoup.push(if w52 { mi.shoup52(inv) } else { mi.shoup(inv) });
+        }
+        let mut matrix = Vec::with_capacity(src_m.len() * dst_m.len());
+        for mj in &dst_m {
+            for i in 0..src_m.len() {
+                let prod = src_m
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k != i)
+                    .fold(1 % mj.value(), |acc, (_, mk)| {
+                        mj.mul_mod(acc, mk.value() % mj.value())
+                    });
+                matrix.push(prod);
+            }
+        }
+        let dst_consts = dst_m
+            .iter()
+            .map(|m| {
+                let p = m.value();
+                if w52 {
+                    let r = ((1u128 << 52) % p as u128) as u64;
+                    DstConsts {
+                        p,
+                        r,
+                        r_shoup: m.shoup52(r),
+                        one_shoup: m.shoup52(1),
+                    }
+                } else {
+                    let r = ((1u128 << 64) % p as u128) as u64;
+                    DstConsts {
+                        p,
+                        r,
+                        r_shoup: m.shoup(r),
+                        one_shoup: m.shoup(1),
+                    }
+                }
+            })
+            .collect();
+        Ok(BasisConverter {
+            n: src.n(),
+            src: src_m,
+            dst: dst_m,
+            dst_pos: dst_pos.to_vec(),
+            q_hat_inv,
+            q_hat_inv_shoup,
+            matrix,
+            dst_consts,
+            backend,
+        })
+    }
+
+    /// The ISA the conversion runs on.
+    pub fn isa(&self) -> Isa {
+        self.backend.isa()
+    }
+
+    /// Number of source limbs.
+    pub fn source_len(&self) -> usize {
+        self.src.len()
+    }
+
+    /// Number of output limbs.
+    pub fn target_len(&self) -> usize {
+        self.dst.len()
+    }
+
+    /// Words of scratch [`BasisConverter::convert`] needs: one per source coefficient.
+    pub fn scratch_len(&self) -> usize {
+        self.src.len() * self.n
+    }
+
+    /// Converts `input` (the source limbs, coefficient form, canonical, one after another) and
+    /// writes output limb j at limb `dst_pos[j]` of `out` (canonical). `scratch` holds at least
+    /// [`BasisConverter::scratch_len`] words. Allocates nothing.
+    ///
+    /// # Panics
+    /// If a slice is too short for the limbs it must hold.
+    pub fn convert(&self, input: &[u64], out: &mut [u64], scratch: &mut [u64]) {
+        let n = self.n;
+        assert!(
+            input.len() >= self.src.len() * n,
+            "BasisConverter: input too short"
+        );
+        let max_pos = self.dst_pos.iter().copied().max().unwrap_or(0);
+        assert!(
+            out.len() >= (max_pos + 1) * n,
+            "BasisConverter: output too short"
+        );
+        assert!(
+            scratch.len() >= self.scratch_len(),
+            "BasisConverter: scratch too short"
+        );
+        match self.backend {
+            Backend::Scalar => convert_driver(scalar::ScalarConv, self, input, out, scratch),
+            #[cfg(simd)]
+            Backend::Avx2(s) => s.vectorize(Job {
+                k: avx2::Conv256(s),
+                conv: self,
+                input,
+                out,
+                scratch,
+            }),
+            #[cfg(simd)]
+            Backend::Avx512(s) => s.vectorize(Job {
+                k: avx512::Conv512(s),
+                conv: self,
+                input,
+                out,
+                scratch,
+            }),
+            #[cfg(simd)]
+            Backend::Ifma(s) => s.vectorize(Job {
+                k: ifma::ConvIfma(s),
+                conv: self,
+                input,
+                out,
+                scratch,
+            }),
+        }
+    }
+}
+
+/// One conversion run inside an ISA's target-feature context.
+#[cfg(simd)]
+struct Job<'a, K> {
+    k: K,
+    conv: &'a BasisConverter,
+    input: &'a [u64],
+    out: &'a mut [u64],
+    scratch: &'a mut [u64],
+}
+
+#[cfg(simd)]
+impl<K: ConvKernel> pulp::NullaryFnOnce for Job<'_, K> {
+    type Output = ();
+    #[inline(always)]
+    fn call(self) {
+        convert_driver(self.k, self.conv, self.input, self.out, self.scratch)
+    }
+}
+
+#[inline(always)]
+fn convert_driver<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    input: &[u64],
+    out: &mut [u64],
+    scratch: &mut [u64],
+) {
+    let n = conv.n;
+    let s = conv.src.len();
+    // Step 1: t_i = x_i · (Q/q_i)^{−1} mod q_i.
+    for (i, m) in conv.src.iter().enumerate() {
+        let (w, ws, q) = (
+            k.splat(conv.q_hat_inv[i]),
+            k.splat(conv.q_hat_inv_shoup[i]),
+            k.splat(m.value()),
+        );
+        let src = &input[i * n..(i + 1) * n];
+        let dst = &mut scratch[i * n..(i + 1) * n];
+        for (d, x) in dst
+            .chunks_exact_mut(K::LANES)
+            .zip(src.chunks_exact(K::LANES))
+        {
+            k.store(d, k.mul_const(k.load(x), w, ws, q));
+        }
+    }
+    let scratch = &scratch[..s * n];
+    // Step 2: per tile, every output limb from the same source tile.
+    let tile = TILE.min(n);
+    for t0 in (0..n).step_by(tile) {
+        for (j, c) in conv.dst_consts.iter().enumerate() {
+            let row = &conv.matrix[j * s..(j + 1) * s];
+            let pos = conv.dst_pos[j];
+            let dst = &mut out[pos * n + t0..pos * n + t0 + tile];
+            for (off, d) in (t0..t0 + tile)
+                .step_by(K::LANES)
+                .zip(dst.chunks_exact_mut(K::LANES))
+            {
+                let mut acc = k.acc_zero();
+                for (i, &mij) in row.iter().enumerate() {
+                    let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
+                    acc = k.acc_mac(acc, t, k.splat(mij));
+                }
+                k.store(d, k.acc_reduce(acc, c));
+            }
+        }
+    }
+}
+
+/// ModUp of one digit: the digit's limbs (a contiguous run of a polynomial's limbs, coefficient
+/// form) are extended to every other limb of the target layout.
+#[derive(Debug, Clone)]
+pub struct ModUp {
+    /// Limb positions of the digit within the extended polynomial.
+    pub digit: std::ops::Range<usize>,
+    converter: BasisConverter,
+}
+
+impl ModUp {
+    /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`.
+    pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
+        let src = extended.sub_basis(digit.clone());
+        let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
+        let dst_primes: Vec<u64> = others.iter().map(|&i| extended.primes()[i]).collect();
+        let dst = RnsBasis::new(extended.n(), &dst_primes)?;
+        let converter = BasisConverter::new(&src, &dst, &others)?;
+        Ok(ModUp { digit, converter })
+    }
+
+    /// The converter doing the work.
+    pub fn converter(&self) -> &BasisConverter {
+        &self.converter
+    }
+
+    /// `out` (all limbs of the extended layout, coefficient form) gets the digit's residues
+    /// converted into every limb outside the digit; the digit's own limbs are left untouched.
+    pub fn apply(&self, digit_limbs: &[u64], out: &mut [u64], scratch: &mut [u64]) {
+        self.converter.convert(digit_limbs, out, scratch);
+    }
+}
+
+/// ModDown from Q_ℓ ∪ P to Q_ℓ: `(x_Q − Conv_{P→Q}(x_P)) · P^{−1} mod q_i`, i.e. ⌊x / P⌉ up to
+/// the conversion error (at most |P| − 1).
+#[derive(Debug, Clone)]
+pub struct ModDown {
+    q_len: usize,
+    converter: BasisConverter,
+    /// P^{−1} mod q_i.
+    p_inv: Vec<u64>,
+}
+
+impl ModDown {
+    /// For the layout `q` limbs followed by `p` limbs.
+    pub fn new(q: &RnsBasis, p: &RnsBasis) -> Result<ModDown> {
+        let converter = BasisConverter::new(p, q, &(0..q.len()).collect::<Vec<_>>())?;
+        let p_inv = (0..q.len())
+            .map(|i| {
+                let m = q.modulus(i);
+                let prod = p
+                    .primes()
+                    .iter()
+                    .fold(1 % m.value(), |acc, &pk| m.mul_mod(acc, pk % m.value()));
+                m.inv_mod(prod).expect("coprime")
+            })
+            .collect();
+        Ok(ModDown {
+            q_len: q.len(),
+            converter,
+            p_inv,
+        })
+    }
+
+    /// The P → Q converter.
+    pub fn converter(&self) -> &BasisConverter {
+        &self.converter
+    }
+
+    /// Words of scratch [`ModDown::apply`] needs.
+    pub fn scratch_len(&self, n: usize) -> usize {
+        self.converter.scratch_len()
+            + self.converter.target_len() * n
+            + self.converter.source_len() * n
+    }
+
+    /// `x` holds `q.len() + p.len()` limbs in evaluation form over Q_ℓ ∪ P; `out` receives the
+    /// `q.len()` limbs of the result in evaluation form. `q_basis` / `p_basis` give the NTT plans
+    /// and kernels. Allocates nothing.
+    pub fn apply(
+        &self,
+        q_basis: &RnsBasis,
+        p_basis: &RnsBasis,
+        x: &[u64],
+        out: &mut [u64],
+        scratch: &mut [u64],
+    ) {
+        let n = q_basis.n();
+        let (k, l) = (p_basis.len(), self.q_len);
+        let (xp, conv_scratch) = scratch.split_at_mut(k * n);
+        let (yq, conv_scratch) = conv_scratch.split_at_mut(l * n);
+        // x_P to coefficient form.
+        xp.copy_from_slice(&x[l * n..(l + k) * n]);
+        for (i, limb) in xp.chunks_exact_mut(n).enumerate() {
+            p_basis.plan(i).inverse(limb);
+        }
+        self.converter.convert(xp, yq, conv_scratch);
+        for (i, ((y, xq), o)) in yq
+            .chunks_exact_mut(n)
+            .zip(x[..l * n].chunks_exact(n))
+            .zip(out.chunks_exact_mut(n))
+            .enumerate()
+        {
+            q_basis.plan(i).forward(y);
+            let ops = q_basis.ops(i);
+            ops.sub(xq, y, o);
+            ops.mul_scalar_assign(o, self.p_inv[i]);
+        }
+    }
+}
+
+/// Convenience: fast base conversion of a whole coefficient-form polynomial into a new one
+/// (allocates; for tests and one-off use).
+pub fn convert_poly(conv: &BasisConverter, input: &RnsPoly, dst: &RnsBasis) -> Result<RnsPoly> {
+    if input.num_limbs() != conv.source_len() {
+        return Err(Error::BasisMismatch {
+            expected: conv.source_len(),
+            expected_first: conv.src[0].value(),
+            found: input.num_limbs(),
+            found_first: input.primes().first().copied().unwrap_or(0),
+        });
+    }
+    let mut out = RnsPoly::zero(dst, input.representation());
+    let mut scratch = vec![0u64; conv.scratch_len()];
+    conv.convert(input.as_words(), out.as_words_mut(), &mut scratch);
+    Ok(out)
+}

@@ -1,0 +1,270 @@
+//! RNS layer: basis conversion, ModUp/ModDown, rescale and automorphisms against big-integer
+//! references; every ISA against scalar bit for bit at the shapes of sets S and L.
+
+mod common;
+
+use ckks_accel::arith::ntt_primes;
+use ckks_accel::rns::basis_conversion::{BasisConverter, ModDown, convert_poly};
+use ckks_accel::rns::{Automorphism, Representation, RnsBasis, RnsPoly, automorphism};
+use ckks_accel::{Error, Isa};
+use common::{random_below, rng};
+use num_bigint::BigUint;
+
+/// Distinct primes: `count` of `bits` bits, skipping the first `skip`.
+fn primes(bits: u32, n: usize, count: usize, skip: usize) -> Vec<u64> {
+    ntt_primes(bits, n, count + skip).unwrap()[skip..].to_vec()
+}
+
+fn random_poly(basis: &RnsBasis, repr: Representation, seed: u64) -> RnsPoly {
+    let mut r = rng(seed);
+    let mut words = Vec::new();
+    for &q in basis.primes() {
+        words.extend(random_below(&mut r, basis.n(), q));
+    }
+    RnsPoly::from_words(basis, repr, &words).unwrap()
+}
+
+fn big(x: u64) -> BigUint {
+    BigUint::from(x)
+}
+
+fn product(ps: &[u64]) -> BigUint {
+    ps.iter().fold(big(1), |acc, &p| acc * big(p))
+}
+
+/// CRT value of coefficient `c` of `poly`.
+fn crt(poly: &RnsPoly, c: usize) -> BigUint {
+    let ps = poly.primes();
+    let q = product(ps);
+    let mut acc = big(0);
+    for (i, &p) in ps.iter().enumerate() {
+        let qi = &q / big(p);
+        let inv = (&qi % big(p)).modpow(&big(p - 2), &big(p));
+        acc += big(poly.limb(i)[c]) * inv % big(p) * qi;
+    }
+    acc % q
+}
+
+fn to_u64(x: &BigUint) -> u64 {
+    x.to_u64_digits().first().copied().unwrap_or(0)
+}
+
+#[test]
+fn base_conversion_is_x_plus_small_multiple_of_q() {
+    let n = 1 << 10;
+    let src_p = [primes(60, n, 1, 0), primes(50, n, 4, 0)].concat();
+    let dst_p = [primes(50, n, 3, 4), primes(61, n, 5, 0)].concat();
+    let src = RnsBasis::new(n, &src_p).unwrap();
+    let dst = RnsBasis::new(n, &dst_p).unwrap();
+    let conv = BasisConverter::new(&src, &dst, &(0..dst.len()).collect::<Vec<_>>()).unwrap();
+    let x = random_poly(&src, Representation::Coefficient, 1);
+    let y = convert_poly(&conv, &x, &dst).unwrap();
+    let q = product(&src_p);
+    for c in 0..n {
+        let xv = crt(&x, c);
+        // The same sum the kernel forms, over the integers.
+        let mut s = big(0);
+        for (i, &qi) in src_p.iter().enumerate() {
+            let qhat = &q / big(qi);
+            let inv = (&qhat % big(qi)).modpow(&big(qi - 2), &big(qi));
+            s += big(x.limb(i)[c]) * inv % big(qi) * qhat;
+        }
+        let u = (&s - &xv) / &q;
+        assert_eq!(&xv + &u * &q, s);
+        assert!(u < big(src_p.len() as u64), "u = {u} too large");
+        for (j, &p) in dst_p.iter().enumerate() {
+            assert_eq!(
+                y.limb(j)[c],
+                to_u64(&(&s % big(p))),
+                "coefficient {c} limb {j}"
+            );
+        }
+    }
+}
+
+fn check_conversion_isas(n: usize, src_p: &[u64], dst_p: &[u64]) {
+    let src = RnsBasis::new(n, src_p).unwrap();
+    let dst = RnsBasis::new(n, dst_p).unwrap();
+    let pos: Vec<usize> = (0..dst.len()).collect();
+    let x = random_poly(&src, Representation::Coefficient, n as u64);
+    let mut edge = x.clone();
+    for (i, limb) in edge.limbs_mut().enumerate() {
+        let q = src_p[i];
+        limb.iter_mut()
+            .enumerate()
+            .for_each(|(k, v)| *v = [0, q - 1, q / 2, 1][k % 4]);
+    }
+    let reference = BasisConverter::with_isa(&src, &dst, &pos, Isa::Scalar).unwrap();
+    for input in [&x, &edge] {
+        let want = convert_poly(&reference, input, &dst).unwrap();
+        for isa in Isa::available() {
+            let conv = BasisConverter::with_isa(&src, &dst, &pos, isa).unwrap();
+            let got = convert_poly(&conv, input, &dst).unwrap();
+            assert_eq!(got, want, "{isa} (ran on {}) n={n}", conv.isa());
+        }
+    }
+}
+
+#[test]
+fn every_isa_converts_like_scalar_set_s_and_l_shapes() {
+    // Set S: ModUp of a 2-limb digit (60+40 bits) to 4×40 + 2×61; ModDown 2×61 → 6 limbs.
+    let n = 1 << 14;
+    let q_s = [primes(60, n, 1, 0), primes(40, n, 5, 0)].concat();
+    let p_s = primes(61, n, 2, 0);
+    check_conversion_isas(n, &q_s[..2], &[q_s[2..].to_vec(), p_s.clone()].concat());
+    check_conversion_isas(n, &p_s, &q_s);
+    // Set L: a 5-limb digit (60+4×50) to 15×50 + 5×61; ModDown 5×61 → 20 limbs.
+    let n = 1 << 16;
+    let q_l = [primes(60, n, 1, 0), primes(50, n, 19, 0)].concat();
+    let p_l = primes(61, n, 5, 0);
+    check_conversion_isas(n, &q_l[..5], &[q_l[5..].to_vec(), p_l.clone()].concat());
+    check_conversion_isas(n, &p_l, &q_l);
+    // IFMA-friendly variant: every prime below 2^50, so the IFMA kernel runs.
+    let q_f = primes(49, n, 10, 0);
+    check_conversion_isas(n, &q_f[..5], &q_f[5..]);
+    check_conversion_isas(n, &q_f[..15.min(q_f.len())], &primes(48, n, 3, 0));
+}
+
+#[test]
+fn mod_down_divides_by_p() {
+    let n = 1 << 10;
+    let q_p = primes(50, n, 4, 0);
+    let p_p = primes(61, n, 2, 0);
+    let q = RnsBasis::new(n, &q_p).unwrap();
+    let p = RnsBasis::new(n, &p_p).unwrap();
+    let qp = q.concat(&p).unwrap();
+    // x = P·y + e with small e: ModDown must return y + (small).
+    let y = random_poly(&q, Representation::Coefficient, 9);
+    let pv = product(&p_p);
+    let mut x = RnsPoly::zero(&qp, Representation::Coefficient);
+    let mut r = rng(10);
+    let errs = random_below(&mut r, n, 1000);
+    for c in 0..n {
+        let xv = crt(&y, c) * &pv + big(errs[c]);
+        for (i, &m) in qp.primes().iter().enumerate() {
+            x.limb_mut(i)[c] = to_u64(&(&xv % big(m)));
+        }
+    }
+    x.ntt(&qp).unwrap();
+    let md = ModDown::new(&q, &p).unwrap();
+    let mut out = RnsPoly::zero(&q, Representation::Evaluation);
+    let mut scratch = vec![0; md.scratch_len(n)];
+    md.apply(&q, &p, x.as_words(), out.as_words_mut(), &mut scratch);
+    out.intt(&q).unwrap();
+    let qv = product(&q_p);
+    for c in 0..n {
+        let got = crt(&out, c);
+        let want = crt(&y, c);
+        let diff = if got >= want {
+            &got - &want
+        } else {
+            &qv - (&want - &got)
+        };
+        let alt = &qv - &diff;
+        let diff = diff.min(alt);
+        assert!(
+            diff <= big(p_p.len() as u64),
+            "coefficient {c}: error {diff}"
+        );
+    }
+}
+
+#[test]
+fn rescale_rounds_exactly() {
+    let n = 1 << 10;
+    let ps = [primes(60, n, 1, 0), primes(40, n, 3, 0)].concat();
+    let basis = RnsBasis::new(n, &ps).unwrap();
+    let lower = basis.prefix(3);
+    for repr in [Representation::Coefficient, Representation::Evaluation] {
+        let x = random_poly(&basis, Representation::Coefficient, 5);
+        let mut xin = x.clone();
+        if repr == Representation::Evaluation {
+            xin.ntt(&basis).unwrap();
+        }
+        let mut out = RnsPoly::zero(&lower, repr);
+        let mut scratch = vec![0; 2 * n];
+        xin.rescale_into(&basis, &mut out, &mut scratch).unwrap();
+        if repr == Representation::Evaluation {
+            out.intt(&lower).unwrap();
+        }
+        let ql = big(ps[3]);
+        let ql_half = big(ps[3] / 2);
+        let q_low = product(&ps[..3]);
+        for c in 0..n {
+            let want = (crt(&x, c) + &ql_half) / &ql % &q_low;
+            assert_eq!(crt(&out, c), want, "{repr:?} coefficient {c}");
+        }
+    }
+}
+
+#[test]
+fn automorphisms_commute_with_the_ntt() {
+    let n = 1 << 10;
+    let basis = RnsBasis::new(n, &primes(50, n, 2, 0)).unwrap();
+    let a = random_poly(&basis, Representation::Coefficient, 3);
+    for g in [
+        3,
+        5,
+        25,
+        2 * n - 1,
+        automorphism::galois_element_for_rotation(n, 7),
+    ] {
+        let auto = Automorphism::new(n, g).unwrap();
+        let mut coeff = RnsPoly::zero(&basis, Representation::Coefficient);
+        auto.apply(&a, &mut coeff, &basis).unwrap();
+        coeff.ntt(&basis).unwrap();
+        let mut ea = a.clone();
+        ea.ntt(&basis).unwrap();
+        let mut eval = RnsPoly::zero(&basis, Representation::Evaluation);
+        auto.apply(&ea, &mut eval, &basis).unwrap();
+        assert_eq!(coeff, eval, "g = {g}");
+    }
+    // σ_g ∘ σ_h = σ_{gh}; rotation by r then by s is rotation by r + s.
+    let r1 = Automorphism::rotation(n, 3).unwrap();
+    let r2 = Automorphism::rotation(n, 5).unwrap();
+    let r12 = Automorphism::rotation(n, 8).unwrap();
+    let (mut t, mut u, mut v) = (a.clone(), a.clone(), a.clone());
+    r1.apply(&a, &mut t, &basis).unwrap();
+    r2.apply(&t, &mut u, &basis).unwrap();
+    r12.apply(&a, &mut v, &basis).unwrap();
+    assert_eq!(u, v);
+    assert!(Automorphism::new(n, 4).is_err());
+    assert!(Automorphism::new(n, 2 * n + 1).is_err());
+}
+
+#[test]
+fn limbwise_ops_and_typed_errors() {
+    let n = 64;
+    let ps = primes(50, n, 3, 0);
+    let basis = RnsBasis::new(n, &ps).unwrap();
+    let other = RnsBasis::new(n, &primes(50, n, 3, 3)).unwrap();
+    let mut a = random_poly(&basis, Representation::Evaluation, 1);
+    let b = random_poly(&basis, Representation::Evaluation, 2);
+    let c = random_poly(&other, Representation::Evaluation, 3);
+    let mut sum = a.clone();
+    sum.add_assign(&b, &basis).unwrap();
+    sum.sub_assign(&b, &basis).unwrap();
+    assert_eq!(sum, a);
+    assert!(matches!(
+        a.add_assign(&c, &basis),
+        Err(Error::BasisMismatch { .. })
+    ));
+    let coeff = random_poly(&basis, Representation::Coefficient, 4);
+    assert!(matches!(
+        a.add_assign(&coeff, &basis),
+        Err(Error::WrongRepresentation { .. })
+    ));
+    assert!(matches!(a.intt(&other), Err(Error::BasisMismatch { .. })));
+    assert!(matches!(
+        RnsBasis::new(n, &[ps[0], ps[1], ps[0]]),
+        Err(Error::DuplicatePrime { .. })
+    ));
+    let mut bad = vec![0u64; 3 * n];
+    bad[5] = ps[0];
+    assert!(RnsPoly::from_words(&basis, Representation::Coefficient, &bad).is_err());
+    let too_many = RnsBasis::new(n, &primes(40, n, 16, 0)).unwrap();
+    assert!(matches!(
+        BasisConverter::new(&too_many, &basis, &[0, 1, 2]),
+        Err(Error::TooManySourceLimbs { .. })
+    ));
+}
