@@ -139,8 +139,8 @@ fn mod_down_divides_by_p() {
     let mut x = RnsPoly::zero(&qp, Representation::Coefficient);
     let mut r = rng(10);
     let errs = random_below(&mut r, n, 1000);
-    for c in 0..n {
-        let xv = crt(&y, c) * &pv + big(errs[c]);
+    for (c, &e) in errs.iter().enumerate() {
+        let xv = crt(&y, c) * &pv + big(e);
         for (i, &m) in qp.primes().iter().enumerate() {
             x.limb_mut(i)[c] = to_u64(&(&xv % big(m)));
         }
