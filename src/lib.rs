@@ -28,6 +28,7 @@ pub mod arith;
 pub mod eltwise;
 mod error;
 pub mod isa;
+pub mod keyswitch;
 pub mod ntt;
 pub mod rns;
 

@@ -332,12 +332,23 @@ impl NttPlan {
             ShoupWidth::W64 => m.shoup(w),
             ShoupWidth::W52 => m.shoup52(w),
         };
-        let brv = |k: usize| (k.reverse_bits() >> (usize::BITS - log_n)) as u64;
+        let brv = |k: usize| k.reverse_bits() >> (usize::BITS - log_n);
+        // Powers ψ^i and ψ^−i in natural order (n products each), then scattered to ψ^brv(k).
+        let powers = |root: u64| {
+            let mut p = Vec::with_capacity(n);
+            let mut x = 1u64;
+            for _ in 0..n {
+                p.push(x);
+                x = m.mul_mod(x, root);
+            }
+            p
+        };
+        let (pw, pw_inv) = (powers(psi), powers(psi_inv));
         let mut fwd = AlignedVec::zeroed(n);
         let mut inv = AlignedVec::zeroed(n);
         for k in 1..n {
-            fwd[k] = m.pow_mod(psi, brv(k));
-            inv[k] = m.pow_mod(psi_inv, brv(k));
+            fwd[k] = pw[brv(k)];
+            inv[k] = pw_inv[brv(k)];
         }
         let fwd_shoup = fwd.iter().map(|&w| companion(w)).collect();
         let inv_shoup = inv.iter().map(|&w| companion(w)).collect();

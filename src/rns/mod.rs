@@ -138,6 +138,26 @@ impl RnsBasis {
         }
     }
 
+    /// The sub-basis of the limbs at `indices`, in that order (sharing plans).
+    ///
+    /// # Panics
+    /// If an index is out of bounds.
+    pub fn select(&self, indices: &[usize]) -> RnsBasis {
+        RnsBasis {
+            n: self.n,
+            primes: indices
+                .iter()
+                .map(|&i| self.primes[i])
+                .collect::<Vec<_>>()
+                .into(),
+            limbs: indices
+                .iter()
+                .map(|&i| self.limbs[i].clone())
+                .collect::<Vec<_>>()
+                .into(),
+        }
+    }
+
     /// The first `count` limbs (a lower level of a modulus chain).
     pub fn prefix(&self, count: usize) -> RnsBasis {
         self.sub_basis(0..count)

@@ -356,8 +356,7 @@ impl ModUp {
     pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
         let src = extended.sub_basis(digit.clone());
         let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
-        let dst_primes: Vec<u64> = others.iter().map(|&i| extended.primes()[i]).collect();
-        let dst = RnsBasis::new(extended.n(), &dst_primes)?;
+        let dst = extended.select(&others);
         let converter = BasisConverter::new(&src, &dst, &others)?;
         Ok(ModUp { digit, converter })
     }

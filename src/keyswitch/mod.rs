@@ -1,0 +1,527 @@
+//! Hybrid key switching (GHS / Han–Ki, as in Lattigo and OpenFHE): the relinearization and
+//! rotation bottleneck of CKKS.
+//!
+//! ## Math
+//! The chain Q = q_0…q_L is split into `dnum` digits D_j of α = ⌈(L+1)/dnum⌉ consecutive primes;
+//! P = p_0…p_{k−1} are the special primes. A switching key from s′ to s holds, per digit,
+//! `(b_j, a_j) = (−a_j·s + e_j + P·[Q/D_j]·[(Q/D_j)^{−1}]_{D_j}·s′, a_j)` over Q ∪ P in evaluation
+//! form. The gadget factor is P mod q_i for q_i ∈ D_j and 0 elsewhere, so the same key serves
+//! every level ℓ (restricted to Q_ℓ ∪ P).
+//!
+//! To switch d (evaluation form over Q_ℓ): INTT d; per active digit, ModUp its limbs to
+//! Q_ℓ ∪ P (the digit's own limbs are copied from d, already in evaluation form) and NTT the new
+//! limbs — this is the **decomposition**, computed once and reusable (hoisting); then
+//! `c0 = ModDown(Σ_j d̃_j ⊙ b_j)`, `c1 = ModDown(Σ_j d̃_j ⊙ a_j)`, so that
+//! `c0 + c1·s ≈ d·s′ (mod Q_ℓ)`. For a rotation, each decomposed digit is permuted by the
+//! automorphism before the multiply-accumulate ([`KeySwitcher::apply`]).
+//!
+//! ## Noise
+//! `c0 + c1·s − d·s′ = Σ_j d̃_j·e_j / P + (ModDown rounding) `: the first term is at most
+//! dnum·α·n·19·⌈D_max/P⌉ per coefficient, the second at most (k+1)·(1 + ‖s‖_1). See
+//! [`KeySwitcher::noise_bound`]; tests measure the actual noise against it.
+//!
+//! ## Memory
+//! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
+//! for the top level); [`KeySwitcher::switch`] allocates nothing.
+
+use crate::aligned::AlignedVec;
+use crate::error::{Error, Result};
+use crate::isa::Isa;
+use crate::rns::basis_conversion::{ModDown, ModUp};
+use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
+use rand_core::CryptoRng;
+use std::ops::Range;
+
+/// Tables of one level (number of Q limbs).
+#[derive(Debug, Clone)]
+struct Level {
+    /// Q_ℓ ∪ P.
+    ext: RnsBasis,
+    q: RnsBasis,
+    mod_ups: Vec<ModUp>,
+    mod_down: ModDown,
+}
+
+/// Key-switching context for a modulus chain Q, special primes P and a digit count.
+#[derive(Debug, Clone)]
+pub struct KeySwitcher {
+    n: usize,
+    q: RnsBasis,
+    p: RnsBasis,
+    qp: RnsBasis,
+    dnum: usize,
+    alpha: usize,
+    /// `levels[l − 1]` serves inputs with l Q limbs.
+    levels: Vec<Level>,
+    /// A fingerprint of (Q, P, dnum) carried by every key.
+    id: u64,
+}
+
+/// A switching key (one `(b_j, a_j)` pair per digit over Q ∪ P, evaluation form).
+#[derive(Clone)]
+pub struct SwitchingKey {
+    id: u64,
+    b: Vec<RnsPoly>,
+    a: Vec<RnsPoly>,
+}
+
+impl std::fmt::Debug for SwitchingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SwitchingKey")
+            .field("digits", &self.b.len())
+            .finish()
+    }
+}
+
+impl SwitchingKey {
+    /// Number of digits.
+    pub fn digits(&self) -> usize {
+        self.b.len()
+    }
+
+    /// The `(b_j, a_j)` pair of digit j.
+    pub fn digit(&self, j: usize) -> (&RnsPoly, &RnsPoly) {
+        (&self.b[j], &self.a[j])
+    }
+
+    /// Bytes of key material.
+    pub fn size_bytes(&self) -> usize {
+        self.b
+            .iter()
+            .chain(&self.a)
+            .map(|p| p.as_words().len() * 8)
+            .sum()
+    }
+}
+
+/// The decomposition of one input (ModUp'ed digits in evaluation form), reusable for several
+/// keys and automorphisms (hoisting).
+#[derive(Clone)]
+pub struct Decomposition {
+    q_len: usize,
+    digits: usize,
+    ext_len: usize,
+    n: usize,
+    data: AlignedVec,
+}
+
+impl Decomposition {
+    /// Number of active digits.
+    pub fn digits(&self) -> usize {
+        self.digits
+    }
+
+    /// Number of Q limbs of the decomposed input.
+    pub fn q_len(&self) -> usize {
+        self.q_len
+    }
+
+    fn digit(&self, j: usize) -> &[u64] {
+        let sz = self.ext_len * self.n;
+        &self.data[j * sz..(j + 1) * sz]
+    }
+}
+
+/// Reusable, aligned work buffers for one worker.
+pub struct KeySwitchScratch {
+    id: u64,
+    n: usize,
+    coeff: AlignedVec,
+    acc0: AlignedVec,
+    acc1: AlignedVec,
+    limb: AlignedVec,
+    conv: AlignedVec,
+    decomposition: Option<Decomposition>,
+}
+
+impl std::fmt::Debug for KeySwitchScratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySwitchScratch")
+            .field("n", &self.n)
+            .finish()
+    }
+}
+
+fn fingerprint(q: &[u64], p: &[u64], dnum: usize) -> u64 {
+    // FNV-1a over the primes and dnum: stable across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in q.iter().chain(p).chain(std::iter::once(&(dnum as u64))) {
+        for b in x.to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+impl KeySwitcher {
+    /// A context for chain `q` (all levels), special primes `p` and `dnum` digits, kernels on
+    /// the best ISA of this CPU.
+    pub fn new(n: usize, q: &[u64], p: &[u64], dnum: usize) -> Result<KeySwitcher> {
+        Self::with_isa(n, q, p, dnum, Isa::detect())
+    }
+
+    /// As [`KeySwitcher::new`] with every kernel capped at `isa`.
+    pub fn with_isa(n: usize, q: &[u64], p: &[u64], dnum: usize, isa: Isa) -> Result<KeySwitcher> {
+        if q.is_empty() || p.is_empty() {
+            return Err(Error::InvalidKeySwitchParams {
+                reason: "Q and P must be non-empty".into(),
+            });
+        }
+        if dnum == 0 || dnum > q.len() {
+            return Err(Error::InvalidKeySwitchParams {
+                reason: format!("dnum = {dnum} must be in 1..={}", q.len()),
+            });
+        }
+        let alpha = q.len().div_ceil(dnum);
+        if alpha > crate::rns::basis_conversion::MAX_SOURCE_LIMBS
+            || p.len() > crate::rns::basis_conversion::MAX_SOURCE_LIMBS
+        {
+            return Err(Error::TooManySourceLimbs {
+                count: alpha.max(p.len()),
+                max: crate::rns::basis_conversion::MAX_SOURCE_LIMBS,
+            });
+        }
+        let qb = RnsBasis::with_isa(n, q, isa)?;
+        let pb = RnsBasis::with_isa(n, p, isa)?;
+        let qp = qb.concat(&pb)?;
+        let mut levels = Vec::with_capacity(q.len());
+        for l in 1..=q.len() {
+            let ql = qb.prefix(l);
+            let ext = ql.concat(&pb)?;
+            let mod_ups = (0..l.div_ceil(alpha))
+                .map(|j| ModUp::new(&ext, j * alpha..((j + 1) * alpha).min(l)))
+                .collect::<Result<Vec<_>>>()?;
+            let mod_down = ModDown::new(&ql, &pb)?;
+            levels.push(Level {
+                ext,
+                q: ql,
+                mod_ups,
+                mod_down,
+            });
+        }
+        Ok(KeySwitcher {
+            n,
+            q: qb,
+            p: pb,
+            qp,
+            dnum,
+            alpha,
+            levels,
+            id: fingerprint(q, p, dnum),
+        })
+    }
+
+    /// Ring degree.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The full chain Q.
+    pub fn q_basis(&self) -> &RnsBasis {
+        &self.q
+    }
+
+    /// The special primes P.
+    pub fn p_basis(&self) -> &RnsBasis {
+        &self.p
+    }
+
+    /// Q ∪ P (keys and secrets for key generation live here).
+    pub fn qp_basis(&self) -> &RnsBasis {
+        &self.qp
+    }
+
+    /// Number of digits.
+    pub fn dnum(&self) -> usize {
+        self.dnum
+    }
+
+    /// Primes per digit.
+    pub fn alpha(&self) -> usize {
+        self.alpha
+    }
+
+    /// Limb ranges of the digits at a level with `q_len` Q limbs.
+    pub fn digit_ranges(&self, q_len: usize) -> Vec<Range<usize>> {
+        self.levels[q_len - 1]
+            .mod_ups
+            .iter()
+            .map(|m| m.digit.clone())
+            .collect()
+    }
+
+    /// Fresh scratch sized for the top level.
+    pub fn scratch(&self) -> KeySwitchScratch {
+        let n = self.n;
+        let (l, k) = (self.q.len(), self.p.len());
+        let ext = l + k;
+        let conv = (self.alpha * n).max(k * n + l * n + k * n);
+        KeySwitchScratch {
+            id: self.id,
+            n,
+            coeff: AlignedVec::zeroed(l * n),
+            acc0: AlignedVec::zeroed(ext * n),
+            acc1: AlignedVec::zeroed(ext * n),
+            limb: AlignedVec::zeroed(n),
+            conv: AlignedVec::zeroed(conv),
+            decomposition: Some(self.decomposition_buffer()),
+        }
+    }
+
+    /// An empty decomposition buffer sized for the top level.
+    pub fn decomposition_buffer(&self) -> Decomposition {
+        let ext = self.q.len() + self.p.len();
+        Decomposition {
+            q_len: 0,
+            digits: 0,
+            ext_len: ext,
+            n: self.n,
+            data: AlignedVec::zeroed(self.dnum * ext * self.n),
+        }
+    }
+
+    /// A key switching from `s_from` to `s_to` (both over Q ∪ P, evaluation form).
+    pub fn generate_key<R: CryptoRng + ?Sized>(
+        &self,
+        s_from: &RnsPoly,
+        s_to: &RnsPoly,
+        rng: &mut R,
+    ) -> Result<SwitchingKey> {
+        let qp = &self.qp;
+        for s in [s_from, s_to] {
+            qp.check(s.primes())?;
+            if s.representation() != Representation::Evaluation {
+                return Err(Error::WrongRepresentation {
+                    expected: "evaluation",
+                    found: "coefficient",
+                });
+            }
+        }
+        let (l, n) = (self.q.len(), self.n);
+        let mut bs = Vec::with_capacity(self.dnum);
+        let mut as_ = Vec::with_capacity(self.dnum);
+        for j in 0..self.dnum {
+            let a = sampling::uniform(qp, Representation::Evaluation, rng);
+            let mut b = sampling::from_signed(qp, &sampling::gaussian_coeffs(n, rng));
+            b.ntt(qp)?;
+            // b = e − a·s_to + g_j·s_from, with g_j = P mod q_i on the digit's limbs, 0 elsewhere.
+            let mut as_to = a.clone();
+            as_to.mul_assign(s_to, qp)?;
+            b.sub_assign(&as_to, qp)?;
+            for i in j * self.alpha..((j + 1) * self.alpha).min(l) {
+                let m = qp.modulus(i);
+                let p_mod = self
+                    .p
+                    .primes()
+                    .iter()
+                    .fold(1 % m.value(), |acc, &pk| m.mul_mod(acc, pk % m.value()));
+                let ops = qp.ops(i);
+                let mut tmp = AlignedVec::from_slice(s_from.limb(i));
+                ops.mul_scalar_assign(&mut tmp, p_mod);
+                ops.add_assign(b.limb_mut(i), &tmp);
+            }
+            bs.push(b);
+            as_.push(a);
+        }
+        Ok(SwitchingKey {
+            id: self.id,
+            b: bs,
+            a: as_,
+        })
+    }
+
+    fn level_of(&self, d: &RnsPoly) -> Result<&Level> {
+        let l = d.num_limbs();
+        if l == 0 || l > self.q.len() {
+            return Err(Error::InvalidLevel {
+                level: l,
+                min: 1,
+                max: self.q.len(),
+            });
+        }
+        let level = &self.levels[l - 1];
+        level.q.check(d.primes())?;
+        if d.representation() != Representation::Evaluation {
+            return Err(Error::WrongRepresentation {
+                expected: "evaluation",
+                found: "coefficient",
+            });
+        }
+        Ok(level)
+    }
+
+    fn check_scratch(&self, scratch: &KeySwitchScratch) -> Result<()> {
+        if scratch.id != self.id || scratch.n != self.n {
+            return Err(Error::ScratchMismatch {
+                reason: "scratch was made for other parameters".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_key(&self, key: &SwitchingKey) -> Result<()> {
+        if key.id != self.id || key.b.len() != self.dnum {
+            return Err(Error::KeyMismatch {
+                reason: format!(
+                    "key has {} digits and another parameter fingerprint",
+                    key.b.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Decomposes `d` (evaluation form over Q_ℓ): INTT, ModUp per digit, NTT of the new limbs.
+    pub fn decompose(
+        &self,
+        d: &RnsPoly,
+        out: &mut Decomposition,
+        scratch: &mut KeySwitchScratch,
+    ) -> Result<()> {
+        let level = self.level_of(d)?;
+        self.check_scratch(scratch)?;
+        if out.n != self.n || out.ext_len != self.q.len() + self.p.len() {
+            return Err(Error::ScratchMismatch {
+                reason: "decomposition buffer of other parameters".into(),
+            });
+        }
+        let (n, l, k) = (self.n, d.num_limbs(), self.p.len());
+        let ext_len = l + k;
+        let coeff = &mut scratch.coeff[..l * n];
+        coeff.copy_from_slice(d.as_words());
+        for (i, limb) in coeff.chunks_exact_mut(n).enumerate() {
+            level.q.plan(i).inverse(limb);
+        }
+        let stride = out.ext_len * n;
+        for (j, up) in level.mod_ups.iter().enumerate() {
+            let dig = &mut out.data[j * stride..j * stride + ext_len * n];
+            let r = up.digit.clone();
+            up.apply(&coeff[r.start * n..r.end * n], dig, &mut scratch.conv);
+            for i in (0..ext_len).filter(|i| !r.contains(i)) {
+                level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
+            }
+            dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
+        }
+        out.q_len = l;
+        out.digits = level.mod_ups.len();
+        Ok(())
+    }
+
+    /// `(out0, out1) = ModDown(Σ_j σ(d̃_j) ⊙ key_j)` for a decomposition, with `auto` (if any)
+    /// applied to every decomposed digit first. Outputs are over Q_ℓ, evaluation form.
+    pub fn apply(
+        &self,
+        dec: &Decomposition,
+        key: &SwitchingKey,
+        auto: Option<&Automorphism>,
+        out0: &mut RnsPoly,
+        out1: &mut RnsPoly,
+        scratch: &mut KeySwitchScratch,
+    ) -> Result<()> {
+        self.check_key(key)?;
+        self.check_scratch(scratch)?;
+        let l = dec.q_len;
+        if l == 0 {
+            return Err(Error::InvalidLevel {
+                level: 0,
+                min: 1,
+                max: self.q.len(),
+            });
+        }
+        let level = &self.levels[l - 1];
+        level.q.check(out0.primes())?;
+        level.q.check(out1.primes())?;
+        if let Some(a) = auto
+            && a.n() != self.n
+        {
+            return Err(Error::InvalidRingDegree {
+                n: a.n(),
+                min: self.n,
+                max: self.n,
+            });
+        }
+        let (n, k, full_l) = (self.n, self.p.len(), self.q.len());
+        let ext_len = l + k;
+        let acc0 = &mut scratch.acc0[..ext_len * n];
+        let acc1 = &mut scratch.acc1[..ext_len * n];
+        acc0.fill(0);
+        acc1.fill(0);
+        for j in 0..dec.digits {
+            let dig = dec.digit(j);
+            let (b, a) = (&key.b[j], &key.a[j]);
+            for e in 0..ext_len {
+                // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
+                let kl = if e < l { e } else { full_l + e - l };
+                let ops = level.ext.ops(e);
+                let src = &dig[e * n..(e + 1) * n];
+                let x: &[u64] = match auto {
+                    Some(au) => {
+                        au.apply_eval_limb(src, &mut scratch.limb);
+                        &scratch.limb
+                    }
+                    None => src,
+                };
+                ops.mul_add_assign(&mut acc0[e * n..(e + 1) * n], x, b.limb(kl));
+                ops.mul_add_assign(&mut acc1[e * n..(e + 1) * n], x, a.limb(kl));
+            }
+        }
+        level.mod_down.apply(
+            &level.q,
+            &self.p,
+            acc0,
+            out0.as_words_mut(),
+            &mut scratch.conv,
+        );
+        level.mod_down.apply(
+            &level.q,
+            &self.p,
+            acc1,
+            out1.as_words_mut(),
+            &mut scratch.conv,
+        );
+        out0.set_representation(Representation::Evaluation);
+        out1.set_representation(Representation::Evaluation);
+        Ok(())
+    }
+
+    /// Switches `d` (evaluation form over Q_ℓ) with `key`: `out0 + out1·s ≈ d·s′ (mod Q_ℓ)`.
+    pub fn switch(
+        &self,
+        d: &RnsPoly,
+        key: &SwitchingKey,
+        out0: &mut RnsPoly,
+        out1: &mut RnsPoly,
+        scratch: &mut KeySwitchScratch,
+    ) -> Result<()> {
+        self.check_key(key)?;
+        self.check_scratch(scratch)?;
+        let mut dec = scratch
+            .decomposition
+            .take()
+            .ok_or_else(|| Error::ScratchMismatch {
+                reason: "scratch has no decomposition buffer".into(),
+            })?;
+        let r = self
+            .decompose(d, &mut dec, scratch)
+            .and_then(|_| self.apply(&dec, key, None, out0, out1, scratch));
+        scratch.decomposition = Some(dec);
+        r
+    }
+
+    /// Worst-case bound on the key-switching noise `|c0 + c1·s − d·s′|` (per coefficient,
+    /// centered) for a secret with `s_l1` = ‖s‖_1 (n for a dense ternary secret).
+    pub fn noise_bound(&self, s_l1: usize) -> f64 {
+        let log2 = |ps: &[u64]| ps.iter().map(|&p| (p as f64).log2()).sum::<f64>();
+        let d_max = (0..self.dnum)
+            .map(|j| {
+                log2(&self.q.primes()[j * self.alpha..((j + 1) * self.alpha).min(self.q.len())])
+            })
+            .fold(0.0, f64::max);
+        let ratio = 2f64.powf(d_max - log2(self.p.primes())).max(1.0);
+        let key_term =
+            (self.dnum * self.alpha * self.n) as f64 * sampling::GAUSSIAN_BOUND as f64 * ratio;
+        let round_term = (self.p.len() + 1) as f64 * (1 + s_l1) as f64;
+        key_term + round_term
+    }
+}
