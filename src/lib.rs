@@ -30,6 +30,7 @@ mod error;
 pub mod isa;
 pub mod keyswitch;
 pub mod ntt;
+pub mod profile;
 pub mod rns;
 
 pub use aligned::AlignedVec;

@@ -149,7 +149,14 @@ fn mod_down_divides_by_p() {
     let md = ModDown::new(&q, &p).unwrap();
     let mut out = RnsPoly::zero(&q, Representation::Evaluation);
     let mut scratch = vec![0; md.scratch_len(n)];
-    md.apply(&q, &p, x.as_words(), out.as_words_mut(), &mut scratch);
+    md.apply(
+        &q,
+        &p,
+        x.as_words(),
+        out.as_words_mut(),
+        &mut scratch,
+        &mut Default::default(),
+    );
     out.intt(&q).unwrap();
     let qv = product(&q_p);
     for c in 0..n {

@@ -24,10 +24,15 @@
 //! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
 
+mod reference;
+
+pub use reference::{ReferencePrimes, ReferenceSet};
+
 use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
-use crate::rns::basis_conversion::{ModDown, ModUp};
+use crate::profile::{Profile, ProfileLevel, Section};
+use crate::rns::basis_conversion::{LimbDot, MAX_SOURCE_LIMBS, ModDown, ModUp};
 use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
 use rand_core::CryptoRng;
 use std::ops::Range;
@@ -53,6 +58,8 @@ pub struct KeySwitcher {
     alpha: usize,
     /// `levels[l − 1]` serves inputs with l Q limbs.
     levels: Vec<Level>,
+    /// Lazy multiply-accumulate kernels, one per prime of Q ∪ P.
+    dots: Vec<LimbDot>,
     /// A fingerprint of (Q, P, dnum) carried by every key.
     id: u64,
 }
@@ -132,6 +139,8 @@ pub struct KeySwitchScratch {
     limb: AlignedVec,
     conv: AlignedVec,
     decomposition: Option<Decomposition>,
+    /// Operation counts (and times, if enabled) of every call made with this scratch.
+    pub profile: Profile,
 }
 
 impl std::fmt::Debug for KeySwitchScratch {
@@ -200,6 +209,9 @@ impl KeySwitcher {
                 mod_down,
             });
         }
+        let dots = (0..qp.len())
+            .map(|i| LimbDot::new(qp.modulus(i), isa))
+            .collect::<Result<Vec<_>>>()?;
         Ok(KeySwitcher {
             n,
             q: qb,
@@ -208,6 +220,7 @@ impl KeySwitcher {
             dnum,
             alpha,
             levels,
+            dots,
             id: fingerprint(q, p, dnum),
         })
     }
@@ -263,9 +276,10 @@ impl KeySwitcher {
             coeff: AlignedVec::zeroed(l * n),
             acc0: AlignedVec::zeroed(ext * n),
             acc1: AlignedVec::zeroed(ext * n),
-            limb: AlignedVec::zeroed(n),
+            limb: AlignedVec::zeroed(self.dnum * n),
             conv: AlignedVec::zeroed(conv),
             decomposition: Some(self.decomposition_buffer()),
+            profile: Profile::new(ProfileLevel::Counts),
         }
     }
 
@@ -388,19 +402,28 @@ impl KeySwitcher {
         }
         let (n, l, k) = (self.n, d.num_limbs(), self.p.len());
         let ext_len = l + k;
+        let prof = &mut scratch.profile;
+        prof.mod_ups += 1;
         let coeff = &mut scratch.coeff[..l * n];
         coeff.copy_from_slice(d.as_words());
-        for (i, limb) in coeff.chunks_exact_mut(n).enumerate() {
-            level.q.plan(i).inverse(limb);
-        }
+        prof.record(Section::Intt, l as u64, || {
+            for (i, limb) in coeff.chunks_exact_mut(n).enumerate() {
+                level.q.plan(i).inverse(limb);
+            }
+        });
         let stride = out.ext_len * n;
         for (j, up) in level.mod_ups.iter().enumerate() {
             let dig = &mut out.data[j * stride..j * stride + ext_len * n];
             let r = up.digit.clone();
-            up.apply(&coeff[r.start * n..r.end * n], dig, &mut scratch.conv);
-            for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-            }
+            let new_limbs = (ext_len - r.len()) as u64;
+            prof.record(Section::BasisConversion, new_limbs, || {
+                up.apply(&coeff[r.start * n..r.end * n], dig, &mut scratch.conv)
+            });
+            prof.record(Section::Ntt, new_limbs, || {
+                for i in (0..ext_len).filter(|i| !r.contains(i)) {
+                    level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
+                }
+            });
             dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
         }
         out.q_len = l;
@@ -445,41 +468,44 @@ impl KeySwitcher {
         let ext_len = l + k;
         let acc0 = &mut scratch.acc0[..ext_len * n];
         let acc1 = &mut scratch.acc1[..ext_len * n];
-        acc0.fill(0);
-        acc1.fill(0);
-        for j in 0..dec.digits {
-            let dig = dec.digit(j);
-            let (b, a) = (&key.b[j], &key.a[j]);
+        let limb = &mut scratch.limb;
+        let prof = &mut scratch.profile;
+        prof.key_switches += 1;
+        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
+            // Per extended limb: acc0 = Σ_j σ(d̃_j) ⊙ b_j, acc1 = Σ_j σ(d̃_j) ⊙ a_j, accumulated
+            // exactly and reduced once (lazy across digits).
+            let empty: &[u64] = &[];
             for e in 0..ext_len {
                 // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
                 let kl = if e < l { e } else { full_l + e - l };
-                let ops = level.ext.ops(e);
-                let src = &dig[e * n..(e + 1) * n];
-                let x: &[u64] = match auto {
-                    Some(au) => {
-                        au.apply_eval_limb(src, &mut scratch.limb);
-                        &scratch.limb
+                let mut xs = [empty; MAX_SOURCE_LIMBS];
+                let mut bs = [empty; MAX_SOURCE_LIMBS];
+                let mut as_ = [empty; MAX_SOURCE_LIMBS];
+                if let Some(au) = auto {
+                    for (j, t) in limb.chunks_exact_mut(n).take(dec.digits).enumerate() {
+                        au.apply_eval_limb(&dec.digit(j)[e * n..(e + 1) * n], t);
                     }
-                    None => src,
-                };
-                ops.mul_add_assign(&mut acc0[e * n..(e + 1) * n], x, b.limb(kl));
-                ops.mul_add_assign(&mut acc1[e * n..(e + 1) * n], x, a.limb(kl));
+                }
+                for j in 0..dec.digits {
+                    xs[j] = match auto {
+                        Some(_) => &limb[j * n..(j + 1) * n],
+                        None => &dec.digit(j)[e * n..(e + 1) * n],
+                    };
+                    bs[j] = key.b[j].limb(kl);
+                    as_[j] = key.a[j].limb(kl);
+                }
+                let k = dec.digits;
+                let (o0, o1) = (&mut acc0[e * n..(e + 1) * n], &mut acc1[e * n..(e + 1) * n]);
+                self.dots[kl].dot2(&xs[..k], &bs[..k], &as_[..k], o0, o1);
             }
-        }
-        level.mod_down.apply(
-            &level.q,
-            &self.p,
-            acc0,
-            out0.as_words_mut(),
-            &mut scratch.conv,
-        );
-        level.mod_down.apply(
-            &level.q,
-            &self.p,
-            acc1,
-            out1.as_words_mut(),
-            &mut scratch.conv,
-        );
+        });
+        let conv = &mut scratch.conv;
+        level
+            .mod_down
+            .apply(&level.q, &self.p, acc0, out0.as_words_mut(), conv, prof);
+        level
+            .mod_down
+            .apply(&level.q, &self.p, acc1, out1.as_words_mut(), conv, prof);
         out0.set_representation(Representation::Evaluation);
         out1.set_representation(Representation::Evaluation);
         Ok(())

@@ -3,6 +3,7 @@
 //! To add a command: a variant in [`Command`] or [`BenchWhat`] holding its `Args` struct, a
 //! module with a `run(&Args) -> CliResult` function, and an arm in [`run`].
 
+mod bench_keyswitch;
 mod bench_ntt;
 mod info;
 mod isa_select;
@@ -43,6 +44,8 @@ pub enum Command {
 pub enum BenchWhat {
     /// Forward and inverse negacyclic NTT per ring degree, prime size and instruction set.
     Ntt(bench_ntt::NttArgs),
+    /// One hybrid key switch (relinearization) at a reference set, with a time breakdown.
+    Keyswitch(bench_keyswitch::KeySwitchArgs),
 }
 
 /// Parses the command line, validates `CKKS_ACCEL_ISA` and runs the command.
@@ -53,6 +56,7 @@ pub fn run() -> CliResult {
         Command::Info => info::run(),
         Command::Bench { what } => match what {
             BenchWhat::Ntt(args) => bench_ntt::run(args),
+            BenchWhat::Keyswitch(args) => bench_keyswitch::run(args),
         },
     }
 }

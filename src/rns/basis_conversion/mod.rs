@@ -33,6 +33,7 @@ mod ifma;
 use crate::arith::Modulus;
 use crate::error::{Error, Result};
 use crate::isa::{Backend, Isa};
+use crate::profile::{Profile, Section};
 use crate::rns::{RnsBasis, RnsPoly};
 
 /// Most source limbs one conversion accumulates exactly (15 · 2^124 < 2^128).
@@ -342,6 +343,147 @@ fn convert_driver<K: ConvKernel>(
     }
 }
 
+/// Exact lazy inner products over limbs of one prime: `out = Σ_j x_j ⊙ y_j mod p`, each output
+/// coefficient accumulated without reduction (128-bit, or IFMA lo/hi halves) and reduced once.
+/// Used for the key-switching multiply-accumulate across digits.
+#[derive(Debug, Clone, Copy)]
+pub struct LimbDot {
+    consts: DstConsts,
+    backend: Backend,
+}
+
+/// The operands of one [`LimbDot::dot2`] call, bundled for the target-feature job.
+struct DotArgs<'a> {
+    xs: &'a [&'a [u64]],
+    ys0: &'a [&'a [u64]],
+    ys1: &'a [&'a [u64]],
+    out0: &'a mut [u64],
+    out1: &'a mut [u64],
+}
+
+impl LimbDot {
+    /// For prime `m`, on the best ISA up to `isa` (IFMA only if m < 2^50).
+    pub fn new(m: &Modulus, isa: Isa) -> Result<LimbDot> {
+        let isa = if isa == Isa::Avx512Ifma && !m.ifma_friendly() {
+            Isa::Avx512
+        } else {
+            isa
+        };
+        let backend = Backend::new(isa)?;
+        Ok(LimbDot {
+            consts: dst_consts(m, isa == Isa::Avx512Ifma),
+            backend,
+        })
+    }
+
+    /// The ISA the kernel runs on.
+    pub fn isa(&self) -> Isa {
+        self.backend.isa()
+    }
+
+    /// `out0 = Σ_j xs[j] ⊙ ys0[j]`, `out1 = Σ_j xs[j] ⊙ ys1[j]` (mod p, canonical), for up to
+    /// [`MAX_SOURCE_LIMBS`] terms of canonical inputs. Allocates nothing.
+    ///
+    /// # Panics
+    /// If the term counts differ, exceed the maximum, or a slice is shorter than `out0`.
+    pub fn dot2(
+        &self,
+        xs: &[&[u64]],
+        ys0: &[&[u64]],
+        ys1: &[&[u64]],
+        out0: &mut [u64],
+        out1: &mut [u64],
+    ) {
+        assert!(xs.len() == ys0.len() && xs.len() == ys1.len() && xs.len() <= MAX_SOURCE_LIMBS);
+        let len = out0.len();
+        assert!(out1.len() == len && xs.iter().chain(ys0).chain(ys1).all(|s| s.len() >= len));
+        let args = DotArgs {
+            xs,
+            ys0,
+            ys1,
+            out0,
+            out1,
+        };
+        match self.backend {
+            Backend::Scalar => dot_driver(scalar::ScalarConv, &self.consts, args),
+            #[cfg(simd)]
+            Backend::Avx2(s) => s.vectorize(DotJob {
+                k: avx2::Conv256(s),
+                c: &self.consts,
+                args,
+            }),
+            #[cfg(simd)]
+            Backend::Avx512(s) => s.vectorize(DotJob {
+                k: avx512::Conv512(s),
+                c: &self.consts,
+                args,
+            }),
+            #[cfg(simd)]
+            Backend::Ifma(s) => s.vectorize(DotJob {
+                k: ifma::ConvIfma(s),
+                c: &self.consts,
+                args,
+            }),
+        }
+    }
+}
+
+#[cfg(simd)]
+struct DotJob<'a, K> {
+    k: K,
+    c: &'a DstConsts,
+    args: DotArgs<'a>,
+}
+
+#[cfg(simd)]
+impl<K: ConvKernel> pulp::NullaryFnOnce for DotJob<'_, K> {
+    type Output = ();
+    #[inline(always)]
+    fn call(self) {
+        dot_driver(self.k, self.c, self.args)
+    }
+}
+
+#[inline(always)]
+fn dot_driver<K: ConvKernel>(k: K, c: &DstConsts, a: DotArgs<'_>) {
+    let len = a.out0.len();
+    let chunks = a
+        .out0
+        .chunks_exact_mut(K::LANES)
+        .zip(a.out1.chunks_exact_mut(K::LANES));
+    for (off, (o0, o1)) in (0..len).step_by(K::LANES).zip(chunks) {
+        let (mut acc0, mut acc1) = (k.acc_zero(), k.acc_zero());
+        for ((x, y0), y1) in a.xs.iter().zip(a.ys0).zip(a.ys1) {
+            let xv = k.load(&x[off..off + K::LANES]);
+            acc0 = k.acc_mac(acc0, xv, k.load(&y0[off..off + K::LANES]));
+            acc1 = k.acc_mac(acc1, xv, k.load(&y1[off..off + K::LANES]));
+        }
+        k.store(o0, k.acc_reduce(acc0, c));
+        k.store(o1, k.acc_reduce(acc1, c));
+    }
+}
+
+fn dst_consts(m: &Modulus, w52: bool) -> DstConsts {
+    let p = m.value();
+    if w52 {
+        let r = ((1u128 << 52) % p as u128) as u64;
+        DstConsts {
+            p,
+            r,
+            r_shoup: m.shoup52(r),
+            one_shoup: m.shoup52(1),
+        }
+    } else {
+        let r = ((1u128 << 64) % p as u128) as u64;
+        DstConsts {
+            p,
+            r,
+            r_shoup: m.shoup(r),
+            one_shoup: m.shoup(1),
+        }
+    }
+}
+
 /// ModUp of one digit: the digit's limbs (a contiguous run of a polynomial's limbs, coefficient
 /// form) are extended to every other limb of the target layout.
 #[derive(Debug, Clone)]
@@ -426,28 +568,36 @@ impl ModDown {
         x: &[u64],
         out: &mut [u64],
         scratch: &mut [u64],
+        prof: &mut Profile,
     ) {
         let n = q_basis.n();
         let (k, l) = (p_basis.len(), self.q_len);
         let (xp, conv_scratch) = scratch.split_at_mut(k * n);
         let (yq, conv_scratch) = conv_scratch.split_at_mut(l * n);
+        prof.mod_downs += 1;
         // x_P to coefficient form.
         xp.copy_from_slice(&x[l * n..(l + k) * n]);
-        for (i, limb) in xp.chunks_exact_mut(n).enumerate() {
-            p_basis.plan(i).inverse(limb);
-        }
-        self.converter.convert(xp, yq, conv_scratch);
-        for (i, ((y, xq), o)) in yq
-            .chunks_exact_mut(n)
-            .zip(x[..l * n].chunks_exact(n))
-            .zip(out.chunks_exact_mut(n))
-            .enumerate()
-        {
-            q_basis.plan(i).forward(y);
-            let ops = q_basis.ops(i);
-            ops.sub(xq, y, o);
-            ops.mul_scalar_assign(o, self.p_inv[i]);
-        }
+        prof.record(Section::Intt, k as u64, || {
+            for (i, limb) in xp.chunks_exact_mut(n).enumerate() {
+                p_basis.plan(i).inverse(limb);
+            }
+        });
+        prof.record(Section::BasisConversion, l as u64, || {
+            self.converter.convert(xp, yq, conv_scratch)
+        });
+        prof.record(Section::Ntt, l as u64, || {
+            for (i, y) in yq.chunks_exact_mut(n).enumerate() {
+                q_basis.plan(i).forward(y);
+            }
+        });
+        prof.record(Section::Other, l as u64, || {
+            let pairs = yq.chunks_exact(n).zip(x[..l * n].chunks_exact(n));
+            for (i, ((y, xq), o)) in pairs.zip(out.chunks_exact_mut(n)).enumerate() {
+                let ops = q_basis.ops(i);
+                ops.sub(xq, y, o);
+                ops.mul_scalar_assign(o, self.p_inv[i]);
+            }
+        });
     }
 }
 

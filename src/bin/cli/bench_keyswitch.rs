@@ -1,0 +1,166 @@
+//! `ckks-accel bench keyswitch`: median time of one hybrid key switch at the top level of a
+//! reference set, per instruction set, with a breakdown of where the time goes.
+
+use super::{CliResult, isa_select, timing};
+use ckks_accel::Isa;
+use ckks_accel::keyswitch::{KeySwitcher, ReferenceSet};
+use ckks_accel::profile::{Profile, ProfileLevel};
+use ckks_accel::rns::{Representation, RnsPoly, sampling};
+use clap::Args;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde_json::{Value, json};
+use std::num::NonZeroUsize;
+
+/// Options of `bench keyswitch`.
+#[derive(Debug, Args)]
+pub struct KeySwitchArgs {
+    /// Reference parameter set: S, L (shared/workloads.md) or their IFMA-friendly variants
+    /// S-ifma, L-ifma.
+    #[arg(long, default_value = "S", value_parser = parse_set)]
+    pub params: ReferenceSet,
+
+    /// Instruction sets to measure (each must be available). Default: scalar and the detected one.
+    #[arg(long, value_name = "ISA,...", value_delimiter = ',', value_parser = isa_select::parse_isa)]
+    pub isa: Vec<Isa>,
+
+    /// Timed key switches per ISA [default: enough for about 0.1 s, at least 11].
+    #[arg(long, value_name = "N")]
+    pub reps: Option<NonZeroUsize>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_set(s: &str) -> Result<ReferenceSet, String> {
+    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
+}
+
+/// One measured ISA.
+struct Measured {
+    isa: Isa,
+    ms: f64,
+    profile: Profile,
+}
+
+/// Runs the benchmark.
+pub fn run(args: &KeySwitchArgs) -> CliResult {
+    let isas = if args.isa.is_empty() {
+        let mut v = vec![Isa::Scalar, Isa::detect()];
+        v.dedup();
+        v
+    } else {
+        isa_select::resolve(&args.isa)?
+    };
+    let shape = args.params.primes()?;
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut results = Vec::new();
+    for &isa in &isas {
+        let ks = KeySwitcher::with_isa(shape.n, &shape.q, &shape.p, shape.dnum, isa)?;
+        let qp = ks.qp_basis();
+        let mut s = sampling::from_signed(qp, &sampling::ternary_coeffs(shape.n, None, &mut rng));
+        s.ntt(qp)?;
+        let mut s2 = s.clone();
+        s2.mul_assign(&s, qp)?;
+        let key = ks.generate_key(&s2, &s, &mut rng)?;
+        let basis = ks.q_basis().clone();
+        let d = sampling::uniform(&basis, Representation::Evaluation, &mut rng);
+        let mut c0 = RnsPoly::zero(&basis, Representation::Evaluation);
+        let mut c1 = c0.clone();
+        let mut scratch = ks.scratch();
+        scratch.profile = Profile::new(ProfileLevel::Off);
+        let reps = args.reps.or(if isa == Isa::Scalar {
+            NonZeroUsize::new(5)
+        } else {
+            None
+        });
+        let t = timing::median_time(reps, || {
+            ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)
+                .expect("valid inputs")
+        });
+        // One more run with section timers for the breakdown.
+        scratch.profile = Profile::new(ProfileLevel::Timed);
+        ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)?;
+        results.push(Measured {
+            isa,
+            ms: t.as_secs_f64() * 1e3,
+            profile: scratch.profile,
+        });
+    }
+    let scalar_ms = results.iter().find(|m| m.isa == Isa::Scalar).map(|m| m.ms);
+    if args.json {
+        let best = results.last().expect("at least one ISA");
+        let out = json!({
+            "params": args.params.to_string(),
+            "n": shape.n,
+            "q_limbs": shape.q.len(),
+            "p_limbs": shape.p.len(),
+            "dnum": shape.dnum,
+            "isa": best.isa.to_string(),
+            "threads": 1,
+            "keyswitch_ms": best.ms,
+            "breakdown": breakdown(&best.profile),
+            "ops": ops(&best.profile),
+            "speedup_vs_scalar": scalar_ms.map(|s| s / best.ms),
+            "runs": results.iter().map(|m| json!({
+                "isa": m.isa.to_string(),
+                "keyswitch_ms": m.ms,
+                "breakdown": breakdown(&m.profile),
+            })).collect::<Vec<Value>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "key switch at set {} (n = {}, {} Q + {} P primes, dnum {}), top level, 1 thread, medians",
+        args.params,
+        shape.n,
+        shape.q.len(),
+        shape.p.len(),
+        shape.dnum
+    );
+    println!(
+        "{:<12} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "isa", "ms", "×scalar", "ntt", "conv", "mac", "other"
+    );
+    for m in &results {
+        let b = breakdown(&m.profile);
+        let pct = |k: &str| format!("{:.0}%", 100.0 * b[k].as_f64().unwrap_or(0.0));
+        let speed = scalar_ms.map_or("n/a".into(), |s| format!("{:.2}", s / m.ms));
+        println!(
+            "{:<12} {:>10.2} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            m.isa.to_string(),
+            m.ms,
+            speed,
+            pct("ntt_intt"),
+            pct("basis_conversion"),
+            pct("mac"),
+            pct("other")
+        );
+    }
+    let p = &results.last().expect("at least one ISA").profile;
+    println!(
+        "per switch: {} NTT + {} INTT limb transforms, {} converted limbs, {} limb MACs, {} ModUp, {} ModDown",
+        p.ntt, p.intt, p.conv_limbs, p.mac_limbs, p.mod_ups, p.mod_downs
+    );
+    Ok(())
+}
+
+/// Shares of the timed sections (fractions summing to 1).
+fn breakdown(p: &Profile) -> Value {
+    let total = p.timed_ns().max(1) as f64;
+    json!({
+        "ntt_intt": (p.ntt_ns + p.intt_ns) as f64 / total,
+        "basis_conversion": p.conv_ns as f64 / total,
+        "mac": p.mac_ns as f64 / total,
+        "other": p.other_ns as f64 / total,
+    })
+}
+
+fn ops(p: &Profile) -> Value {
+    json!({
+        "ntt": p.ntt, "intt": p.intt, "conv_limbs": p.conv_limbs, "mac_limbs": p.mac_limbs,
+        "mod_up": p.mod_ups, "mod_down": p.mod_downs,
+    })
+}

@@ -1,0 +1,92 @@
+//! The CLI: commands run, JSON parses with the documented keys, bad ISA requests are refused.
+#![cfg(feature = "cli")]
+
+use std::process::Command;
+
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ckks-accel"));
+    c.env_remove("CKKS_ACCEL_ISA");
+    c
+}
+
+#[test]
+fn info_runs() {
+    let out = cli().arg("info").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("detected isa"));
+}
+
+#[test]
+fn bench_ntt_json_has_the_documented_keys() {
+    let out = cli()
+        .args([
+            "bench", "ntt", "--n", "64", "--bits", "50", "--reps", "3", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["results"][0];
+    for key in [
+        "n",
+        "q_bits",
+        "q",
+        "isa",
+        "forward_us",
+        "inverse_us",
+        "ns_per_butterfly_fwd",
+    ] {
+        assert!(!r[key].is_null(), "missing {key}");
+    }
+}
+
+#[test]
+fn bench_keyswitch_json_has_the_documented_keys() {
+    let out = cli()
+        .args([
+            "bench",
+            "keyswitch",
+            "--params",
+            "S",
+            "--isa",
+            "scalar",
+            "--reps",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["params", "isa", "threads", "keyswitch_ms", "breakdown"] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    assert_eq!(v["params"], "S");
+}
+
+#[test]
+fn unavailable_or_unknown_isa_is_refused() {
+    let out = cli()
+        .env("CKKS_ACCEL_ISA", "sse9")
+        .arg("info")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CKKS_ACCEL_ISA"));
+    if let Some(missing) = ckks_accel::Isa::ALL.into_iter().find(|i| !i.is_available()) {
+        let out = cli()
+            .env("CKKS_ACCEL_ISA", missing.to_string())
+            .arg("info")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+    }
+}
