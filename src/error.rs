@@ -6,7 +6,7 @@ use crate::Isa;
 ///
 /// Kernel-level slice misuse (a slice of the wrong length handed to a plan) is a
 /// programming error and panics instead, like slice indexing does.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The ring degree is not a power of two inside the supported range.
@@ -144,6 +144,67 @@ pub enum Error {
         count: usize,
         /// Supported maximum.
         max: usize,
+    },
+    /// A CKKS parameter combination is invalid.
+    #[error("invalid CKKS parameters: {reason}")]
+    InvalidParameters {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The parameters are below 128-bit security (HomomorphicEncryption.org table) and the
+    /// caller did not opt in.
+    #[error("parameters are not 128-bit secure: log2(QP) = {log_qp:.1} exceeds {max_log_qp} for n = {n} (opt in with allow_insecure)")]
+    InsecureParameters {
+        /// log2 of the full modulus QP.
+        log_qp: f64,
+        /// Largest log2(QP) the standard allows at this n (0 if none).
+        max_log_qp: u32,
+        /// Ring degree.
+        n: usize,
+    },
+    /// An object made for other parameters was passed.
+    #[error("parameter mismatch: expected parameter id {expected:#018x}, found {found:#018x}")]
+    ParamsMismatch {
+        /// Id of the parameters in use.
+        expected: u64,
+        /// Id carried by the object.
+        found: u64,
+    },
+    /// Operands are at different levels.
+    #[error("level mismatch: {left} vs {right}")]
+    LevelMismatch {
+        /// Level of the left operand.
+        left: usize,
+        /// Level of the right operand.
+        right: usize,
+    },
+    /// Operands have different scales.
+    #[error("scale mismatch: 2^{:.4} vs 2^{:.4}", left.log2(), right.log2())]
+    ScaleMismatch {
+        /// Scale of the left operand.
+        left: f64,
+        /// Scale of the right operand.
+        right: f64,
+    },
+    /// A ciphertext of the wrong degree (number of parts) was passed.
+    #[error("ciphertext has {found} parts, {expected} expected")]
+    WrongDegree {
+        /// Expected number of parts.
+        expected: usize,
+        /// Actual number of parts.
+        found: usize,
+    },
+    /// An evaluation key needed by the operation is missing.
+    #[error("missing key: {what}")]
+    MissingKey {
+        /// Which key.
+        what: String,
+    },
+    /// Serialized data is corrupted, truncated, of another version or kind.
+    #[error("cannot deserialize: {reason}")]
+    Deserialize {
+        /// What is wrong.
+        reason: String,
     },
 }
 

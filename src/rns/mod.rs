@@ -220,13 +220,24 @@ impl RnsBasis {
 }
 
 /// A polynomial in RNS form: `limbs × n` canonical residues in one aligned allocation.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// The allocation may be larger than `limbs × n` (after [`RnsPoly::truncate`] or
+/// [`RnsPoly::reshape`]), so one buffer can be reused at every level without reallocating.
+#[derive(Clone)]
 pub struct RnsPoly {
     n: usize,
     primes: Arc<[u64]>,
     repr: Representation,
     data: AlignedVec,
 }
+
+impl PartialEq for RnsPoly {
+    fn eq(&self, other: &RnsPoly) -> bool {
+        self.n == other.n && self.repr == other.repr && self.primes == other.primes && self.as_words() == other.as_words()
+    }
+}
+
+impl Eq for RnsPoly {}
 
 impl std::fmt::Debug for RnsPoly {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -311,42 +322,53 @@ impl RnsPoly {
         &mut self.data[i * self.n..(i + 1) * self.n]
     }
 
+    fn len_words(&self) -> usize {
+        self.primes.len() * self.n
+    }
+
     /// All words, limb after limb.
     pub fn as_words(&self) -> &[u64] {
-        &self.data
+        &self.data[..self.len_words()]
     }
 
     /// All words, mutable.
     pub fn as_words_mut(&mut self) -> &mut [u64] {
-        &mut self.data
+        let len = self.len_words();
+        &mut self.data[..len]
     }
 
     /// Iterator over the limbs.
     pub fn limbs(&self) -> std::slice::ChunksExact<'_, u64> {
-        self.data.chunks_exact(self.n)
+        self.as_words().chunks_exact(self.n)
     }
 
     /// Iterator over the limbs, mutable.
     pub fn limbs_mut(&mut self) -> std::slice::ChunksExactMut<'_, u64> {
-        self.data.chunks_exact_mut(self.n)
+        let n = self.n;
+        self.as_words_mut().chunks_exact_mut(n)
     }
 
-    /// Keeps the first `count` limbs (drops the top primes), without reallocating the view of
-    /// the basis: the new basis is `basis.prefix(count)`.
+    /// Keeps the first `basis.len()` limbs (drops the top primes) in place; `basis` must be a
+    /// prefix of the current one. No reallocation.
     pub fn truncate(&mut self, basis: &RnsBasis) -> Result<()> {
         let count = basis.len();
-        if count > self.num_limbs() || basis.primes[..] != self.primes[..count] {
-            return Err(Error::InvalidLevel {
-                level: count,
-                min: 1,
-                max: self.num_limbs(),
-            });
+        if count == 0 || count > self.num_limbs() || basis.primes[..] != self.primes[..count] {
+            return Err(Error::InvalidLevel { level: count, min: 1, max: self.num_limbs() });
         }
-        let mut data = AlignedVec::zeroed(count * self.n);
-        data.copy_from_slice(&self.data[..count * self.n]);
-        self.data = data;
         self.primes = basis.primes.clone();
         Ok(())
+    }
+
+    /// Re-labels this buffer as a polynomial over `basis` in `repr` (contents unspecified),
+    /// reallocating only if the buffer is too small. Lets one scratch polynomial serve every
+    /// level.
+    pub fn reshape(&mut self, basis: &RnsBasis, repr: Representation) {
+        if self.data.len() < basis.len() * basis.n || self.n != basis.n {
+            self.data = AlignedVec::zeroed(basis.len() * basis.n);
+        }
+        self.n = basis.n;
+        self.primes = basis.primes.clone();
+        self.repr = repr;
     }
 
     fn check_repr(&self, want: Representation) -> Result<()> {
@@ -370,7 +392,7 @@ impl RnsPoly {
     pub fn ntt(&mut self, basis: &RnsBasis) -> Result<()> {
         basis.check(&self.primes)?;
         self.check_repr(Representation::Coefficient)?;
-        for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
+        for (i, limb) in self.limbs_mut().enumerate() {
             basis.plan(i).forward(limb);
         }
         self.repr = Representation::Evaluation;
@@ -381,7 +403,7 @@ impl RnsPoly {
     pub fn intt(&mut self, basis: &RnsBasis) -> Result<()> {
         basis.check(&self.primes)?;
         self.check_repr(Representation::Evaluation)?;
-        for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
+        for (i, limb) in self.limbs_mut().enumerate() {
             basis.plan(i).inverse(limb);
         }
         self.repr = Representation::Coefficient;
@@ -419,7 +441,7 @@ impl RnsPoly {
     /// self = −self.
     pub fn neg_assign(&mut self, basis: &RnsBasis) -> Result<()> {
         basis.check(&self.primes)?;
-        for (i, a) in self.data.chunks_exact_mut(self.n).enumerate() {
+        for (i, a) in self.limbs_mut().enumerate() {
             basis.ops(i).neg_assign(a);
         }
         Ok(())
@@ -445,8 +467,7 @@ impl RnsPoly {
         self.check_pair(a, basis)?;
         self.check_pair(b, basis)?;
         self.check_repr(Representation::Evaluation)?;
-        let n = self.n;
-        for (i, acc) in self.data.chunks_exact_mut(n).enumerate() {
+        for (i, acc) in self.limbs_mut().enumerate() {
             basis.ops(i).mul_add_assign(acc, a.limb(i), b.limb(i));
         }
         Ok(())
@@ -455,7 +476,7 @@ impl RnsPoly {
     /// self = self · c for a per-limb scalar `c[i] < q_i`.
     pub fn mul_scalar_assign(&mut self, c: &[u64], basis: &RnsBasis) -> Result<()> {
         basis.check(&self.primes)?;
-        for (i, a) in self.data.chunks_exact_mut(self.n).enumerate() {
+        for (i, a) in self.limbs_mut().enumerate() {
             basis.ops(i).mul_scalar_assign(a, c[i]);
         }
         Ok(())

@@ -1,0 +1,47 @@
+//! A CKKS layer on the accelerated kernels: parameters ([`CkksParams`], presets S and L),
+//! keys, the canonical-embedding encoder, encryption, decryption and the [`Evaluator`]
+//! (add, multiply, relinearize, rescale, rotate, conjugate, inner sums), plus serialization.
+//!
+//! ```
+//! use ckks_accel::ckks::*;
+//! let params = CkksParams::builder()
+//!     .ring_degree(1 << 12).q_bits(&[50, 35, 35]).p_bits(&[50]).dnum(3).log_scale(35)
+//!     .allow_insecure(true) // a toy size for the doctest
+//!     .build()?;
+//! let ctx = CkksContext::new(params)?;
+//! let mut keygen = KeyGenerator::from_seed(ctx.clone(), 1);
+//! let sk = keygen.secret_key()?;
+//! let pk = keygen.public_key(&sk)?;
+//! let keys = std::sync::Arc::new(EvaluationKeys { relin: Some(keygen.relin_key(&sk)?), galois: keygen.galois_keys(&sk, &[1], false)? });
+//! let encoder = Encoder::new(ctx.clone());
+//! let mut enc = Encryptor::with_public_key(ctx.clone(), &pk)?;
+//! let eval = Evaluator::new(ctx.clone(), keys)?;
+//! let mut scratch = eval.scratch();
+//! let a = enc.encrypt(&encoder.encode_default(&[1.0, 2.0, 3.0])?)?;
+//! let b = enc.encrypt(&encoder.encode_default(&[4.0, 5.0, 6.0])?)?;
+//! let prod = eval.rescale(&eval.relinearize(&eval.mul(&a, &b)?, &mut scratch)?, &mut scratch)?;
+//! let rot = eval.rotate(&prod, 1, &mut scratch)?;
+//! let dec = Decryptor::new(ctx.clone(), &sk)?;
+//! let out = encoder.decode(&dec.decrypt(&rot)?)?;
+//! assert!((out[0] - 10.0).abs() < 1e-3 && (out[1] - 18.0).abs() < 1e-3);
+//! # Ok::<(), ckks_accel::Error>(())
+//! ```
+
+mod ciphertext;
+mod context;
+mod encoder;
+pub mod encoding;
+mod encryptor;
+mod evaluator;
+mod keys;
+mod params;
+mod serialize;
+
+pub use ciphertext::{Ciphertext, Plaintext};
+pub use context::CkksContext;
+pub use encoder::Encoder;
+pub use encryptor::{Decryptor, Encryptor};
+pub use evaluator::{Evaluator, EvaluatorScratch};
+pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
+pub use serialize::FORMAT_VERSION;
+pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
