@@ -145,6 +145,12 @@ pub enum Error {
         /// Supported maximum.
         max: usize,
     },
+    /// Values cannot be encoded into a plaintext polynomial (too many, not finite, too large).
+    #[error("encoding error: {reason}")]
+    EncodingError {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Shorthand for results with this crate's [`Error`].

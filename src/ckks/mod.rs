@@ -1,0 +1,3 @@
+//! The CKKS scheme layer: encoding (more to come).
+
+pub mod encoding;
