@@ -153,7 +153,9 @@ pub enum Error {
     },
     /// The parameters are below 128-bit security (HomomorphicEncryption.org table) and the
     /// caller did not opt in.
-    #[error("parameters are not 128-bit secure: log2(QP) = {log_qp:.1} exceeds {max_log_qp} for n = {n} (opt in with allow_insecure)")]
+    #[error(
+        "parameters are not 128-bit secure: log2(QP) = {log_qp:.1} exceeds {max_log_qp} for n = {n} (opt in with allow_insecure)"
+    )]
     InsecureParameters {
         /// log2 of the full modulus QP.
         log_qp: f64,
@@ -203,6 +205,12 @@ pub enum Error {
     /// Serialized data is corrupted, truncated, of another version or kind.
     #[error("cannot deserialize: {reason}")]
     Deserialize {
+        /// What is wrong.
+        reason: String,
+    },
+    /// Values cannot be encoded into a plaintext polynomial (too many, not finite, too large).
+    #[error("encoding error: {reason}")]
+    EncodingError {
         /// What is wrong.
         reason: String,
     },

@@ -25,6 +25,7 @@
 
 pub mod aligned;
 pub mod arith;
+pub mod ckks;
 pub mod eltwise;
 mod error;
 pub mod isa;

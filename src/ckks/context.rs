@@ -26,15 +26,25 @@ impl CkksContext {
     pub fn new(params: CkksParams) -> Result<Arc<CkksContext>> {
         let ks = KeySwitcher::new(params.n(), params.q(), params.p(), params.dnum())?;
         let fft = SpecialFft::new(params.n())?;
-        let levels = (1..=params.q().len()).map(|l| ks.q_basis().prefix(l)).collect();
+        let levels = (1..=params.q().len())
+            .map(|l| ks.q_basis().prefix(l))
+            .collect();
         let q = ks.q_basis();
         let garner_inv = (0..q.len())
             .map(|i| {
                 let m = q.modulus(i);
-                (0..i).map(|j| m.inv_mod(q.primes()[j] % m.value()).expect("coprime")).collect()
+                (0..i)
+                    .map(|j| m.inv_mod(q.primes()[j] % m.value()).expect("coprime"))
+                    .collect()
             })
             .collect();
-        Ok(Arc::new(CkksContext { params, ks, fft, levels, garner_inv }))
+        Ok(Arc::new(CkksContext {
+            params,
+            ks,
+            fft,
+            levels,
+            garner_inv,
+        }))
     }
 
     /// The parameters.
@@ -54,7 +64,11 @@ impl CkksContext {
 
     /// The basis of level `level` (primes q_0..=q_level).
     pub fn basis(&self, level: usize) -> Result<&RnsBasis> {
-        self.levels.get(level).ok_or(Error::InvalidLevel { level, min: 0, max: self.params.max_level() })
+        self.levels.get(level).ok_or(Error::InvalidLevel {
+            level,
+            min: 0,
+            max: self.params.max_level(),
+        })
     }
 
     /// Q ∪ P.
@@ -67,7 +81,10 @@ impl CkksContext {
         if id == self.params.id() {
             Ok(())
         } else {
-            Err(Error::ParamsMismatch { expected: self.params.id(), found: id })
+            Err(Error::ParamsMismatch {
+                expected: self.params.id(),
+                found: id,
+            })
         }
     }
 
@@ -81,8 +98,8 @@ impl CkksContext {
         for i in 0..l {
             let m = q.modulus(i);
             let mut t = residues[i];
-            for j in 0..i {
-                t = m.mul_mod(m.sub_mod(t, digits[j] % m.value()), self.garner_inv[i][j]);
+            for (&a, &inv) in digits[..i].iter().zip(&self.garner_inv[i]) {
+                t = m.mul_mod(m.sub_mod(t, a % m.value()), inv);
             }
             digits[i] = t;
             neg_digits[i] = m.value() - 1 - t;
@@ -104,6 +121,10 @@ impl CkksContext {
             }
             acc
         };
-        if x_small { eval(&digits[..l]) } else { -(eval(&neg_digits[..l]) + 1.0) }
+        if x_small {
+            eval(&digits[..l])
+        } else {
+            -(eval(&neg_digits[..l]) + 1.0)
+        }
     }
 }

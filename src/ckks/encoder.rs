@@ -31,7 +31,12 @@ impl Encoder {
     }
 
     /// Encodes complex `values` (at most n/2; the rest are 0) at `scale` and `level`.
-    pub fn encode_complex(&self, values: &[Complex64], scale: f64, level: usize) -> Result<Plaintext> {
+    pub fn encode_complex(
+        &self,
+        values: &[Complex64],
+        scale: f64,
+        level: usize,
+    ) -> Result<Plaintext> {
         let basis = self.ctx.basis(level)?;
         let n = basis.n();
         let mut coeffs = vec![0i128; n];
@@ -40,7 +45,10 @@ impl Encoder {
         let max = coeffs.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
         if max > 0 && (max as f64).log2() >= log_q - 1.0 {
             return Err(Error::InvalidParameters {
-                reason: format!("message too large for level {level}: coefficient of 2^{:.1} bits", (max as f64).log2()),
+                reason: format!(
+                    "message too large for level {level}: coefficient of 2^{:.1} bits",
+                    (max as f64).log2()
+                ),
             });
         }
         let mut poly = RnsPoly::zero(basis, Representation::Coefficient);
@@ -51,7 +59,11 @@ impl Encoder {
             }
         }
         poly.ntt(basis)?;
-        Ok(Plaintext { params_id: self.ctx.params().id(), poly, scale })
+        Ok(Plaintext {
+            params_id: self.ctx.params().id(),
+            poly,
+            scale,
+        })
     }
 
     /// Encodes real `values` at `scale` and `level`.

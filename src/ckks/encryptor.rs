@@ -40,13 +40,21 @@ impl Encryptor {
     /// Public-key encryption, randomness from the OS.
     pub fn with_public_key(ctx: Arc<CkksContext>, pk: &PublicKey) -> Result<Encryptor> {
         ctx.check_id(pk.params_id)?;
-        Ok(Encryptor { key: EncKey::Public(pk.clone()), rng: os_rng()?, ctx })
+        Ok(Encryptor {
+            key: EncKey::Public(pk.clone()),
+            rng: os_rng()?,
+            ctx,
+        })
     }
 
     /// Secret-key encryption (smaller noise), randomness from the OS.
     pub fn with_secret_key(ctx: Arc<CkksContext>, sk: &SecretKey) -> Result<Encryptor> {
         ctx.check_id(sk.params_id)?;
-        Ok(Encryptor { key: EncKey::Secret(sk.clone()), rng: os_rng()?, ctx })
+        Ok(Encryptor {
+            key: EncKey::Secret(sk.clone()),
+            rng: os_rng()?,
+            ctx,
+        })
     }
 
     /// Replaces the randomness with a seeded stream — **for tests and benchmarks only**.
@@ -94,7 +102,11 @@ impl Encryptor {
             }
         };
         c0.add_assign(&pt.poly, basis)?;
-        Ok(Ciphertext { params_id: pt.params_id, parts: vec![c0, c1], scale: pt.scale })
+        Ok(Ciphertext {
+            params_id: pt.params_id,
+            parts: vec![c0, c1],
+            scale: pt.scale,
+        })
     }
 }
 
@@ -114,14 +126,20 @@ impl Decryptor {
     /// A decryptor holding (a copy of) `sk`, zeroized on drop.
     pub fn new(ctx: Arc<CkksContext>, sk: &SecretKey) -> Result<Decryptor> {
         ctx.check_id(sk.params_id)?;
-        Ok(Decryptor { ctx, sk: sk.clone() })
+        Ok(Decryptor {
+            ctx,
+            sk: sk.clone(),
+        })
     }
 
     /// `c0 + c1·s (+ c2·s²)` as a plaintext at the ciphertext's level and scale.
     pub fn decrypt(&self, ct: &Ciphertext) -> Result<Plaintext> {
         self.ctx.check_id(ct.params_id)?;
         if !(2..=3).contains(&ct.parts.len()) {
-            return Err(Error::WrongDegree { expected: 2, found: ct.parts.len() });
+            return Err(Error::WrongDegree {
+                expected: 2,
+                found: ct.parts.len(),
+            });
         }
         let basis = self.ctx.basis(ct.level())?;
         let mut s = self.sk.s.clone();
@@ -136,6 +154,10 @@ impl Decryptor {
         }
         s.as_words_mut().zeroize();
         s_pow.as_words_mut().zeroize();
-        Ok(Plaintext { params_id: ct.params_id, poly: m, scale: ct.scale })
+        Ok(Plaintext {
+            params_id: ct.params_id,
+            poly: m,
+            scale: ct.scale,
+        })
     }
 }

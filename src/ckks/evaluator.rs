@@ -93,7 +93,11 @@ impl Evaluator {
         let ks = self.ctx.key_switcher();
         let top = ks.q_basis();
         let zero = || RnsPoly::zero(top, Representation::Evaluation);
-        let ct = |parts: usize| Ciphertext { params_id: self.ctx.params().id(), parts: (0..parts).map(|_| zero()).collect(), scale: 1.0 };
+        let ct = |parts: usize| Ciphertext {
+            params_id: self.ctx.params().id(),
+            parts: (0..parts).map(|_| zero()).collect(),
+            scale: 1.0,
+        };
         EvaluatorScratch {
             ks: ks.scratch(),
             dec: ks.decomposition_buffer(),
@@ -114,13 +118,19 @@ impl Evaluator {
     pub fn check(&self, ct: &Ciphertext) -> Result<()> {
         self.ctx.check_id(ct.params_id)?;
         if !(2..=3).contains(&ct.parts.len()) {
-            return Err(Error::WrongDegree { expected: 2, found: ct.parts.len() });
+            return Err(Error::WrongDegree {
+                expected: 2,
+                found: ct.parts.len(),
+            });
         }
         let basis = self.basis(ct.level())?;
         for p in &ct.parts {
             basis.check(p.primes())?;
             if p.representation() != Representation::Evaluation {
-                return Err(Error::WrongRepresentation { expected: "evaluation", found: "coefficient" });
+                return Err(Error::WrongRepresentation {
+                    expected: "evaluation",
+                    found: "coefficient",
+                });
             }
         }
         Ok(())
@@ -130,10 +140,16 @@ impl Evaluator {
         self.check(a)?;
         self.check(b)?;
         if a.level() != b.level() {
-            return Err(Error::LevelMismatch { left: a.level(), right: b.level() });
+            return Err(Error::LevelMismatch {
+                left: a.level(),
+                right: b.level(),
+            });
         }
         if !scales_match(a.scale, b.scale) {
-            return Err(Error::ScaleMismatch { left: a.scale, right: b.scale });
+            return Err(Error::ScaleMismatch {
+                left: a.scale,
+                right: b.scale,
+            });
         }
         Ok(())
     }
@@ -142,10 +158,16 @@ impl Evaluator {
         self.check(ct)?;
         self.ctx.check_id(pt.params_id)?;
         if ct.level() != pt.level() {
-            return Err(Error::LevelMismatch { left: ct.level(), right: pt.level() });
+            return Err(Error::LevelMismatch {
+                left: ct.level(),
+                right: pt.level(),
+            });
         }
         if same_scale && !scales_match(ct.scale, pt.scale) {
-            return Err(Error::ScaleMismatch { left: ct.scale, right: pt.scale });
+            return Err(Error::ScaleMismatch {
+                left: ct.scale,
+                right: pt.scale,
+            });
         }
         Ok(())
     }
@@ -232,7 +254,9 @@ impl Evaluator {
         let basis = self.basis(ct.level())?;
         let v = (c * ct.scale).round();
         if !v.is_finite() || v.abs() >= 2f64.powi(126) {
-            return Err(Error::InvalidParameters { reason: format!("constant {c} too large at this scale") });
+            return Err(Error::InvalidParameters {
+                reason: format!("constant {c} too large at this scale"),
+            });
         }
         let v = v as i128;
         for (i, limb) in ct.parts[0].limbs_mut().enumerate() {
@@ -252,10 +276,16 @@ impl Evaluator {
         let delta = self.ctx.params().default_scale();
         let v = (c * delta).round();
         if !v.is_finite() || v.abs() >= 2f64.powi(126) {
-            return Err(Error::InvalidParameters { reason: format!("constant {c} too large") });
+            return Err(Error::InvalidParameters {
+                reason: format!("constant {c} too large"),
+            });
         }
         let v = v as i128;
-        let ks: Vec<u64> = basis.primes().iter().map(|&q| v.rem_euclid(q as i128) as u64).collect();
+        let ks: Vec<u64> = basis
+            .primes()
+            .iter()
+            .map(|&q| v.rem_euclid(q as i128) as u64)
+            .collect();
         for p in &mut ct.parts {
             p.mul_scalar_assign(&ks, basis)?;
         }
@@ -269,14 +299,21 @@ impl Evaluator {
         self.check(a)?;
         self.check(b)?;
         if a.degree() != 2 || b.degree() != 2 {
-            return Err(Error::WrongDegree { expected: 2, found: a.degree().max(b.degree()) });
+            return Err(Error::WrongDegree {
+                expected: 2,
+                found: a.degree().max(b.degree()),
+            });
         }
         if a.level() != b.level() {
-            return Err(Error::LevelMismatch { left: a.level(), right: b.level() });
+            return Err(Error::LevelMismatch {
+                left: a.level(),
+                right: b.level(),
+            });
         }
         let basis = self.basis(a.level())?;
         out.params_id = a.params_id;
-        out.parts.resize_with(3, || RnsPoly::zero(basis, Representation::Evaluation));
+        out.parts
+            .resize_with(3, || RnsPoly::zero(basis, Representation::Evaluation));
         for (i, p) in out.parts.iter_mut().enumerate() {
             p.reshape(basis, Representation::Evaluation);
             match i {
@@ -301,27 +338,51 @@ impl Evaluator {
     }
 
     /// Relinearizes a degree-3 ciphertext into `out` (degree 2) with the relinearization key.
-    pub fn relinearize_into(&self, ct: &Ciphertext, out: &mut Ciphertext, scratch: &mut EvaluatorScratch) -> Result<()> {
+    pub fn relinearize_into(
+        &self,
+        ct: &Ciphertext,
+        out: &mut Ciphertext,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<()> {
         self.check(ct)?;
         if ct.degree() != 3 {
-            return Err(Error::WrongDegree { expected: 3, found: ct.degree() });
+            return Err(Error::WrongDegree {
+                expected: 3,
+                found: ct.degree(),
+            });
         }
-        let rlk = self.keys.relin.as_ref().ok_or_else(|| Error::MissingKey { what: "relinearization key".into() })?;
+        let rlk = self.keys.relin.as_ref().ok_or_else(|| Error::MissingKey {
+            what: "relinearization key".into(),
+        })?;
         let basis = self.basis(ct.level())?;
         let ks = self.ctx.key_switcher();
         scratch.t0.reshape(basis, Representation::Evaluation);
         scratch.t1.reshape(basis, Representation::Evaluation);
-        ks.switch(&ct.parts[2], &rlk.key, &mut scratch.t0, &mut scratch.t1, &mut scratch.ks)?;
+        ks.switch(
+            &ct.parts[2],
+            &rlk.key,
+            &mut scratch.t0,
+            &mut scratch.t1,
+            &mut scratch.ks,
+        )?;
         Self::shape_like(out, ct, 2, basis);
-        out.parts[0].as_words_mut().copy_from_slice(ct.parts[0].as_words());
-        out.parts[1].as_words_mut().copy_from_slice(ct.parts[1].as_words());
+        out.parts[0]
+            .as_words_mut()
+            .copy_from_slice(ct.parts[0].as_words());
+        out.parts[1]
+            .as_words_mut()
+            .copy_from_slice(ct.parts[1].as_words());
         out.parts[0].add_assign(&scratch.t0, basis)?;
         out.parts[1].add_assign(&scratch.t1, basis)?;
         Ok(())
     }
 
     /// Relinearizes a degree-3 ciphertext.
-    pub fn relinearize(&self, ct: &Ciphertext, scratch: &mut EvaluatorScratch) -> Result<Ciphertext> {
+    pub fn relinearize(
+        &self,
+        ct: &Ciphertext,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<Ciphertext> {
         let mut out = ct.clone();
         self.relinearize_into(ct, &mut out, scratch)?;
         Ok(out)
@@ -331,15 +392,27 @@ impl Evaluator {
         out.params_id = like.params_id;
         out.scale = like.scale;
         out.parts.truncate(parts);
-        out.parts.resize_with(parts, || RnsPoly::zero(basis, Representation::Evaluation));
-        out.parts.iter_mut().for_each(|p| p.reshape(basis, Representation::Evaluation));
+        out.parts
+            .resize_with(parts, || RnsPoly::zero(basis, Representation::Evaluation));
+        out.parts
+            .iter_mut()
+            .for_each(|p| p.reshape(basis, Representation::Evaluation));
     }
 
     /// Divides by the last prime (with rounding) into `out`, one level down; scale / q_ℓ.
-    pub fn rescale_into(&self, ct: &Ciphertext, out: &mut Ciphertext, scratch: &mut EvaluatorScratch) -> Result<()> {
+    pub fn rescale_into(
+        &self,
+        ct: &Ciphertext,
+        out: &mut Ciphertext,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<()> {
         self.check(ct)?;
         if ct.level() == 0 {
-            return Err(Error::InvalidLevel { level: 0, min: 1, max: self.ctx.params().max_level() });
+            return Err(Error::InvalidLevel {
+                level: 0,
+                min: 1,
+                max: self.ctx.params().max_level(),
+            });
         }
         let basis = self.basis(ct.level())?;
         let lower = self.basis(ct.level() - 1)?;
@@ -362,14 +435,24 @@ impl Evaluator {
     pub fn drop_to_level(&self, ct: &mut Ciphertext, level: usize) -> Result<()> {
         self.check(ct)?;
         if level > ct.level() {
-            return Err(Error::LevelMismatch { left: ct.level(), right: level });
+            return Err(Error::LevelMismatch {
+                left: ct.level(),
+                right: level,
+            });
         }
         let basis = self.basis(level)?;
         ct.parts.iter_mut().try_for_each(|p| p.truncate(basis))
     }
 
-    fn galois(&self, g: usize, what: impl FnOnce() -> String) -> Result<(&Automorphism, &crate::keyswitch::SwitchingKey)> {
-        self.keys.galois.get(g).ok_or_else(|| Error::MissingKey { what: what() })
+    fn galois(
+        &self,
+        g: usize,
+        what: impl FnOnce() -> String,
+    ) -> Result<(&Automorphism, &crate::keyswitch::SwitchingKey)> {
+        self.keys
+            .galois
+            .get(g)
+            .ok_or_else(|| Error::MissingKey { what: what() })
     }
 
     /// Whether the rotation key for `steps` exists.
@@ -393,17 +476,33 @@ impl Evaluator {
         }
         Self::shape_like(out, ct, 2, basis);
         let (o0, o1) = out.parts.split_at_mut(1);
-        ks.apply(&scratch.dec, key, Some(auto), &mut scratch.t0, &mut o1[0], &mut scratch.ks)?;
+        ks.apply(
+            &scratch.dec,
+            key,
+            Some(auto),
+            &mut scratch.t0,
+            &mut o1[0],
+            &mut scratch.ks,
+        )?;
         auto.apply(&ct.parts[0], &mut o0[0], basis)?;
         o0[0].add_assign(&scratch.t0, basis)?;
         Ok(())
     }
 
     /// Rotates the slots left by `steps` (negative: right) into `out`.
-    pub fn rotate_into(&self, ct: &Ciphertext, steps: i64, out: &mut Ciphertext, scratch: &mut EvaluatorScratch) -> Result<()> {
+    pub fn rotate_into(
+        &self,
+        ct: &Ciphertext,
+        steps: i64,
+        out: &mut Ciphertext,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<()> {
         self.check(ct)?;
         if ct.degree() != 2 {
-            return Err(Error::WrongDegree { expected: 2, found: ct.degree() });
+            return Err(Error::WrongDegree {
+                expected: 2,
+                found: ct.degree(),
+            });
         }
         let n = self.ctx.params().n();
         let g = automorphism::galois_element_for_rotation(n, steps);
@@ -411,34 +510,58 @@ impl Evaluator {
             out.clone_from(ct);
             return Ok(());
         }
-        self.galois(g, || format!("rotation key for {steps} steps (Galois element {g})"))?;
-        scratch.t0.reshape(self.basis(ct.level())?, Representation::Evaluation);
+        self.galois(g, || {
+            format!("rotation key for {steps} steps (Galois element {g})")
+        })?;
+        scratch
+            .t0
+            .reshape(self.basis(ct.level())?, Representation::Evaluation);
         self.apply_galois_into(ct, g, out, scratch, false)
     }
 
     /// Rotates the slots left by `steps`.
-    pub fn rotate(&self, ct: &Ciphertext, steps: i64, scratch: &mut EvaluatorScratch) -> Result<Ciphertext> {
+    pub fn rotate(
+        &self,
+        ct: &Ciphertext,
+        steps: i64,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<Ciphertext> {
         let mut out = ct.clone();
         self.rotate_into(ct, steps, &mut out, scratch)?;
         Ok(out)
     }
 
     /// Several rotations of one ciphertext sharing one decomposition (hoisting).
-    pub fn rotate_hoisted(&self, ct: &Ciphertext, steps: &[i64], scratch: &mut EvaluatorScratch) -> Result<Vec<Ciphertext>> {
+    pub fn rotate_hoisted(
+        &self,
+        ct: &Ciphertext,
+        steps: &[i64],
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<Vec<Ciphertext>> {
         self.check(ct)?;
         if ct.degree() != 2 {
-            return Err(Error::WrongDegree { expected: 2, found: ct.degree() });
+            return Err(Error::WrongDegree {
+                expected: 2,
+                found: ct.degree(),
+            });
         }
         let n = self.ctx.params().n();
-        let gs: Vec<usize> = steps.iter().map(|&s| automorphism::galois_element_for_rotation(n, s)).collect();
+        let gs: Vec<usize> = steps
+            .iter()
+            .map(|&s| automorphism::galois_element_for_rotation(n, s))
+            .collect();
         for (&g, &s) in gs.iter().zip(steps) {
             if g != 1 {
-                self.galois(g, || format!("rotation key for {s} steps (Galois element {g})"))?;
+                self.galois(g, || {
+                    format!("rotation key for {s} steps (Galois element {g})")
+                })?;
             }
         }
         let ks = self.ctx.key_switcher();
         ks.decompose(&ct.parts[1], &mut scratch.dec, &mut scratch.ks)?;
-        scratch.t0.reshape(self.basis(ct.level())?, Representation::Evaluation);
+        scratch
+            .t0
+            .reshape(self.basis(ct.level())?, Representation::Evaluation);
         let mut outs = Vec::with_capacity(steps.len());
         for &g in &gs {
             let mut out = ct.clone();
@@ -455,7 +578,9 @@ impl Evaluator {
         self.check(ct)?;
         let g = 2 * self.ctx.params().n() - 1;
         self.galois(g, || "conjugation key".into())?;
-        scratch.t0.reshape(self.basis(ct.level())?, Representation::Evaluation);
+        scratch
+            .t0
+            .reshape(self.basis(ct.level())?, Representation::Evaluation);
         let mut out = ct.clone();
         self.apply_galois_into(ct, g, &mut out, scratch, false)?;
         Ok(out)
@@ -466,12 +591,16 @@ impl Evaluator {
     pub fn check_inner_sum(&self, span: usize) -> Result<()> {
         let slots = self.ctx.params().slots();
         if !span.is_power_of_two() || span > slots {
-            return Err(Error::InvalidParameters { reason: format!("span {span} must be a power of two ≤ {slots}") });
+            return Err(Error::InvalidParameters {
+                reason: format!("span {span} must be a power of two ≤ {slots}"),
+            });
         }
         let mut step = 1;
         while step < span {
             if !self.has_rotation_key(step as i64) {
-                return Err(Error::MissingKey { what: format!("rotation key for {step} steps (inner sum over {span} slots)") });
+                return Err(Error::MissingKey {
+                    what: format!("rotation key for {step} steps (inner sum over {span} slots)"),
+                });
             }
             step *= 2;
         }
@@ -480,10 +609,22 @@ impl Evaluator {
 
     /// In place: `ct ← Σ_{k < span} rot(ct, k)` by the doubling tree (log2(span) rotations and
     /// additions); every slot then holds the sum of `span` consecutive slots.
-    pub fn inner_sum_assign(&self, ct: &mut Ciphertext, span: usize, scratch: &mut EvaluatorScratch) -> Result<()> {
+    pub fn inner_sum_assign(
+        &self,
+        ct: &mut Ciphertext,
+        span: usize,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<()> {
         self.check(ct)?;
         self.check_inner_sum(span)?;
-        let mut rot = std::mem::replace(&mut scratch.tmp, Ciphertext { params_id: 0, parts: Vec::new(), scale: 1.0 });
+        let mut rot = std::mem::replace(
+            &mut scratch.tmp,
+            Ciphertext {
+                params_id: 0,
+                parts: Vec::new(),
+                scale: 1.0,
+            },
+        );
         let r = (|| {
             let mut step = 1;
             while step < span {
@@ -509,8 +650,22 @@ impl Evaluator {
         scratch: &mut EvaluatorScratch,
     ) -> Result<()> {
         self.check_inner_sum(span)?;
-        let mut prod = std::mem::replace(&mut scratch.prod, Ciphertext { params_id: 0, parts: Vec::new(), scale: 1.0 });
-        let mut relin = std::mem::replace(&mut scratch.tmp2, Ciphertext { params_id: 0, parts: Vec::new(), scale: 1.0 });
+        let mut prod = std::mem::replace(
+            &mut scratch.prod,
+            Ciphertext {
+                params_id: 0,
+                parts: Vec::new(),
+                scale: 1.0,
+            },
+        );
+        let mut relin = std::mem::replace(
+            &mut scratch.tmp2,
+            Ciphertext {
+                params_id: 0,
+                parts: Vec::new(),
+                scale: 1.0,
+            },
+        );
         let r = (|| {
             self.mul_into(a, b, &mut prod)?;
             self.relinearize_into(&prod, &mut relin, scratch)?;

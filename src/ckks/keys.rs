@@ -32,7 +32,11 @@ impl Drop for SecretKey {
 
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretKey {{ params_id: {:#018x}, .. (redacted) }}", self.params_id)
+        write!(
+            f,
+            "SecretKey {{ params_id: {:#018x}, .. (redacted) }}",
+            self.params_id
+        )
     }
 }
 
@@ -76,7 +80,8 @@ impl GaloisKeys {
     }
     /// Whether the key for rotation by `steps` slots is present.
     pub fn has_rotation(&self, n: usize, steps: i64) -> bool {
-        self.keys.contains_key(&automorphism::galois_element_for_rotation(n, steps))
+        self.keys
+            .contains_key(&automorphism::galois_element_for_rotation(n, steps))
     }
     /// Bytes of key material.
     pub fn size_bytes(&self) -> usize {
@@ -116,7 +121,9 @@ impl std::fmt::Debug for KeyGenerator {
 /// A ChaCha20 generator seeded from the operating system.
 pub(crate) fn os_rng() -> Result<ChaCha20Rng> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| Error::InvalidParameters { reason: format!("OS randomness unavailable: {e}") })?;
+    getrandom::fill(&mut seed).map_err(|e| Error::InvalidParameters {
+        reason: format!("OS randomness unavailable: {e}"),
+    })?;
     let rng = ChaCha20Rng::from_seed(seed);
     seed.zeroize();
     Ok(rng)
@@ -125,12 +132,18 @@ pub(crate) fn os_rng() -> Result<ChaCha20Rng> {
 impl KeyGenerator {
     /// A generator seeded from the OS.
     pub fn new(ctx: Arc<CkksContext>) -> Result<KeyGenerator> {
-        Ok(KeyGenerator { ctx, rng: os_rng()? })
+        Ok(KeyGenerator {
+            ctx,
+            rng: os_rng()?,
+        })
     }
 
     /// A deterministic generator — **for tests and benchmarks only**.
     pub fn from_seed(ctx: Arc<CkksContext>, seed: u64) -> KeyGenerator {
-        KeyGenerator { ctx, rng: ChaCha20Rng::seed_from_u64(seed) }
+        KeyGenerator {
+            ctx,
+            rng: ChaCha20Rng::seed_from_u64(seed),
+        }
     }
 
     /// A fresh secret key.
@@ -145,7 +158,10 @@ impl KeyGenerator {
         let mut s = sampling::from_signed(qp, &coeffs);
         coeffs.zeroize();
         s.ntt(qp)?;
-        Ok(SecretKey { params_id: params.id(), s })
+        Ok(SecretKey {
+            params_id: params.id(),
+            s,
+        })
     }
 
     fn check(&self, sk: &SecretKey) -> Result<()> {
@@ -165,7 +181,11 @@ impl KeyGenerator {
         a_s.mul_assign(&s_q, q)?;
         s_q.as_words_mut().zeroize();
         b.sub_assign(&a_s, q)?;
-        Ok(PublicKey { params_id: sk.params_id, b, a })
+        Ok(PublicKey {
+            params_id: sk.params_id,
+            b,
+            a,
+        })
     }
 
     /// The relinearization key (s² → s).
@@ -174,9 +194,15 @@ impl KeyGenerator {
         let qp = self.ctx.qp_basis();
         let mut s2 = sk.s.clone();
         s2.mul_assign(&sk.s, qp)?;
-        let key = self.ctx.key_switcher().generate_key(&s2, &sk.s, &mut self.rng);
+        let key = self
+            .ctx
+            .key_switcher()
+            .generate_key(&s2, &sk.s, &mut self.rng);
         s2.as_words_mut().zeroize();
-        Ok(RelinKey { params_id: sk.params_id, key: key? })
+        Ok(RelinKey {
+            params_id: sk.params_id,
+            key: key?,
+        })
     }
 
     /// The key for Galois element `g` (σ_g(s) → s).
@@ -186,15 +212,26 @@ impl KeyGenerator {
         let auto = Automorphism::new(self.ctx.params().n(), g)?;
         let mut s_g = RnsPoly::zero(qp, Representation::Evaluation);
         auto.apply(&sk.s, &mut s_g, qp)?;
-        let key = self.ctx.key_switcher().generate_key(&s_g, &sk.s, &mut self.rng);
+        let key = self
+            .ctx
+            .key_switcher()
+            .generate_key(&s_g, &sk.s, &mut self.rng);
         s_g.as_words_mut().zeroize();
         Ok((auto, key?))
     }
 
     /// Galois keys for rotations by each of `steps` (and complex conjugation if asked).
-    pub fn galois_keys(&mut self, sk: &SecretKey, steps: &[i64], conjugation: bool) -> Result<GaloisKeys> {
+    pub fn galois_keys(
+        &mut self,
+        sk: &SecretKey,
+        steps: &[i64],
+        conjugation: bool,
+    ) -> Result<GaloisKeys> {
         let n = self.ctx.params().n();
-        let mut elements: Vec<usize> = steps.iter().map(|&s| automorphism::galois_element_for_rotation(n, s)).collect();
+        let mut elements: Vec<usize> = steps
+            .iter()
+            .map(|&s| automorphism::galois_element_for_rotation(n, s))
+            .collect();
         if conjugation {
             elements.push(2 * n - 1);
         }
@@ -204,16 +241,14 @@ impl KeyGenerator {
         for g in elements.into_iter().filter(|&g| g != 1) {
             keys.insert(g, self.galois_key(sk, g)?);
         }
-        Ok(GaloisKeys { params_id: sk.params_id, keys })
+        Ok(GaloisKeys {
+            params_id: sk.params_id,
+            keys,
+        })
     }
 
     /// Rotation steps of the plain doubling tree sum over `span` slots: 1, 2, 4, …, span/2.
     pub fn tree_sum_steps(span: usize) -> Vec<i64> {
         (0..span.trailing_zeros()).map(|k| 1i64 << k).collect()
-    }
-
-    /// The generator's RNG (encryption with this generator's randomness in tests).
-    pub(crate) fn rng(&mut self) -> &mut ChaCha20Rng {
-        &mut self.rng
     }
 }

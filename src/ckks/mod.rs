@@ -43,5 +43,5 @@ pub use encoder::Encoder;
 pub use encryptor::{Decryptor, Encryptor};
 pub use evaluator::{Evaluator, EvaluatorScratch};
 pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
-pub use serialize::FORMAT_VERSION;
 pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
+pub use serialize::FORMAT_VERSION;

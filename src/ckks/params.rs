@@ -114,12 +114,16 @@ impl CkksParamsBuilder {
     /// Validates and generates the primes.
     pub fn build(self) -> Result<CkksParams> {
         let invalid = |reason: String| Err(Error::InvalidParameters { reason });
-        let Some(n) = self.n else { return invalid("ring degree not set".into()) };
+        let Some(n) = self.n else {
+            return invalid("ring degree not set".into());
+        };
         crate::ntt::check_ring_degree(n)?;
         let (q, p) = match (self.q_primes, self.p_primes) {
             (Some(q), Some(p)) => (q, p),
             (None, None) => generate_primes(n, &self.q_bits, &self.p_bits)?,
-            _ => return invalid("give either bit sizes or explicit primes for both Q and P".into()),
+            _ => {
+                return invalid("give either bit sizes or explicit primes for both Q and P".into());
+            }
         };
         if q.is_empty() || p.is_empty() {
             return invalid("Q and P need at least one prime each".into());
@@ -134,7 +138,10 @@ impl CkksParamsBuilder {
         }
         let dnum = self.dnum.unwrap_or(1);
         if dnum == 0 || dnum > q.len() {
-            return invalid(format!("dnum = {dnum} must be in 1..={} (the number of Q primes)", q.len()));
+            return invalid(format!(
+                "dnum = {dnum} must be in 1..={} (the number of Q primes)",
+                q.len()
+            ));
         }
         let alpha = q.len().div_ceil(dnum);
         let max_src = crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
@@ -146,7 +153,9 @@ impl CkksParamsBuilder {
         }
         let log2 = |ps: &[u64]| ps.iter().map(|&x| (x as f64).log2()).sum::<f64>();
         let log_p = log2(&p);
-        let max_digit = (0..dnum).map(|j| log2(&q[j * alpha..((j + 1) * alpha).min(q.len())])).fold(0.0, f64::max);
+        let max_digit = (0..dnum)
+            .map(|j| log2(&q[j * alpha..((j + 1) * alpha).min(q.len())]))
+            .fold(0.0, f64::max);
         if log_p + 1.0 < max_digit {
             return invalid(format!(
                 "special primes too small: log2(P) = {log_p:.1} < log2 of the largest digit = {max_digit:.1}"
@@ -155,9 +164,14 @@ impl CkksParamsBuilder {
         let log_scale = self.log_scale.unwrap_or(40);
         let q0_bits = 64 - q[0].leading_zeros();
         if log_scale == 0 || log_scale >= q0_bits {
-            return invalid(format!("scale 2^{log_scale} must be below q_0 ({q0_bits} bits)"));
+            return invalid(format!(
+                "scale 2^{log_scale} must be below q_0 ({q0_bits} bits)"
+            ));
         }
-        if let Some(&big) = q[1..].iter().find(|&&x| (x as f64).log2() + 1.0 < log_scale as f64) {
+        if let Some(&big) = q[1..]
+            .iter()
+            .find(|&&x| (x as f64).log2() + 1.0 < log_scale as f64)
+        {
             return invalid(format!(
                 "scale 2^{log_scale} is too large for the rescaling prime {big} ({:.1} bits)",
                 (big as f64).log2()
@@ -174,9 +188,22 @@ impl CkksParamsBuilder {
         let sparse = matches!(secret, SecretDistribution::TernaryHammingWeight(h) if h < n / 2);
         let secure = !sparse && bound.is_some_and(|b| log_qp <= b as f64);
         if !secure && !self.allow_insecure {
-            return Err(Error::InsecureParameters { log_qp, max_log_qp: bound.unwrap_or(0), n });
+            return Err(Error::InsecureParameters {
+                log_qp,
+                max_log_qp: bound.unwrap_or(0),
+                n,
+            });
         }
-        let mut params = CkksParams { n, q, p, dnum, log_scale, secret, insecure: !secure, id: 0 };
+        let mut params = CkksParams {
+            n,
+            q,
+            p,
+            dnum,
+            log_scale,
+            secret,
+            insecure: !secure,
+            id: 0,
+        };
         params.id = params.fingerprint();
         Ok(params)
     }
@@ -192,7 +219,12 @@ fn generate_primes(n: usize, q_bits: &[u32], p_bits: &[u32]) -> Result<(Vec<u64>
     for (&b, &count) in &need {
         pools.insert(b, ntt_primes(b, n, count)?.into_iter());
     }
-    let mut take = |b: u32| pools.get_mut(&b).and_then(Iterator::next).expect("pool sized for every request");
+    let mut take = |b: u32| {
+        pools
+            .get_mut(&b)
+            .and_then(Iterator::next)
+            .expect("pool sized for every request")
+    };
     let q = q_bits.iter().map(|&b| take(b)).collect();
     let p = p_bits.iter().map(|&b| take(b)).collect();
     Ok((q, p))
@@ -293,7 +325,9 @@ impl CkksParams {
             .allow_insecure(self.insecure)
             .build()?;
         if p.id != self.id {
-            return Err(Error::Deserialize { reason: "parameter id does not match the parameters".into() });
+            return Err(Error::Deserialize {
+                reason: "parameter id does not match the parameters".into(),
+            });
         }
         Ok(p)
     }
@@ -344,6 +378,10 @@ impl CkksParams {
     }
     /// log2 of QP.
     pub fn log_qp(&self) -> f64 {
-        self.q.iter().chain(&self.p).map(|&x| (x as f64).log2()).sum()
+        self.q
+            .iter()
+            .chain(&self.p)
+            .map(|&x| (x as f64).log2())
+            .sum()
     }
 }

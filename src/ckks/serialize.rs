@@ -36,7 +36,9 @@ enum Kind {
 }
 
 fn bad(reason: impl Into<String>) -> Error {
-    Error::Deserialize { reason: reason.into() }
+    Error::Deserialize {
+        reason: reason.into(),
+    }
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -49,11 +51,16 @@ fn fnv(bytes: &[u8]) -> u64 {
 }
 
 fn opts(limit: u64) -> impl Options {
-    bincode::DefaultOptions::new().with_fixint_encoding().with_little_endian().with_limit(limit)
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .with_limit(limit)
 }
 
 fn write<T: Serialize>(kind: Kind, params_id: u64, payload: &T) -> Vec<u8> {
-    let body = opts(u64::MAX).serialize(payload).expect("in-memory serialization cannot fail");
+    let body = opts(u64::MAX)
+        .serialize(payload)
+        .expect("in-memory serialization cannot fail");
     let mut out = Vec::with_capacity(HEADER + body.len() + 8);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -67,17 +74,25 @@ fn write<T: Serialize>(kind: Kind, params_id: u64, payload: &T) -> Vec<u8> {
 
 fn read<'a, T: Deserialize<'a>>(kind: Kind, bytes: &'a [u8]) -> Result<(u64, T)> {
     if bytes.len() < HEADER + 8 {
-        return Err(bad(format!("{} bytes is shorter than the header", bytes.len())));
+        return Err(bad(format!(
+            "{} bytes is shorter than the header",
+            bytes.len()
+        )));
     }
     if &bytes[..4] != MAGIC {
         return Err(bad("not a ckks-accel object (bad magic)"));
     }
     let version = u16::from_le_bytes([bytes[4], bytes[5]]);
     if version != FORMAT_VERSION {
-        return Err(bad(format!("format version {version}, this build reads {FORMAT_VERSION}")));
+        return Err(bad(format!(
+            "format version {version}, this build reads {FORMAT_VERSION}"
+        )));
     }
     if bytes[6] != kind as u8 {
-        return Err(bad(format!("object kind {} where {:?} was expected", bytes[6], kind)));
+        return Err(bad(format!(
+            "object kind {} where {:?} was expected",
+            bytes[6], kind
+        )));
     }
     let (data, sum) = bytes.split_at(bytes.len() - 8);
     if fnv(data) != u64::from_le_bytes(sum.try_into().expect("8 bytes")) {
@@ -85,7 +100,9 @@ fn read<'a, T: Deserialize<'a>>(kind: Kind, bytes: &'a [u8]) -> Result<(u64, T)>
     }
     let id = u64::from_le_bytes(bytes[7..15].try_into().expect("8 bytes"));
     let body = &data[HEADER..];
-    let value = opts(body.len() as u64).deserialize(body).map_err(|e| bad(format!("payload: {e}")))?;
+    let value = opts(body.len() as u64)
+        .deserialize(body)
+        .map_err(|e| bad(format!("payload: {e}")))?;
     Ok((id, value))
 }
 
@@ -112,7 +129,8 @@ impl PolyDto {
         if !self.eval {
             return Err(bad("polynomial must be in evaluation form"));
         }
-        RnsPoly::from_words(basis, Representation::Evaluation, &self.words).map_err(|e| bad(format!("polynomial: {e}")))
+        RnsPoly::from_words(basis, Representation::Evaluation, &self.words)
+            .map_err(|e| bad(format!("polynomial: {e}")))
     }
 
     /// The basis of a Q-level polynomial: the prefix of Q with as many primes.
@@ -120,7 +138,8 @@ impl PolyDto {
         if self.primes.is_empty() {
             return Err(bad("empty polynomial"));
         }
-        ctx.basis(self.primes.len() - 1).map_err(|_| bad("polynomial has more primes than Q"))
+        ctx.basis(self.primes.len() - 1)
+            .map_err(|_| bad("polynomial has more primes than Q"))
     }
 }
 
@@ -132,15 +151,28 @@ struct SwitchingKeyDto {
 
 impl SwitchingKeyDto {
     fn from(k: &SwitchingKey) -> SwitchingKeyDto {
-        let (b, a) = (0..k.digits()).map(|j| k.digit(j)).map(|(b, a)| (PolyDto::from(b), PolyDto::from(a))).unzip();
+        let (b, a) = (0..k.digits())
+            .map(|j| k.digit(j))
+            .map(|(b, a)| (PolyDto::from(b), PolyDto::from(a)))
+            .unzip();
         SwitchingKeyDto { b, a }
     }
 
     fn into_key(self, ctx: &CkksContext) -> Result<SwitchingKey> {
         let qp = ctx.qp_basis();
-        let b = self.b.into_iter().map(|p| p.into_poly(qp)).collect::<Result<Vec<_>>>()?;
-        let a = self.a.into_iter().map(|p| p.into_poly(qp)).collect::<Result<Vec<_>>>()?;
-        ctx.key_switcher().key_from_parts(b, a).map_err(|e| bad(format!("switching key: {e}")))
+        let b = self
+            .b
+            .into_iter()
+            .map(|p| p.into_poly(qp))
+            .collect::<Result<Vec<_>>>()?;
+        let a = self
+            .a
+            .into_iter()
+            .map(|p| p.into_poly(qp))
+            .collect::<Result<Vec<_>>>()?;
+        ctx.key_switcher()
+            .key_from_parts(b, a)
+            .map_err(|e| bad(format!("switching key: {e}")))
     }
 }
 
@@ -151,7 +183,11 @@ struct CiphertextDto {
 }
 
 fn check_scale(scale: f64) -> Result<f64> {
-    if scale.is_finite() && scale > 0.0 { Ok(scale) } else { Err(bad(format!("invalid scale {scale}"))) }
+    if scale.is_finite() && scale > 0.0 {
+        Ok(scale)
+    } else {
+        Err(bad(format!("invalid scale {scale}")))
+    }
 }
 
 impl CkksParams {
@@ -174,7 +210,11 @@ impl CkksParams {
 impl PublicKey {
     /// Serializes the key.
     pub fn to_bytes(&self) -> Vec<u8> {
-        write(Kind::PublicKey, self.params_id, &(PolyDto::from(&self.b), PolyDto::from(&self.a)))
+        write(
+            Kind::PublicKey,
+            self.params_id,
+            &(PolyDto::from(&self.b), PolyDto::from(&self.a)),
+        )
     }
 
     /// Loads a public key of `ctx`'s parameters.
@@ -182,29 +222,43 @@ impl PublicKey {
         let (id, (b, a)): (u64, (PolyDto, PolyDto)) = read(Kind::PublicKey, bytes)?;
         ctx.check_id(id)?;
         let top = ctx.basis(ctx.params().max_level())?;
-        Ok(PublicKey { params_id: id, b: b.into_poly(top)?, a: a.into_poly(top)? })
+        Ok(PublicKey {
+            params_id: id,
+            b: b.into_poly(top)?,
+            a: a.into_poly(top)?,
+        })
     }
 }
 
 impl RelinKey {
     /// Serializes the key.
     pub fn to_bytes(&self) -> Vec<u8> {
-        write(Kind::RelinKey, self.params_id, &SwitchingKeyDto::from(&self.key))
+        write(
+            Kind::RelinKey,
+            self.params_id,
+            &SwitchingKeyDto::from(&self.key),
+        )
     }
 
     /// Loads a relinearization key of `ctx`'s parameters.
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<RelinKey> {
         let (id, dto): (u64, SwitchingKeyDto) = read(Kind::RelinKey, bytes)?;
         ctx.check_id(id)?;
-        Ok(RelinKey { params_id: id, key: dto.into_key(ctx)? })
+        Ok(RelinKey {
+            params_id: id,
+            key: dto.into_key(ctx)?,
+        })
     }
 }
 
 impl GaloisKeys {
     /// Serializes the keys.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let v: Vec<(u64, SwitchingKeyDto)> =
-            self.keys.iter().map(|(&g, (_, k))| (g as u64, SwitchingKeyDto::from(k))).collect();
+        let v: Vec<(u64, SwitchingKeyDto)> = self
+            .keys
+            .iter()
+            .map(|(&g, (_, k))| (g as u64, SwitchingKeyDto::from(k)))
+            .collect();
         write(Kind::GaloisKeys, self.params_id, &v)
     }
 
@@ -216,19 +270,27 @@ impl GaloisKeys {
         let mut keys = BTreeMap::new();
         for (g, dto) in v {
             let g = usize::try_from(g).map_err(|_| bad("Galois element out of range"))?;
-            let auto = Automorphism::new(n, g).map_err(|e| bad(format!("Galois element {g}: {e}")))?;
+            let auto =
+                Automorphism::new(n, g).map_err(|e| bad(format!("Galois element {g}: {e}")))?;
             if keys.insert(g, (auto, dto.into_key(ctx)?)).is_some() {
                 return Err(bad(format!("duplicate Galois element {g}")));
             }
         }
-        Ok(GaloisKeys { params_id: id, keys })
+        Ok(GaloisKeys {
+            params_id: id,
+            keys,
+        })
     }
 }
 
 impl Plaintext {
     /// Serializes the plaintext.
     pub fn to_bytes(&self) -> Vec<u8> {
-        write(Kind::Plaintext, self.params_id, &(self.scale, PolyDto::from(&self.poly)))
+        write(
+            Kind::Plaintext,
+            self.params_id,
+            &(self.scale, PolyDto::from(&self.poly)),
+        )
     }
 
     /// Loads a plaintext of `ctx`'s parameters.
@@ -236,14 +298,21 @@ impl Plaintext {
         let (id, (scale, poly)): (u64, (f64, PolyDto)) = read(Kind::Plaintext, bytes)?;
         ctx.check_id(id)?;
         let basis = poly.level_basis(ctx)?;
-        Ok(Plaintext { params_id: id, poly: poly.into_poly(basis)?, scale: check_scale(scale)? })
+        Ok(Plaintext {
+            params_id: id,
+            poly: poly.into_poly(basis)?,
+            scale: check_scale(scale)?,
+        })
     }
 }
 
 impl Ciphertext {
     /// Serializes the ciphertext.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let dto = CiphertextDto { scale: self.scale, parts: self.parts.iter().map(PolyDto::from).collect() };
+        let dto = CiphertextDto {
+            scale: self.scale,
+            parts: self.parts.iter().map(PolyDto::from).collect(),
+        };
         write(Kind::Ciphertext, self.params_id, &dto)
     }
 
@@ -255,7 +324,15 @@ impl Ciphertext {
             return Err(bad(format!("ciphertext with {} parts", dto.parts.len())));
         }
         let basis = dto.parts[0].level_basis(ctx)?;
-        let parts = dto.parts.into_iter().map(|p| p.into_poly(basis)).collect::<Result<Vec<_>>>()?;
-        Ok(Ciphertext { params_id: id, parts, scale: check_scale(dto.scale)? })
+        let parts = dto
+            .parts
+            .into_iter()
+            .map(|p| p.into_poly(basis))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Ciphertext {
+            params_id: id,
+            parts,
+            scale: check_scale(dto.scale)?,
+        })
     }
 }

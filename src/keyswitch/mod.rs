@@ -349,12 +349,17 @@ impl KeySwitcher {
     /// deserialization. Errors if the shape does not match these parameters.
     pub fn key_from_parts(&self, b: Vec<RnsPoly>, a: Vec<RnsPoly>) -> Result<SwitchingKey> {
         if b.len() != self.dnum || a.len() != self.dnum {
-            return Err(Error::KeyMismatch { reason: format!("{} / {} digits, {} expected", b.len(), a.len(), self.dnum) });
+            return Err(Error::KeyMismatch {
+                reason: format!("{} / {} digits, {} expected", b.len(), a.len(), self.dnum),
+            });
         }
         for p in b.iter().chain(&a) {
             self.qp.check(p.primes())?;
             if p.representation() != Representation::Evaluation {
-                return Err(Error::WrongRepresentation { expected: "evaluation", found: "coefficient" });
+                return Err(Error::WrongRepresentation {
+                    expected: "evaluation",
+                    found: "coefficient",
+                });
             }
         }
         Ok(SwitchingKey { id: self.id, b, a })

@@ -233,7 +233,10 @@ pub struct RnsPoly {
 
 impl PartialEq for RnsPoly {
     fn eq(&self, other: &RnsPoly) -> bool {
-        self.n == other.n && self.repr == other.repr && self.primes == other.primes && self.as_words() == other.as_words()
+        self.n == other.n
+            && self.repr == other.repr
+            && self.primes == other.primes
+            && self.as_words() == other.as_words()
     }
 }
 
@@ -353,7 +356,11 @@ impl RnsPoly {
     pub fn truncate(&mut self, basis: &RnsBasis) -> Result<()> {
         let count = basis.len();
         if count == 0 || count > self.num_limbs() || basis.primes[..] != self.primes[..count] {
-            return Err(Error::InvalidLevel { level: count, min: 1, max: self.num_limbs() });
+            return Err(Error::InvalidLevel {
+                level: count,
+                min: 1,
+                max: self.num_limbs(),
+            });
         }
         self.primes = basis.primes.clone();
         Ok(())
