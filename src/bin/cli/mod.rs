@@ -3,6 +3,7 @@
 //! To add a command: a variant in [`Command`] or [`BenchWhat`] holding its `Args` struct, a
 //! module with a `run(&Args) -> CliResult` function, and an arm in [`run`].
 
+mod bench_ckks;
 mod bench_keyswitch;
 mod bench_ntt;
 mod info;
@@ -44,6 +45,8 @@ pub enum Command {
 pub enum BenchWhat {
     /// Forward and inverse negacyclic NTT per ring degree, prime size and instruction set.
     Ntt(bench_ntt::NttArgs),
+    /// CKKS operations and the seed inner product at a reference set.
+    Ckks(bench_ckks::CkksArgs),
     /// One hybrid key switch (relinearization) at a reference set, with a time breakdown.
     Keyswitch(bench_keyswitch::KeySwitchArgs),
 }
@@ -57,6 +60,7 @@ pub fn run() -> CliResult {
         Command::Bench { what } => match what {
             BenchWhat::Ntt(args) => bench_ntt::run(args),
             BenchWhat::Keyswitch(args) => bench_keyswitch::run(args),
+            BenchWhat::Ckks(args) => bench_ckks::run(args),
         },
     }
 }

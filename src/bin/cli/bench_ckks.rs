@@ -1,0 +1,159 @@
+//! `ckks-accel bench ckks`: median times of the CKKS operations at a reference set (top level,
+//! fresh ciphertexts, one thread) and the precision of the seed inner product.
+
+use super::{CliResult, timing};
+use ckks_accel::Isa;
+use ckks_accel::ckks::{
+    CkksContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
+    KeyGenerator, Preset,
+};
+use clap::Args;
+use serde_json::json;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of `bench ckks`.
+#[derive(Debug, Args)]
+pub struct CkksArgs {
+    /// Parameter set: S, L (shared/workloads.md) or S-ifma, L-ifma.
+    #[arg(long, default_value = "S", value_parser = parse_preset)]
+    pub params: Preset,
+
+    /// Inner-product length (power of two) [default: 4096 for S, 16384 for L].
+    #[arg(long)]
+    pub dim: Option<usize>,
+
+    /// Timed calls per operation [default: enough for about 0.1 s, at least 11].
+    #[arg(long, value_name = "N")]
+    pub reps: Option<NonZeroUsize>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_preset(s: &str) -> Result<Preset, String> {
+    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
+}
+
+/// Deterministic test vectors in [−1, 1).
+pub fn test_vector(len: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let x = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+            x as f64 / (1u64 << 52) as f64 - 1.0
+        })
+        .collect()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Runs the benchmark.
+pub fn run(args: &CkksArgs) -> CliResult {
+    let params = CkksParams::preset(args.params)?;
+    let dim = args.dim.unwrap_or(match args.params {
+        Preset::S | Preset::SIfma => 4096,
+        Preset::L | Preset::LIfma => 16384,
+    });
+    let ctx = CkksContext::new(params)?;
+    let mut kg = KeyGenerator::from_seed(ctx.clone(), 7);
+    let sk = kg.secret_key()?;
+    let pk = kg.public_key(&sk)?;
+    let mut steps = KeyGenerator::tree_sum_steps(dim);
+    steps.extend([1, 2, 4, 8]);
+    let keys = Arc::new(EvaluationKeys {
+        relin: Some(kg.relin_key(&sk)?),
+        galois: kg.galois_keys(&sk, &steps, false)?,
+    });
+    let eval = Evaluator::new(ctx.clone(), keys)?;
+    let encoder = Encoder::new(ctx.clone());
+    let mut enc = Encryptor::with_public_key(ctx.clone(), &pk)?.with_seed(1);
+    let (x, y) = (test_vector(dim, 1), test_vector(dim, 2));
+    let a = enc.encrypt(&encoder.encode_default(&x)?)?;
+    let b = enc.encrypt(&encoder.encode_default(&y)?)?;
+    let mut s = eval.scratch();
+    let reps = args.reps;
+    let mut prod = eval.mul(&a, &b)?;
+    let mut relin = eval.relinearize(&prod, &mut s)?;
+    let mut resc = eval.rescale(&relin, &mut s)?;
+    let mut rot = a.clone();
+    let mut acc = a.clone();
+    let mut ip = a.clone();
+    let t_add = timing::median_time(reps, || eval.add_assign(&mut acc, &b).expect("add"));
+    let t_mul = timing::median_time(reps, || eval.mul_into(&a, &b, &mut prod).expect("mul"));
+    let t_relin = timing::median_time(reps, || {
+        eval.relinearize_into(&prod, &mut relin, &mut s)
+            .expect("relin")
+    });
+    let t_rescale = timing::median_time(reps, || {
+        eval.rescale_into(&relin, &mut resc, &mut s)
+            .expect("rescale")
+    });
+    let t_rot = timing::median_time(reps, || {
+        eval.rotate_into(&a, 1, &mut rot, &mut s).expect("rotate")
+    });
+    let t_rot4 = timing::median_time(reps, || {
+        for k in [1, 2, 4, 8] {
+            eval.rotate_into(&a, k, &mut rot, &mut s).expect("rotate");
+        }
+    });
+    let t_hoist4 = timing::median_time(reps, || {
+        eval.rotate_hoisted(&a, &[1, 2, 4, 8], &mut s)
+            .expect("hoisted");
+    });
+    let ip_reps = reps.or(NonZeroUsize::new(5));
+    let t_ip = timing::median_time(ip_reps, || {
+        eval.inner_product_into(&a, &b, dim, &mut ip, &mut s)
+            .expect("ip")
+    });
+    let dec = Decryptor::new(ctx.clone(), &sk)?;
+    let got = encoder.decode(&dec.decrypt(&ip)?)?;
+    let want: f64 = x.iter().zip(&y).map(|(p, q)| p * q).sum();
+    let err = (got[0] - want).abs();
+    let isa = Isa::detect();
+    if args.json {
+        let out = json!({
+            "params": args.params.to_string(),
+            "isa": isa.to_string(),
+            "threads": 1,
+            "dim": dim,
+            "ms": {
+                "add": ms(t_add), "mul": ms(t_mul), "relinearize": ms(t_relin), "rescale": ms(t_rescale),
+                "rotate": ms(t_rot), "rotate_4": ms(t_rot4), "hoisted_rotate_4": ms(t_hoist4),
+                "inner_product": ms(t_ip),
+            },
+            "inner_product_max_abs_error": err,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "CKKS at set {} (n = {}), top level, {isa}, 1 thread, medians in ms",
+        args.params,
+        ctx.params().n()
+    );
+    for (name, t) in [
+        ("add", t_add),
+        ("mul (tensor)", t_mul),
+        ("relinearize", t_relin),
+        ("rescale", t_rescale),
+        ("rotate(1)", t_rot),
+        ("4 rotations", t_rot4),
+        ("4 rotations, hoisted", t_hoist4),
+        ("inner product", t_ip),
+    ] {
+        println!("{name:<24} {:>10.3}", ms(t));
+    }
+    println!(
+        "inner product dim {dim}: error {err:.2e} (got {:.9}, expected {want:.9})",
+        got[0]
+    );
+    Ok(())
+}
