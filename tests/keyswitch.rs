@@ -165,10 +165,11 @@ fn hoisted_rotations_decrypt_correctly() {
     assert_eq!(dec.digits(), 3);
     for steps in [1, 2, 4, -1] {
         let auto = Automorphism::rotation(n, steps).unwrap();
-        // Galois key: σ(s) → s.
+        // Galois key: σ(s) → s (stored permuted by σ^{−1}).
         let mut s_rot = RnsPoly::zero(ks.qp_basis(), Representation::Evaluation);
         auto.apply(&st.s, &mut s_rot, ks.qp_basis()).unwrap();
-        let key = ks.generate_key(&s_rot, &st.s, &mut rng).unwrap();
+        let key = ks.generate_galois_key(&st.s, &auto, &mut rng).unwrap();
+        assert_eq!(key.galois_element(), Some(auto.galois_element()));
         let (mut c0, mut c1) = (
             RnsPoly::zero(&basis, Representation::Evaluation),
             RnsPoly::zero(&basis, Representation::Evaluation),
@@ -187,7 +188,44 @@ fn hoisted_rotations_decrypt_correctly() {
             &restrict(&s_rot, &basis),
         );
         assert!(e <= ks.noise_bound(st.s_l1), "rotation {steps}: noise {e}");
+        // The parallel (limb) path computes exactly the same words.
+        let mut par = ks.scratch();
+        par.set_parallel(true);
+        let (mut p0, mut p1) = (c0.clone(), c1.clone());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| ks.apply(&dec, &key, Some(&auto), &mut p0, &mut p1, &mut par))
+            .unwrap();
+        assert_eq!((&p0, &p1), (&c0, &c1));
+        // A Galois key cannot be used without its automorphism (nor with another one).
+        assert!(matches!(
+            ks.apply(&dec, &key, None, &mut p0, &mut p1, &mut scratch),
+            Err(Error::KeyMismatch { .. })
+        ));
     }
+    // Parallel decomposition equals the sequential one.
+    let mut par = ks.scratch();
+    par.set_parallel(true);
+    let mut dec2 = ks.decomposition_buffer();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| ks.decompose(&d, &mut dec2, &mut par))
+        .unwrap();
+    let key = ks.generate_key(&st.s, &st.s, &mut rng).unwrap();
+    let (mut a0, mut a1) = (
+        RnsPoly::zero(&basis, Representation::Evaluation),
+        RnsPoly::zero(&basis, Representation::Evaluation),
+    );
+    let (mut b0, mut b1) = (a0.clone(), a1.clone());
+    ks.apply(&dec, &key, None, &mut a0, &mut a1, &mut scratch)
+        .unwrap();
+    ks.apply(&dec2, &key, None, &mut b0, &mut b1, &mut scratch)
+        .unwrap();
+    assert_eq!((&a0, &a1), (&b0, &b1));
 }
 
 #[test]

@@ -208,16 +208,12 @@ impl KeyGenerator {
     /// The key for Galois element `g` (σ_g(s) → s).
     pub fn galois_key(&mut self, sk: &SecretKey, g: usize) -> Result<(Automorphism, SwitchingKey)> {
         self.check(sk)?;
-        let qp = self.ctx.qp_basis();
         let auto = Automorphism::new(self.ctx.params().n(), g)?;
-        let mut s_g = RnsPoly::zero(qp, Representation::Evaluation);
-        auto.apply(&sk.s, &mut s_g, qp)?;
         let key = self
             .ctx
             .key_switcher()
-            .generate_key(&s_g, &sk.s, &mut self.rng);
-        s_g.as_words_mut().zeroize();
-        Ok((auto, key?))
+            .generate_galois_key(&sk.s, &auto, &mut self.rng)?;
+        Ok((auto, key))
     }
 
     /// Galois keys for rotations by each of `steps` (and complex conjugation if asked).

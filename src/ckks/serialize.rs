@@ -158,7 +158,7 @@ impl SwitchingKeyDto {
         SwitchingKeyDto { b, a }
     }
 
-    fn into_key(self, ctx: &CkksContext) -> Result<SwitchingKey> {
+    fn into_key(self, ctx: &CkksContext, galois: Option<usize>) -> Result<SwitchingKey> {
         let qp = ctx.qp_basis();
         let b = self
             .b
@@ -171,7 +171,7 @@ impl SwitchingKeyDto {
             .map(|p| p.into_poly(qp))
             .collect::<Result<Vec<_>>>()?;
         ctx.key_switcher()
-            .key_from_parts(b, a)
+            .key_from_parts(b, a, galois)
             .map_err(|e| bad(format!("switching key: {e}")))
     }
 }
@@ -246,7 +246,7 @@ impl RelinKey {
         ctx.check_id(id)?;
         Ok(RelinKey {
             params_id: id,
-            key: dto.into_key(ctx)?,
+            key: dto.into_key(ctx, None)?,
         })
     }
 }
@@ -272,7 +272,10 @@ impl GaloisKeys {
             let g = usize::try_from(g).map_err(|_| bad("Galois element out of range"))?;
             let auto =
                 Automorphism::new(n, g).map_err(|e| bad(format!("Galois element {g}: {e}")))?;
-            if keys.insert(g, (auto, dto.into_key(ctx)?)).is_some() {
+            if keys
+                .insert(g, (auto, dto.into_key(ctx, Some(g))?))
+                .is_some()
+            {
                 return Err(bad(format!("duplicate Galois element {g}")));
             }
         }

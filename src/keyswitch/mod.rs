@@ -35,6 +35,7 @@ use crate::profile::{Profile, ProfileLevel, Section};
 use crate::rns::basis_conversion::{LimbDot, MAX_SOURCE_LIMBS, ModDown, ModUp};
 use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
 use rand_core::CryptoRng;
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Tables of one level (number of Q limbs).
@@ -68,6 +69,8 @@ pub struct KeySwitcher {
 #[derive(Clone)]
 pub struct SwitchingKey {
     id: u64,
+    /// For Galois keys: the Galois element (the key is stored permuted by σ^{−1}).
+    galois: Option<usize>,
     b: Vec<RnsPoly>,
     a: Vec<RnsPoly>,
 }
@@ -81,6 +84,11 @@ impl std::fmt::Debug for SwitchingKey {
 }
 
 impl SwitchingKey {
+    /// The Galois element of a Galois key (None for other switching keys).
+    pub fn galois_element(&self) -> Option<usize> {
+        self.galois
+    }
+
     /// Number of digits.
     pub fn digits(&self) -> usize {
         self.b.len()
@@ -136,11 +144,29 @@ pub struct KeySwitchScratch {
     coeff: AlignedVec,
     acc0: AlignedVec,
     acc1: AlignedVec,
-    limb: AlignedVec,
-    conv: AlignedVec,
+    /// One conversion scratch per digit (decomposition) / per output (ModDown), so the
+    /// parallel paths need no allocation.
+    conv: Vec<AlignedVec>,
+    /// ModDown outputs before the automorphism (rotations).
+    md: [AlignedVec; 2],
     decomposition: Option<Decomposition>,
+    /// Spread limbs and digits of each call over the current rayon pool ("limb" parallelism).
+    parallel: bool,
     /// Operation counts (and times, if enabled) of every call made with this scratch.
     pub profile: Profile,
+}
+
+impl KeySwitchScratch {
+    /// Whether [`KeySwitcher`] calls with this scratch split their limbs and digits over the
+    /// current rayon pool (results are bit-identical either way).
+    pub fn set_parallel(&mut self, parallel: bool) {
+        self.parallel = parallel;
+    }
+
+    /// See [`KeySwitchScratch::set_parallel`].
+    pub fn is_parallel(&self) -> bool {
+        self.parallel
+    }
 }
 
 impl std::fmt::Debug for KeySwitchScratch {
@@ -276,9 +302,12 @@ impl KeySwitcher {
             coeff: AlignedVec::zeroed(l * n),
             acc0: AlignedVec::zeroed(ext * n),
             acc1: AlignedVec::zeroed(ext * n),
-            limb: AlignedVec::zeroed(self.dnum * n),
-            conv: AlignedVec::zeroed(conv),
+            conv: (0..self.dnum.max(2))
+                .map(|_| AlignedVec::zeroed(conv))
+                .collect(),
+            md: [AlignedVec::zeroed(l * n), AlignedVec::zeroed(l * n)],
             decomposition: Some(self.decomposition_buffer()),
+            parallel: false,
             profile: Profile::new(ProfileLevel::Counts),
         }
     }
@@ -340,14 +369,47 @@ impl KeySwitcher {
         }
         Ok(SwitchingKey {
             id: self.id,
+            galois: None,
             b: bs,
             a: as_,
         })
     }
 
+    /// The Galois key for `auto`: switches σ(s) to s, stored permuted by σ^{−1} so that
+    /// [`KeySwitcher::apply`] applies σ once to its outputs. `s` is over Q ∪ P, evaluation form.
+    pub fn generate_galois_key<R: CryptoRng + ?Sized>(
+        &self,
+        s: &RnsPoly,
+        auto: &Automorphism,
+        rng: &mut R,
+    ) -> Result<SwitchingKey> {
+        let qp = &self.qp;
+        let mut s_g = RnsPoly::zero(qp, Representation::Evaluation);
+        auto.apply(s, &mut s_g, qp)?;
+        let key = self.generate_key(&s_g, s, rng);
+        s_g.as_words_mut().fill(0);
+        let mut key = key?;
+        let inv = auto.inverse()?;
+        let mut tmp = RnsPoly::zero(qp, Representation::Evaluation);
+        for poly in key.b.iter_mut().chain(key.a.iter_mut()) {
+            inv.apply(poly, &mut tmp, qp)?;
+            std::mem::swap(poly, &mut tmp);
+        }
+        key.galois = Some(auto.galois_element());
+        Ok(key)
+    }
+
     /// A switching key from its digit polynomials (over Q ∪ P, evaluation form), e.g. after
     /// deserialization. Errors if the shape does not match these parameters.
-    pub fn key_from_parts(&self, b: Vec<RnsPoly>, a: Vec<RnsPoly>) -> Result<SwitchingKey> {
+    pub fn key_from_parts(
+        &self,
+        b: Vec<RnsPoly>,
+        a: Vec<RnsPoly>,
+        galois: Option<usize>,
+    ) -> Result<SwitchingKey> {
+        if let Some(g) = galois {
+            Automorphism::new(self.n, g)?;
+        }
         if b.len() != self.dnum || a.len() != self.dnum {
             return Err(Error::KeyMismatch {
                 reason: format!("{} / {} digits, {} expected", b.len(), a.len(), self.dnum),
@@ -362,7 +424,12 @@ impl KeySwitcher {
                 });
             }
         }
-        Ok(SwitchingKey { id: self.id, b, a })
+        Ok(SwitchingKey {
+            id: self.id,
+            galois,
+            b,
+            a,
+        })
     }
 
     fn level_of(&self, d: &RnsPoly) -> Result<&Level> {
@@ -407,6 +474,7 @@ impl KeySwitcher {
     }
 
     /// Decomposes `d` (evaluation form over Q_ℓ): INTT, ModUp per digit, NTT of the new limbs.
+    /// With a parallel scratch, limbs and digits are spread over the current rayon pool.
     pub fn decompose(
         &self,
         d: &RnsPoly,
@@ -422,37 +490,84 @@ impl KeySwitcher {
         }
         let (n, l, k) = (self.n, d.num_limbs(), self.p.len());
         let ext_len = l + k;
+        let par = scratch.parallel;
         let prof = &mut scratch.profile;
         prof.mod_ups += 1;
         let coeff = &mut scratch.coeff[..l * n];
         coeff.copy_from_slice(d.as_words());
         prof.record(Section::Intt, l as u64, || {
-            for (i, limb) in coeff.chunks_exact_mut(n).enumerate() {
-                level.q.plan(i).inverse(limb);
+            if par {
+                coeff
+                    .par_chunks_mut(n)
+                    .enumerate()
+                    .for_each(|(i, limb)| level.q.plan(i).inverse(limb));
+            } else {
+                coeff
+                    .chunks_mut(n)
+                    .enumerate()
+                    .for_each(|(i, limb)| level.q.plan(i).inverse(limb));
             }
         });
+        let coeff = &*coeff;
         let stride = out.ext_len * n;
-        for (j, up) in level.mod_ups.iter().enumerate() {
-            let dig = &mut out.data[j * stride..j * stride + ext_len * n];
+        let data = &mut out.data[..level.mod_ups.len() * stride];
+        let one_digit = |(up, (dig, conv)): (&ModUp, (&mut [u64], &mut AlignedVec))| {
+            let dig = &mut dig[..ext_len * n];
             let r = up.digit.clone();
-            let new_limbs = (ext_len - r.len()) as u64;
-            prof.record(Section::BasisConversion, new_limbs, || {
-                up.apply(&coeff[r.start * n..r.end * n], dig, &mut scratch.conv)
-            });
-            prof.record(Section::Ntt, new_limbs, || {
-                for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                    level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-                }
-            });
+            up.apply(&coeff[r.start * n..r.end * n], dig, conv);
+            for i in (0..ext_len).filter(|i| !r.contains(i)) {
+                level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
+            }
             dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
+        };
+        let new_limbs: u64 = level
+            .mod_ups
+            .iter()
+            .map(|u| (ext_len - u.digit.len()) as u64)
+            .sum();
+        // Conversion and NTT of each digit run together (timed as "conversion + NTT" when
+        // profiling the parallel path; the sequential path splits them).
+        if par {
+            prof.record(Section::BasisConversion, new_limbs, || {
+                let conv = &mut scratch.conv[..level.mod_ups.len()];
+                level
+                    .mod_ups
+                    .par_iter()
+                    .zip(data.par_chunks_mut(stride).zip(conv.par_iter_mut()))
+                    .for_each(one_digit)
+            });
+            prof.ntt += new_limbs;
+        } else {
+            for ((up, dig), conv) in level
+                .mod_ups
+                .iter()
+                .zip(data.chunks_mut(stride))
+                .zip(scratch.conv.iter_mut())
+            {
+                let dig = &mut dig[..ext_len * n];
+                let r = up.digit.clone();
+                let count = (ext_len - r.len()) as u64;
+                prof.record(Section::BasisConversion, count, || {
+                    up.apply(&coeff[r.start * n..r.end * n], dig, conv)
+                });
+                prof.record(Section::Ntt, count, || {
+                    for i in (0..ext_len).filter(|i| !r.contains(i)) {
+                        level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
+                    }
+                });
+                dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
+            }
         }
         out.q_len = l;
         out.digits = level.mod_ups.len();
         Ok(())
     }
 
-    /// `(out0, out1) = ModDown(Σ_j σ(d̃_j) ⊙ key_j)` for a decomposition, with `auto` (if any)
-    /// applied to every decomposed digit first. Outputs are over Q_ℓ, evaluation form.
+    /// `(out0, out1) = σ(ModDown(Σ_j d̃_j ⊙ key_j))` for a decomposition. Without `auto` this is a
+    /// plain key switch; with `auto`, `key` must be the Galois key of that automorphism made by
+    /// [`KeySwitcher::generate_galois_key`] (stored permuted by σ^{−1}, so σ is applied once, to
+    /// the two outputs, instead of to every decomposed limb). Outputs are over Q_ℓ, evaluation
+    /// form.
     pub fn apply(
         &self,
         dec: &Decomposition,
@@ -464,6 +579,15 @@ impl KeySwitcher {
     ) -> Result<()> {
         self.check_key(key)?;
         self.check_scratch(scratch)?;
+        let want = auto.map(Automorphism::galois_element);
+        if key.galois != want {
+            return Err(Error::KeyMismatch {
+                reason: format!(
+                    "key is for Galois element {:?}, the call applies {:?}",
+                    key.galois, want
+                ),
+            });
+        }
         let l = dec.q_len;
         if l == 0 {
             return Err(Error::InvalidLevel {
@@ -486,46 +610,71 @@ impl KeySwitcher {
         }
         let (n, k, full_l) = (self.n, self.p.len(), self.q.len());
         let ext_len = l + k;
+        let par = scratch.parallel;
         let acc0 = &mut scratch.acc0[..ext_len * n];
         let acc1 = &mut scratch.acc1[..ext_len * n];
-        let limb = &mut scratch.limb;
         let prof = &mut scratch.profile;
         prof.key_switches += 1;
-        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
-            // Per extended limb: acc0 = Σ_j σ(d̃_j) ⊙ b_j, acc1 = Σ_j σ(d̃_j) ⊙ a_j, accumulated
-            // exactly and reduced once (lazy across digits).
+        // Per extended limb: acc0 = Σ_j d̃_j ⊙ b_j, acc1 = Σ_j d̃_j ⊙ a_j, accumulated exactly and
+        // reduced once (lazy across digits).
+        let mac = |e: usize, o0: &mut [u64], o1: &mut [u64]| {
+            let kl = if e < l { e } else { full_l + e - l };
             let empty: &[u64] = &[];
-            for e in 0..ext_len {
-                // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
-                let kl = if e < l { e } else { full_l + e - l };
-                let mut xs = [empty; MAX_SOURCE_LIMBS];
-                let mut bs = [empty; MAX_SOURCE_LIMBS];
-                let mut as_ = [empty; MAX_SOURCE_LIMBS];
-                if let Some(au) = auto {
-                    for (j, t) in limb.chunks_exact_mut(n).take(dec.digits).enumerate() {
-                        au.apply_eval_limb(&dec.digit(j)[e * n..(e + 1) * n], t);
-                    }
-                }
-                for j in 0..dec.digits {
-                    xs[j] = match auto {
-                        Some(_) => &limb[j * n..(j + 1) * n],
-                        None => &dec.digit(j)[e * n..(e + 1) * n],
-                    };
-                    bs[j] = key.b[j].limb(kl);
-                    as_[j] = key.a[j].limb(kl);
-                }
-                let k = dec.digits;
-                let (o0, o1) = (&mut acc0[e * n..(e + 1) * n], &mut acc1[e * n..(e + 1) * n]);
-                self.dots[kl].dot2(&xs[..k], &bs[..k], &as_[..k], o0, o1);
+            let mut xs = [empty; MAX_SOURCE_LIMBS];
+            let mut bs = [empty; MAX_SOURCE_LIMBS];
+            let mut as_ = [empty; MAX_SOURCE_LIMBS];
+            for j in 0..dec.digits {
+                xs[j] = &dec.digit(j)[e * n..(e + 1) * n];
+                bs[j] = key.b[j].limb(kl);
+                as_[j] = key.a[j].limb(kl);
+            }
+            let d = dec.digits;
+            self.dots[kl].dot2(&xs[..d], &bs[..d], &as_[..d], o0, o1);
+        };
+        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
+            if par {
+                acc0.par_chunks_mut(n)
+                    .zip(acc1.par_chunks_mut(n))
+                    .enumerate()
+                    .for_each(|(e, (o0, o1))| mac(e, o0, o1));
+            } else {
+                acc0.chunks_mut(n)
+                    .zip(acc1.chunks_mut(n))
+                    .enumerate()
+                    .for_each(|(e, (o0, o1))| mac(e, o0, o1));
             }
         });
-        let conv = &mut scratch.conv;
-        level
-            .mod_down
-            .apply(&level.q, &self.p, acc0, out0.as_words_mut(), conv, prof);
-        level
-            .mod_down
-            .apply(&level.q, &self.p, acc1, out1.as_words_mut(), conv, prof);
+        let (conv0, conv1) = scratch.conv.split_at_mut(1);
+        let [md0, md1] = &mut scratch.md;
+        let (t0, t1): (&mut [u64], &mut [u64]) = match auto {
+            Some(_) => (&mut md0[..l * n], &mut md1[..l * n]),
+            None => (out0.as_words_mut(), out1.as_words_mut()),
+        };
+        let (q, p) = (&level.q, &self.p);
+        if par {
+            let (mut p0, mut p1) = (Profile::new(prof.level), Profile::new(prof.level));
+            rayon::join(
+                || level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], &mut p0),
+                || level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], &mut p1),
+            );
+            prof.merge(&p0);
+            prof.merge(&p1);
+        } else {
+            level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], prof);
+            level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], prof);
+        }
+        if let Some(au) = auto {
+            prof.record(Section::Other, 2 * l as u64, || {
+                for (src, dst) in [
+                    (&md0[..l * n], out0.as_words_mut()),
+                    (&md1[..l * n], out1.as_words_mut()),
+                ] {
+                    for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
+                        au.apply_eval_limb(s, d);
+                    }
+                }
+            });
+        }
         out0.set_representation(Representation::Evaluation);
         out1.set_representation(Representation::Evaluation);
         Ok(())

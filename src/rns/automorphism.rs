@@ -61,6 +61,17 @@ impl Automorphism {
         Self::new(n, 2 * n - 1)
     }
 
+    /// σ_g^{−1} = σ_{g^{−1} mod 2n}.
+    pub fn inverse(&self) -> Result<Automorphism> {
+        let two_n = 2 * self.n;
+        // The odd residues mod 2n form a group of order n: g^{−1} = g^{n−1}.
+        let mut inv = 1usize;
+        for _ in 0..self.n - 1 {
+            inv = inv * self.g % two_n;
+        }
+        Automorphism::new(self.n, inv)
+    }
+
     /// The Galois element g.
     pub fn galois_element(&self) -> usize {
         self.g
