@@ -208,6 +208,14 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// One task of a batch failed; the batch was stopped.
+    #[error("task {index} of the batch failed: {source}")]
+    Task {
+        /// Position of the failing input in the batch.
+        index: usize,
+        /// Its error.
+        source: Box<Error>,
+    },
     /// Values cannot be encoded into a plaintext polynomial (too many, not finite, too large).
     #[error("encoding error: {reason}")]
     EncodingError {

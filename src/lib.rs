@@ -31,6 +31,7 @@ mod error;
 pub mod isa;
 pub mod keyswitch;
 pub mod ntt;
+pub mod parallel;
 pub mod profile;
 pub mod rns;
 

@@ -51,6 +51,16 @@ pub struct Profile {
     pub mod_downs: u64,
     /// Key switches (decomposition + apply, or one apply of a hoisted decomposition).
     pub key_switches: u64,
+    /// Ciphertext multiplications (tensor products).
+    pub muls: u64,
+    /// Relinearizations.
+    pub relins: u64,
+    /// Rescales.
+    pub rescales: u64,
+    /// Rotations (and other automorphisms).
+    pub rotations: u64,
+    /// Ciphertext additions.
+    pub adds: u64,
     /// Nanoseconds in forward NTTs.
     pub ntt_ns: u64,
     /// Nanoseconds in inverse NTTs.
@@ -103,6 +113,11 @@ impl Profile {
         self.mod_ups += o.mod_ups;
         self.mod_downs += o.mod_downs;
         self.key_switches += o.key_switches;
+        self.muls += o.muls;
+        self.relins += o.relins;
+        self.rescales += o.rescales;
+        self.rotations += o.rotations;
+        self.adds += o.adds;
         self.ntt_ns += o.ntt_ns;
         self.intt_ns += o.intt_ns;
         self.conv_ns += o.conv_ns;

@@ -49,6 +49,12 @@ impl EvaluatorScratch {
     pub fn profile_mut(&mut self) -> &mut Profile {
         &mut self.ks.profile
     }
+    /// Spread the limbs and digits of every key switch over the current rayon pool (the
+    /// engine's `Limb` mode). Results are bit-identical either way.
+    pub fn set_parallel(&mut self, parallel: bool) {
+        self.ks.set_parallel(parallel);
+    }
+
     /// Sets the profiling level (and clears the counters).
     pub fn set_profile_level(&mut self, level: ProfileLevel) {
         self.ks.profile = Profile::new(level);
@@ -365,6 +371,7 @@ impl Evaluator {
             &mut scratch.t1,
             &mut scratch.ks,
         )?;
+        scratch.ks.profile.relins += 1;
         Self::shape_like(out, ct, 2, basis);
         out.parts[0]
             .as_words_mut()
@@ -421,6 +428,7 @@ impl Evaluator {
             src.rescale_into(basis, dst, &mut scratch.rescale)?;
         }
         out.scale = ct.scale / *basis.primes().last().expect("level ≥ 1") as f64;
+        scratch.ks.profile.rescales += 1;
         Ok(())
     }
 
@@ -475,6 +483,7 @@ impl Evaluator {
             ks.decompose(&ct.parts[1], &mut scratch.dec, &mut scratch.ks)?;
         }
         Self::shape_like(out, ct, 2, basis);
+        scratch.ks.profile.rotations += 1;
         let (o0, o1) = out.parts.split_at_mut(1);
         ks.apply(
             &scratch.dec,
@@ -630,6 +639,7 @@ impl Evaluator {
             while step < span {
                 self.rotate_into(ct, step as i64, &mut rot, scratch)?;
                 self.add_assign(ct, &rot)?;
+                scratch.ks.profile.adds += 1;
                 step *= 2;
             }
             Ok(())
@@ -668,6 +678,7 @@ impl Evaluator {
         );
         let r = (|| {
             self.mul_into(a, b, &mut prod)?;
+            scratch.ks.profile.muls += 1;
             self.relinearize_into(&prod, &mut relin, scratch)?;
             self.rescale_into(&relin, out, scratch)?;
             self.inner_sum_assign(out, span, scratch)

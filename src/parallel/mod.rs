@@ -1,0 +1,517 @@
+//! The parallel inner-product engine: k independent CKKS inner products
+//! (mul → relinearize → rescale → log2(dim) rotate+add) over a `rayon` worker pool.
+//!
+//! - **Shared, immutable**: the context (plans, tables) and the evaluation keys, behind `Arc`s
+//!   inside one [`Evaluator`]; never copied per worker.
+//! - **Per worker**: an [`EvaluatorScratch`] (64-byte-aligned arenas sized once for the top
+//!   level) and its [`Profile`]; each worker locks only its own state, once per product, so the
+//!   hot path takes no shared lock. Counters are merged when the batch ends.
+//! - **Modes** ([`Mode`]): `Task` (one product per worker at a time), `Limb` (one product at a
+//!   time, its limbs and digits spread over the workers — for k below the thread count),
+//!   `Packed` (many short vectors in the slots of one ciphertext; see [`PackedLayout`]), and
+//!   `Auto`, resolved by [`choose_mode`] with a stated reason.
+//! - **Schedules** ([`Schedule`]): work stealing (rayon's default) or static contiguous chunks
+//!   (one per worker, to show the imbalance of the naive schedule).
+//! - Results come back in input order and are bit-identical to a sequential run, whatever the
+//!   mode, schedule or thread count.
+
+use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch};
+use crate::error::{Error, Result};
+use crate::profile::{Profile, ProfileLevel};
+use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How a batch is spread over the workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// One product per worker at a time.
+    Task,
+    /// One product at a time; its limbs and digits are spread over the workers.
+    Limb,
+    /// Several short vectors share one ciphertext's slots (the batch was packed by the caller
+    /// with [`PackedLayout`]); the packed ciphertexts then run as in `Task` mode.
+    Packed,
+    /// Chosen from k, dim and the thread count by [`choose_mode`].
+    Auto,
+}
+
+/// How `Task`-mode products are assigned to workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Schedule {
+    /// rayon's work stealing.
+    WorkStealing,
+    /// Contiguous chunks of ⌈k / threads⌉ products, one per worker.
+    Static,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Mode> {
+        match s.to_ascii_lowercase().as_str() {
+            "task" => Ok(Mode::Task),
+            "limb" => Ok(Mode::Limb),
+            "packed" => Ok(Mode::Packed),
+            "auto" => Ok(Mode::Auto),
+            _ => Err(Error::InvalidParameters {
+                reason: format!("unknown mode {s:?} (task, limb, packed, auto)"),
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Task => "task",
+            Mode::Limb => "limb",
+            Mode::Packed => "packed",
+            Mode::Auto => "auto",
+        })
+    }
+}
+
+impl std::str::FromStr for Schedule {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Schedule> {
+        match s.to_ascii_lowercase().as_str() {
+            "stealing" | "work-stealing" | "dynamic" => Ok(Schedule::WorkStealing),
+            "static" => Ok(Schedule::Static),
+            _ => Err(Error::InvalidParameters {
+                reason: format!("unknown schedule {s:?} (stealing, static)"),
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Schedule::WorkStealing => "stealing",
+            Schedule::Static => "static",
+        })
+    }
+}
+
+/// A resolved mode and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// `Task`, `Limb` or `Packed` (never `Auto`).
+    pub mode: Mode,
+    /// One sentence for people reading the output.
+    pub reason: String,
+}
+
+/// Chooses a mode for k products of length `dim` on `threads` workers with `slots` slots per
+/// ciphertext. `packable` says whether the caller still holds plaintext vectors (packing
+/// happens at encoding time).
+pub fn choose_mode(k: usize, dim: usize, slots: usize, threads: usize, packable: bool) -> Plan {
+    let per_ct = slots / dim.max(1);
+    if packable && k > 1 && per_ct >= 2 {
+        let cts = k.div_ceil(per_ct);
+        return Plan {
+            mode: Mode::Packed,
+            reason: format!(
+                "dim {dim} fills only 1/{per_ct} of the {slots} slots: {k} products pack into {cts} ciphertext(s)"
+            ),
+        };
+    }
+    if k >= threads || threads == 1 {
+        Plan {
+            mode: Mode::Task,
+            reason: format!(
+                "k = {k} ≥ {threads} threads: one product per worker keeps every core busy"
+            ),
+        }
+    } else {
+        Plan {
+            mode: Mode::Limb,
+            reason: format!(
+                "k = {k} < {threads} threads: spread each product's limbs and digits instead"
+            ),
+        }
+    }
+}
+
+/// Slot layout for packing many length-`dim` vectors into one ciphertext: vector j of a group
+/// occupies slots `j·dim .. (j+1)·dim`, and after the inner sum over `dim` its product sits in
+/// slot `j·dim`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedLayout {
+    /// Vector length (a power of two).
+    pub dim: usize,
+    /// Vectors per ciphertext (slots / dim).
+    pub per_ciphertext: usize,
+}
+
+impl PackedLayout {
+    /// The layout for `slots` slots and vectors of length `dim` (a power of two ≤ slots).
+    pub fn new(slots: usize, dim: usize) -> Result<PackedLayout> {
+        if !dim.is_power_of_two() || dim > slots {
+            return Err(Error::InvalidParameters {
+                reason: format!("dim {dim} must be a power of two ≤ {slots}"),
+            });
+        }
+        Ok(PackedLayout {
+            dim,
+            per_ciphertext: slots / dim,
+        })
+    }
+
+    /// Concatenates the vectors into slot vectors, `per_ciphertext` at a time.
+    pub fn pack(&self, vectors: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
+        if let Some(v) = vectors.iter().find(|v| v.len() != self.dim) {
+            return Err(Error::InvalidParameters {
+                reason: format!("vector of length {} in a dim-{} batch", v.len(), self.dim),
+            });
+        }
+        Ok(vectors
+            .chunks(self.per_ciphertext)
+            .map(|group| group.concat())
+            .collect())
+    }
+
+    /// The `count` products from the decoded slot vectors of the packed results.
+    pub fn unpack(&self, decoded: &[Vec<f64>], count: usize) -> Vec<f64> {
+        decoded
+            .iter()
+            .flat_map(|slots| (0..self.per_ciphertext).map(move |j| slots[j * self.dim]))
+            .take(count)
+            .collect()
+    }
+}
+
+/// Engine settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Worker threads (`None`: `RAYON_NUM_THREADS`, else every core).
+    pub threads: Option<usize>,
+    /// How to spread the work.
+    pub mode: Mode,
+    /// Task-mode schedule.
+    pub schedule: Schedule,
+    /// What the per-worker profiles record.
+    pub profile: ProfileLevel,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            threads: None,
+            mode: Mode::Auto,
+            schedule: Schedule::WorkStealing,
+            profile: ProfileLevel::Counts,
+        }
+    }
+}
+
+struct Worker {
+    scratch: EvaluatorScratch,
+    busy: Duration,
+    tasks: usize,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunStats {
+    /// The mode that ran.
+    pub mode: Mode,
+    /// The schedule that ran.
+    pub schedule: Schedule,
+    /// Worker threads.
+    pub threads: usize,
+    /// Products (ciphertext pairs) computed.
+    pub products: usize,
+    /// Wall time of the batch.
+    pub wall: Duration,
+    /// Busy time per worker (time inside products).
+    pub busy: Vec<Duration>,
+    /// Products per worker.
+    pub tasks: Vec<usize>,
+    /// Merged operation counts (and times, if timed).
+    pub profile: Profile,
+}
+
+impl RunStats {
+    /// 1 − mean / max worker busy time (0 = perfectly balanced).
+    pub fn load_imbalance(&self) -> f64 {
+        let max = self
+            .busy
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64();
+        if max == 0.0 {
+            return 0.0;
+        }
+        let mean =
+            self.busy.iter().map(Duration::as_secs_f64).sum::<f64>() / self.busy.len() as f64;
+        1.0 - mean / max
+    }
+}
+
+/// The engine: an evaluator, a worker pool and one scratch arena per worker.
+pub struct InnerProductEngine {
+    eval: Evaluator,
+    pool: rayon::ThreadPool,
+    threads: usize,
+    config: EngineConfig,
+    workers: Vec<Mutex<Worker>>,
+}
+
+impl std::fmt::Debug for InnerProductEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InnerProductEngine")
+            .field("threads", &self.threads)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl InnerProductEngine {
+    /// Builds the pool and preallocates every worker's scratch.
+    pub fn new(eval: Evaluator, config: EngineConfig) -> Result<InnerProductEngine> {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = config.threads {
+            if t == 0 {
+                return Err(Error::InvalidParameters {
+                    reason: "threads must be at least 1".into(),
+                });
+            }
+            builder = builder.num_threads(t);
+        }
+        let pool = builder.build().map_err(|e| Error::InvalidParameters {
+            reason: format!("thread pool: {e}"),
+        })?;
+        let threads = pool.current_num_threads();
+        let workers = (0..threads)
+            .map(|_| {
+                let mut scratch = eval.scratch();
+                scratch.set_profile_level(config.profile);
+                Mutex::new(Worker {
+                    scratch,
+                    busy: Duration::ZERO,
+                    tasks: 0,
+                })
+            })
+            .collect();
+        Ok(InnerProductEngine {
+            eval,
+            pool,
+            threads,
+            config,
+            workers,
+        })
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The evaluator.
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.eval
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The mode this engine would use for k ciphertext pairs (`Packed` only if configured:
+    /// packing is the caller's choice at encoding time).
+    pub fn plan(&self, k: usize, dim: usize) -> Plan {
+        match self.config.mode {
+            Mode::Auto => choose_mode(
+                k,
+                dim,
+                self.eval.context().params().slots(),
+                self.threads,
+                false,
+            ),
+            Mode::Packed => Plan {
+                mode: Mode::Packed,
+                reason: "packed batch: each ciphertext holds several products".into(),
+            },
+            m => Plan {
+                mode: m,
+                reason: "requested".into(),
+            },
+        }
+    }
+
+    /// Checks the whole batch before any work: power-of-two `dim` within the slots, every
+    /// rotation key of the tree, the relinearization key, and per pair: parameters, degree 2,
+    /// equal levels (≥ 1, for the rescale) and scales.
+    pub fn validate(&self, pairs: &[(Ciphertext, Ciphertext)], dim: usize) -> Result<()> {
+        self.eval.check_inner_sum(dim)?;
+        if self.eval.keys().relin.is_none() {
+            return Err(Error::MissingKey {
+                what: "relinearization key".into(),
+            });
+        }
+        for (index, (a, b)) in pairs.iter().enumerate() {
+            let task = |source: Error| Error::Task {
+                index,
+                source: Box::new(source),
+            };
+            self.eval.check(a).map_err(task)?;
+            self.eval.check(b).map_err(task)?;
+            if a.degree() != 2 || b.degree() != 2 {
+                return Err(task(Error::WrongDegree {
+                    expected: 2,
+                    found: a.degree().max(b.degree()),
+                }));
+            }
+            if a.level() != b.level() {
+                return Err(task(Error::LevelMismatch {
+                    left: a.level(),
+                    right: b.level(),
+                }));
+            }
+            if a.level() == 0 {
+                return Err(task(Error::InvalidLevel {
+                    level: 0,
+                    min: 1,
+                    max: self.eval.context().params().max_level(),
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the batch; results in input order.
+    pub fn run(&self, pairs: &[(Ciphertext, Ciphertext)], dim: usize) -> Result<Vec<Ciphertext>> {
+        self.run_with_progress(pairs, dim, &|_, _| {})
+            .map(|(out, _)| out)
+    }
+
+    /// Runs the batch, calling `progress(done, total)` after each product (from the worker that
+    /// finished it). Returns the results in input order and the run's statistics.
+    pub fn run_with_progress(
+        &self,
+        pairs: &[(Ciphertext, Ciphertext)],
+        dim: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(Vec<Ciphertext>, RunStats)> {
+        let mut outputs: Vec<Ciphertext> = pairs.iter().map(|(a, _)| a.clone()).collect();
+        let stats = self.run_into(pairs, dim, &mut outputs, progress)?;
+        Ok((outputs, stats))
+    }
+
+    /// Runs the batch into caller-owned `outputs` (one per pair, reused across batches: once they
+    /// and the worker arenas have their sizes, a batch allocates nothing per product).
+    pub fn run_into(
+        &self,
+        pairs: &[(Ciphertext, Ciphertext)],
+        dim: usize,
+        outputs: &mut [Ciphertext],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<RunStats> {
+        if outputs.len() != pairs.len() {
+            return Err(Error::InvalidParameters {
+                reason: format!("{} outputs for {} pairs", outputs.len(), pairs.len()),
+            });
+        }
+        self.validate(pairs, dim)?;
+        for w in &self.workers {
+            let mut w = w.lock().expect("worker state");
+            w.busy = Duration::ZERO;
+            w.tasks = 0;
+            w.scratch.profile_mut().reset();
+        }
+        let plan = self.plan(pairs.len(), dim);
+        let done = AtomicUsize::new(0);
+        let total = pairs.len();
+        let start = Instant::now();
+        let one = |index: usize,
+                   out: &mut Ciphertext,
+                   worker: &mut Worker,
+                   parallel: bool|
+         -> Result<()> {
+            let (a, b) = &pairs[index];
+            let t = Instant::now();
+            worker.scratch.set_parallel(parallel);
+            let r = self
+                .eval
+                .inner_product_into(a, b, dim, out, &mut worker.scratch);
+            worker.busy += t.elapsed();
+            worker.tasks += 1;
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            r.map_err(|source| Error::Task {
+                index,
+                source: Box::new(source),
+            })
+        };
+        let worker = |idx: Option<usize>| {
+            self.workers[idx.unwrap_or(0) % self.threads]
+                .lock()
+                .expect("worker state")
+        };
+        let result: Result<()> = self
+            .pool
+            .install(|| match (plan.mode, self.config.schedule) {
+                (Mode::Limb, _) => {
+                    // One product at a time, on worker 0's arena; its key switches fan out.
+                    let mut w = worker(Some(0));
+                    outputs
+                        .iter_mut()
+                        .enumerate()
+                        .try_for_each(|(i, out)| one(i, out, &mut w, true))
+                }
+                (_, Schedule::WorkStealing) => {
+                    outputs.par_iter_mut().enumerate().try_for_each(|(i, out)| {
+                        one(i, out, &mut worker(rayon::current_thread_index()), false)
+                    })
+                }
+                (_, Schedule::Static) => {
+                    let chunk = total.div_ceil(self.threads).max(1);
+                    let chunks: Vec<Mutex<(usize, &mut [Ciphertext])>> = outputs
+                        .chunks_mut(chunk)
+                        .enumerate()
+                        .map(|(c, s)| Mutex::new((c * chunk, s)))
+                        .collect();
+                    let results = self.pool.broadcast(|ctx| {
+                        let Some(cell) = chunks.get(ctx.index()) else {
+                            return Ok(());
+                        };
+                        let mut guard = cell.lock().expect("chunk");
+                        let (first, outs) = &mut *guard;
+                        let mut w = worker(Some(ctx.index()));
+                        outs.iter_mut()
+                            .enumerate()
+                            .try_for_each(|(j, out)| one(*first + j, out, &mut w, false))
+                    });
+                    results.into_iter().collect()
+                }
+            });
+        let wall = start.elapsed();
+        result?;
+        let mut profile = Profile::new(self.config.profile);
+        let mut busy = Vec::with_capacity(self.threads);
+        let mut tasks = Vec::with_capacity(self.threads);
+        for w in &self.workers {
+            let w = w.lock().expect("worker state");
+            profile.merge(w.scratch.profile());
+            busy.push(w.busy);
+            tasks.push(w.tasks);
+        }
+        if plan.mode == Mode::Limb {
+            // One arena did all products; the other threads helped inside them.
+            busy = vec![busy[0]; self.threads];
+        }
+        Ok(RunStats {
+            mode: plan.mode,
+            schedule: self.config.schedule,
+            threads: self.threads,
+            products: total,
+            wall,
+            busy,
+            tasks,
+            profile,
+        })
+    }
+}

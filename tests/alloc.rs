@@ -1,0 +1,103 @@
+//! The engine's steady state allocates nothing per product: a counting global allocator
+//! measures a repeated batch.
+
+use ckks_accel::ckks::*;
+use ckks_accel::parallel::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwards the caller's layout to the system allocator unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout (see `alloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn steady_state_allocates_nothing_per_product() {
+    let dim = 64;
+    let params = CkksParams::builder()
+        .ring_degree(1 << 12)
+        .q_bits(&[55, 40, 40])
+        .p_bits(&[56])
+        .dnum(3)
+        .log_scale(40)
+        .allow_insecure(true)
+        .build()
+        .unwrap();
+    let ctx = CkksContext::new(params).unwrap();
+    let mut kg = KeyGenerator::from_seed(ctx.clone(), 5);
+    let sk = kg.secret_key().unwrap();
+    let keys = Arc::new(EvaluationKeys {
+        relin: Some(kg.relin_key(&sk).unwrap()),
+        galois: kg
+            .galois_keys(&sk, &KeyGenerator::tree_sum_steps(dim), false)
+            .unwrap(),
+    });
+    let enc = Encoder::new(ctx.clone());
+    let mut e = Encryptor::with_secret_key(ctx.clone(), &sk)
+        .unwrap()
+        .with_seed(2);
+    let ct = e
+        .encrypt(&enc.encode_default(&vec![0.5; dim]).unwrap())
+        .unwrap();
+    let eval = Evaluator::new(ctx.clone(), keys).unwrap();
+
+    // The evaluator alone: exactly zero allocations once the buffers exist.
+    let mut scratch = eval.scratch();
+    let mut out = ct.clone();
+    eval.inner_product_into(&ct, &ct, dim, &mut out, &mut scratch)
+        .unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..3 {
+        eval.inner_product_into(&ct, &ct, dim, &mut out, &mut scratch)
+            .unwrap();
+    }
+    let evaluator_allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    assert_eq!(evaluator_allocs, 0, "inner_product_into allocated");
+
+    // The engine: per-batch bookkeeping only (stats vectors, pool job), independent of k.
+    for (threads, mode, schedule) in [
+        (1, Mode::Task, Schedule::WorkStealing),
+        (2, Mode::Task, Schedule::WorkStealing),
+        (2, Mode::Limb, Schedule::WorkStealing),
+    ] {
+        let engine = InnerProductEngine::new(
+            eval.clone(),
+            EngineConfig {
+                threads: Some(threads),
+                mode,
+                schedule,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut counts = Vec::new();
+        for k in [4usize, 16] {
+            let pairs: Vec<_> = (0..k).map(|_| (ct.clone(), ct.clone())).collect();
+            let mut outs: Vec<_> = pairs.iter().map(|(a, _)| a.clone()).collect();
+            engine.run_into(&pairs, dim, &mut outs, &|_, _| {}).unwrap();
+            let before = ALLOCS.load(Ordering::Relaxed);
+            engine.run_into(&pairs, dim, &mut outs, &|_, _| {}).unwrap();
+            counts.push(ALLOCS.load(Ordering::Relaxed) - before);
+        }
+        eprintln!("{threads} threads {mode}: allocations per batch (k = 4, 16): {counts:?}");
+        assert!(
+            counts[1] <= counts[0] + 2 && counts[1] < 16,
+            "{mode} allocates per product: {counts:?}"
+        );
+    }
+}
