@@ -90,3 +90,68 @@ fn unavailable_or_unknown_isa_is_refused() {
         assert!(!out.status.success());
     }
 }
+
+#[test]
+fn inner_product_json_has_the_documented_keys() {
+    let out = cli()
+        .args([
+            "inner-product",
+            "--k",
+            "3",
+            "--dim",
+            "64",
+            "--threads",
+            "1,2",
+            "--mode",
+            "task",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "params",
+        "isa",
+        "k",
+        "dim",
+        "mode",
+        "schedule",
+        "max_abs_error",
+        "ops_per_product",
+        "runs",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for key in [
+        "threads",
+        "wall_s",
+        "products_per_s",
+        "speedup",
+        "efficiency",
+        "load_imbalance",
+        "bottleneck",
+        "bottleneck_share",
+    ] {
+        assert!(!runs[1][key].is_null(), "missing runs[].{key}");
+    }
+    assert_eq!(v["ops_per_product"]["mul"], 1.0);
+    assert_eq!(v["ops_per_product"]["rotate"], 6.0);
+    assert!(v["max_abs_error"].as_f64().unwrap() < 1e-4);
+}
+
+#[test]
+fn inner_product_rejects_bad_dims() {
+    let out = cli()
+        .args(["inner-product", "--k", "2", "--dim", "100"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("power of two"));
+}

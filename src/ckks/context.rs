@@ -24,7 +24,12 @@ pub struct CkksContext {
 impl CkksContext {
     /// Builds the context (NTT tables for every prime, key-switching tables for every level).
     pub fn new(params: CkksParams) -> Result<Arc<CkksContext>> {
-        let ks = KeySwitcher::new(params.n(), params.q(), params.p(), params.dnum())?;
+        Self::with_isa(params, crate::Isa::detect())
+    }
+
+    /// As [`CkksContext::new`] with every kernel capped at `isa` (error if unavailable).
+    pub fn with_isa(params: CkksParams, isa: crate::Isa) -> Result<Arc<CkksContext>> {
+        let ks = KeySwitcher::with_isa(params.n(), params.q(), params.p(), params.dnum(), isa)?;
         let fft = SpecialFft::new(params.n())?;
         let levels = (1..=params.q().len())
             .map(|l| ks.q_basis().prefix(l))

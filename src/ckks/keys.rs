@@ -62,6 +62,13 @@ pub struct RelinKey {
     pub(crate) key: SwitchingKey,
 }
 
+impl RelinKey {
+    /// Bytes of key material.
+    pub fn key_size_bytes(&self) -> usize {
+        self.key.size_bytes()
+    }
+}
+
 /// Galois keys by Galois element: each switches σ_g(s) to s.
 #[derive(Debug, Clone, Default)]
 pub struct GaloisKeys {
@@ -87,6 +94,14 @@ impl GaloisKeys {
     pub fn size_bytes(&self) -> usize {
         self.keys.values().map(|(_, k)| k.size_bytes()).sum()
     }
+    /// Adds `other`'s keys (same parameters).
+    pub fn merge(&mut self, other: GaloisKeys) {
+        if self.keys.is_empty() {
+            self.params_id = other.params_id;
+        }
+        self.keys.extend(other.keys);
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.keys.len()

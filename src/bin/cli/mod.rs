@@ -7,6 +7,7 @@ mod bench_ckks;
 mod bench_keyswitch;
 mod bench_ntt;
 mod info;
+mod inner_product;
 mod isa_select;
 mod timing;
 
@@ -30,6 +31,9 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: k encrypted inner products in parallel on the embedded default parameters,
+    /// verified against the plaintext results, with a scaling table.
+    InnerProduct(inner_product::InnerProductArgs),
     /// Show the crate version, the detected and available instruction sets and the CPU features.
     Info,
     /// Measure kernels on each instruction set.
@@ -57,6 +61,7 @@ pub fn run() -> CliResult {
     isa_select::check_env_cap()?;
     match &cli.command {
         Command::Info => info::run(),
+        Command::InnerProduct(args) => inner_product::run(args),
         Command::Bench { what } => match what {
             BenchWhat::Ntt(args) => bench_ntt::run(args),
             BenchWhat::Keyswitch(args) => bench_keyswitch::run(args),

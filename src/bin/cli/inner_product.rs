@@ -1,0 +1,382 @@
+//! `ckks-accel inner-product`: the main job. Generates keys, encrypts k pairs of random vectors,
+//! runs the parallel engine at each thread count, decrypts and checks every result against the
+//! plaintext inner product, and prints the scaling table (or one JSON object).
+
+use super::{CliResult, isa_select};
+use ckks_accel::Isa;
+use ckks_accel::ckks::{
+    Ciphertext, CkksContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
+    KeyGenerator, Preset,
+};
+use ckks_accel::parallel::{
+    EngineConfig, InnerProductEngine, Mode, PackedLayout, RunStats, Schedule, choose_mode,
+};
+use ckks_accel::profile::{Profile, ProfileLevel};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Options of `inner-product`.
+#[derive(Debug, Args)]
+pub struct InnerProductArgs {
+    /// Parameter set: S, L (shared/workloads.md) or S-ifma, L-ifma.
+    #[arg(long, default_value = "S", value_parser = parse_preset)]
+    pub params: Preset,
+    /// Number of independent inner products [default: 64 for S, 16 for L].
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Vector length, a power of two [default: 4096 for S, 16384 for L].
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Thread counts to run, comma-separated [default: 1 up to every core].
+    #[arg(long, value_delimiter = ',')]
+    pub threads: Vec<usize>,
+    /// task, limb, packed or auto.
+    #[arg(long, default_value = "auto", value_parser = parse_mode)]
+    pub mode: Mode,
+    /// Task-mode schedule: stealing or static.
+    #[arg(long, default_value = "stealing", value_parser = parse_schedule)]
+    pub schedule: Schedule,
+    /// Per-worker profiling: off, counts or timed.
+    #[arg(long, default_value = "counts", value_parser = parse_profile)]
+    pub profile: ProfileLevel,
+    /// Instruction set cap (must be available here) [default: the detected one].
+    #[arg(long, value_parser = isa_select::parse_isa)]
+    pub isa: Option<Isa>,
+    /// Seed of the random vectors and of the (test-only, deterministic) key generation.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Largest acceptable |decrypted − expected| of any product (exit status 1 above it).
+    #[arg(long, default_value_t = 1e-4)]
+    pub bound: f64,
+    /// Print one JSON object instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_preset(s: &str) -> Result<Preset, String> {
+    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
+}
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
+}
+fn parse_schedule(s: &str) -> Result<Schedule, String> {
+    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
+}
+fn parse_profile(s: &str) -> Result<ProfileLevel, String> {
+    match s {
+        "off" => Ok(ProfileLevel::Off),
+        "counts" => Ok(ProfileLevel::Counts),
+        "timed" => Ok(ProfileLevel::Timed),
+        _ => Err(format!("unknown profile level {s:?} (off, counts, timed)")),
+    }
+}
+
+fn bar(len: u64, msg: &str, hidden: bool) -> ProgressBar {
+    let pb = if hidden {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len)
+    };
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>22} [{bar:30}] {pos}/{len} {elapsed}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}
+
+/// Shares of time per kernel family in one product (from a timed profile and the product's
+/// wall time): the largest is the bottleneck.
+fn bottleneck(p: &Profile, product_ns: f64) -> (String, f64, Value) {
+    let ks = p.timed_ns() as f64;
+    let parts = [
+        ("ntt", (p.ntt_ns + p.intt_ns) as f64),
+        ("basis_conversion", p.conv_ns as f64),
+        ("mac", p.mac_ns as f64),
+        ("keyswitch_other", p.other_ns as f64),
+        ("outside_keyswitch", (product_ns - ks).max(0.0)),
+    ];
+    let total: f64 = parts.iter().map(|(_, t)| t).sum::<f64>().max(1.0);
+    let shares: serde_json::Map<String, Value> = parts
+        .iter()
+        .map(|(k, t)| (k.to_string(), json!(t / total)))
+        .collect();
+    let (name, t) = parts
+        .iter()
+        .copied()
+        .fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    (name.to_string(), t / total, Value::Object(shares))
+}
+
+/// Runs the main job.
+pub fn run(args: &InnerProductArgs) -> CliResult {
+    let isa = match args.isa {
+        Some(i) => *isa_select::resolve(&[i])?.first().expect("one isa"),
+        None => Isa::detect(),
+    };
+    let params = CkksParams::preset(args.params)?;
+    let large = matches!(args.params, Preset::L | Preset::LIfma);
+    let k = args.k.unwrap_or(if large { 16 } else { 64 });
+    let dim = args.dim.unwrap_or(if large { 16384 } else { 4096 });
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let threads: Vec<usize> = if args.threads.is_empty() {
+        (1..=cores).collect()
+    } else {
+        args.threads.clone()
+    };
+    if k == 0 || threads.contains(&0) {
+        return Err("k and every thread count must be at least 1".into());
+    }
+    let slots = params.slots();
+    if !dim.is_power_of_two() || dim > slots {
+        return Err(format!("dim {dim} must be a power of two ≤ {slots}").into());
+    }
+    let max_threads = *threads.iter().max().expect("non-empty");
+    let plan = match args.mode {
+        Mode::Auto => choose_mode(k, dim, slots, max_threads, true),
+        m => ckks_accel::parallel::Plan {
+            mode: m,
+            reason: "requested".into(),
+        },
+    };
+    let quiet = args.json;
+    let ctx = CkksContext::with_isa(params, isa)?;
+
+    // Keys.
+    let steps = KeyGenerator::tree_sum_steps(dim);
+    let pb = bar(3 + steps.len() as u64, "generating keys", quiet);
+    let mut kg = KeyGenerator::from_seed(ctx.clone(), args.seed);
+    let sk = kg.secret_key()?;
+    pb.inc(1);
+    let pk = kg.public_key(&sk)?;
+    pb.inc(1);
+    let relin = kg.relin_key(&sk)?;
+    pb.inc(1);
+    let mut galois = ckks_accel::ckks::GaloisKeys::default();
+    for &s in &steps {
+        let one = kg.galois_keys(&sk, &[s], false)?;
+        galois = merge_galois(galois, one);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let rotation_keys = galois.len();
+    let key_bytes = galois.size_bytes() + relin.key_size_bytes();
+    let keys = Arc::new(EvaluationKeys {
+        relin: Some(relin),
+        galois,
+    });
+    let eval = Evaluator::new(ctx.clone(), keys)?;
+
+    // Data.
+    let mut rng = ChaCha20Rng::seed_from_u64(args.seed ^ 0x5eed);
+    // Uniform in [−1, 1): 53 random bits per value.
+    let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
+    let xs: Vec<Vec<f64>> = (0..k)
+        .map(|_| (0..dim).map(|_| uniform()).collect())
+        .collect();
+    let ys: Vec<Vec<f64>> = (0..k)
+        .map(|_| (0..dim).map(|_| uniform()).collect())
+        .collect();
+    let expected: Vec<f64> = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| a * b).sum())
+        .collect();
+    let packed = plan.mode == Mode::Packed;
+    let layout = PackedLayout::new(slots, dim)?;
+    let (px, py) = if packed {
+        (layout.pack(&xs)?, layout.pack(&ys)?)
+    } else {
+        (xs, ys)
+    };
+    let encoder = Encoder::new(ctx.clone());
+    let mut enc = Encryptor::with_public_key(ctx.clone(), &pk)?.with_seed(args.seed);
+    let pb = bar(2 * px.len() as u64, "encrypting", quiet);
+    let mut encrypt = |v: &Vec<f64>| -> CliResult<Ciphertext> {
+        let ct = enc.encrypt(&encoder.encode_default(v)?)?;
+        pb.inc(1);
+        Ok(ct)
+    };
+    let mut pairs = Vec::with_capacity(px.len());
+    for (x, y) in px.iter().zip(&py) {
+        pairs.push((encrypt(x)?, encrypt(y)?));
+    }
+    pb.finish_and_clear();
+
+    // One timed product for the bottleneck breakdown.
+    let mut scratch = eval.scratch();
+    scratch.set_profile_level(ProfileLevel::Timed);
+    let mut out = pairs[0].0.clone();
+    eval.inner_product_into(&pairs[0].0, &pairs[0].1, dim, &mut out, &mut scratch)?;
+    scratch.set_profile_level(ProfileLevel::Timed);
+    let t = Instant::now();
+    eval.inner_product_into(&pairs[0].0, &pairs[0].1, dim, &mut out, &mut scratch)?;
+    let product_ns = t.elapsed().as_nanos() as f64;
+    let calibration = *scratch.profile();
+    drop(scratch);
+
+    // Runs.
+    let mut runs: Vec<(usize, RunStats)> = Vec::new();
+    let mut results: Vec<Ciphertext> = Vec::new();
+    for &th in &threads {
+        let engine = InnerProductEngine::new(
+            eval.clone(),
+            EngineConfig {
+                threads: Some(th),
+                mode: plan.mode,
+                schedule: args.schedule,
+                profile: args.profile,
+            },
+        )?;
+        let pb = bar(pairs.len() as u64, &format!("{th} thread(s)"), quiet);
+        let (outs, stats) =
+            engine.run_with_progress(&pairs, dim, &|done, _| pb.set_position(done as u64))?;
+        pb.finish_and_clear();
+        if let Some((_, first)) = runs.first()
+            && outs != results
+        {
+            return Err(format!(
+                "results at {th} threads differ from those at {} threads",
+                first.threads
+            )
+            .into());
+        }
+        results = outs;
+        runs.push((th, stats));
+    }
+
+    // Verification.
+    let dec = Decryptor::new(ctx.clone(), &sk)?;
+    let pb = bar(results.len() as u64, "verifying", quiet);
+    let mut decoded = Vec::with_capacity(results.len());
+    for ct in &results {
+        decoded.push(encoder.decode(&dec.decrypt(ct)?)?);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let got: Vec<f64> = if packed {
+        layout.unpack(&decoded, k)
+    } else {
+        decoded.iter().map(|d| d[0]).collect()
+    };
+    let max_err = got
+        .iter()
+        .zip(&expected)
+        .map(|(g, w)| (g - w).abs())
+        .fold(0.0, f64::max);
+
+    // Report.
+    // Speedup and efficiency are relative to the 1-thread run (absent if it was not run).
+    let one_thread = runs
+        .iter()
+        .find(|(th, _)| *th == 1)
+        .map(|(_, s)| s.wall.as_secs_f64());
+    let first = &runs[0].1;
+    let per = |x: u64| x as f64 / first.products as f64;
+    let p = &first.profile;
+    let ops = json!({
+        "mul": per(p.muls), "relinearize": per(p.relins), "rescale": per(p.rescales),
+        "rotate": per(p.rotations), "add": per(p.adds), "key_switch": per(p.key_switches),
+        "mod_up": per(p.mod_ups), "mod_down": per(p.mod_downs), "ntt": per(p.ntt), "intt": per(p.intt),
+        "basis_conversion_limbs": per(p.conv_limbs), "mac_limbs": per(p.mac_limbs),
+    });
+    let ciphertexts = pairs.len();
+    let mut run_rows = Vec::new();
+    for (th, s) in &runs {
+        let wall = s.wall.as_secs_f64();
+        let speedup = one_thread.map(|b| b / wall);
+        let efficiency = speedup.map(|s| s / *th as f64);
+        let (name, share, shares) = if args.profile == ProfileLevel::Timed {
+            let mean_ns =
+                s.busy.iter().map(|b| b.as_nanos() as f64).sum::<f64>() / s.products.max(1) as f64;
+            let mut prof = s.profile;
+            prof.ntt_ns /= s.products as u64;
+            prof.intt_ns /= s.products as u64;
+            prof.conv_ns /= s.products as u64;
+            prof.mac_ns /= s.products as u64;
+            prof.other_ns /= s.products as u64;
+            bottleneck(&prof, mean_ns)
+        } else {
+            bottleneck(&calibration, product_ns)
+        };
+        run_rows.push(json!({
+            "threads": th, "wall_s": wall, "products_per_s": k as f64 / wall, "speedup": speedup,
+            "efficiency": efficiency, "load_imbalance": s.load_imbalance(), "bottleneck": name,
+            "bottleneck_share": share, "time_shares": shares, "mode": s.mode.to_string(),
+            "ciphertext_pairs": ciphertexts,
+        }));
+    }
+    let ok = max_err <= args.bound;
+    if args.json {
+        let out = json!({
+            "params": args.params.to_string(), "isa": isa.to_string(), "k": k, "dim": dim,
+            "mode": plan.mode.to_string(), "mode_reason": plan.reason, "schedule": args.schedule.to_string(),
+            "profile": format!("{:?}", args.profile).to_lowercase(), "max_abs_error": max_err, "bound": args.bound,
+            "ok": ok, "rotation_keys": rotation_keys, "evaluation_key_bytes": key_bytes,
+            "ops_per_product": ops, "runs": run_rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "inner products: set {} (n = {}), k = {k}, dim = {dim}, isa {isa}, mode {} ({}), schedule {}",
+            args.params,
+            ctx.params().n(),
+            plan.mode,
+            plan.reason,
+            args.schedule
+        );
+        println!(
+            "{:>7} {:>9} {:>12} {:>8} {:>10} {:>10}  bottleneck",
+            "threads", "wall s", "products/s", "speedup", "efficiency", "imbalance"
+        );
+        for r in &run_rows {
+            println!(
+                "{:>7} {:>9.3} {:>12.2} {:>8} {:>10} {:>9.1}%  {} ({:.0}%)",
+                r["threads"].as_u64().unwrap_or(0),
+                r["wall_s"].as_f64().unwrap_or(0.0),
+                r["products_per_s"].as_f64().unwrap_or(0.0),
+                r["speedup"]
+                    .as_f64()
+                    .map_or("n/a".into(), |x| format!("{x:.2}")),
+                r["efficiency"]
+                    .as_f64()
+                    .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
+                100.0 * r["load_imbalance"].as_f64().unwrap_or(0.0),
+                r["bottleneck"].as_str().unwrap_or(""),
+                100.0 * r["bottleneck_share"].as_f64().unwrap_or(0.0)
+            );
+        }
+        println!("per product (per ciphertext pair): {ops}");
+        println!(
+            "rotation keys: {rotation_keys}, evaluation keys: {:.1} MiB",
+            key_bytes as f64 / (1 << 20) as f64
+        );
+        println!(
+            "max |error| over {k} products: {max_err:.2e} (bound {:.0e}) — {}",
+            args.bound,
+            if ok { "ok" } else { "FAILED" }
+        );
+    }
+    if !ok {
+        return Err(format!(
+            "max error {max_err:.3e} exceeds the bound {:.1e}",
+            args.bound
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn merge_galois(
+    mut a: ckks_accel::ckks::GaloisKeys,
+    b: ckks_accel::ckks::GaloisKeys,
+) -> ckks_accel::ckks::GaloisKeys {
+    a.merge(b);
+    a
+}
