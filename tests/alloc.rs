@@ -68,6 +68,28 @@ fn steady_state_allocates_nothing_per_product() {
     }
     let evaluator_allocs = ALLOCS.load(Ordering::Relaxed) - before;
     assert_eq!(evaluator_allocs, 0, "inner_product_into allocated");
+    // The hoisted sum (double hoisting) is allocation-free too.
+    let method = SumMethod::Hoisted(SumPlan::radix(dim, 4).unwrap());
+    let hoisted_keys = Arc::new(EvaluationKeys {
+        relin: eval.keys().relin.clone(),
+        galois: kg
+            .galois_keys(&sk, &method.rotation_steps(dim), false)
+            .unwrap(),
+    });
+    let heval = Evaluator::new(ctx.clone(), hoisted_keys).unwrap();
+    let mut hs = heval.scratch();
+    heval
+        .inner_product_with(&ct, &ct, dim, &method, None, &mut out, &mut hs)
+        .unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    heval
+        .inner_product_with(&ct, &ct, dim, &method, None, &mut out, &mut hs)
+        .unwrap();
+    assert_eq!(
+        ALLOCS.load(Ordering::Relaxed) - before,
+        0,
+        "hoisted inner product allocated"
+    );
 
     // The engine: per-batch bookkeeping only (stats vectors, pool job), independent of k.
     for (threads, mode, schedule) in [

@@ -104,6 +104,8 @@ fn inner_product_json_has_the_documented_keys() {
             "1,2",
             "--mode",
             "task",
+            "--sum",
+            "tree",
             "--json",
         ])
         .output()
@@ -143,6 +145,8 @@ fn inner_product_json_has_the_documented_keys() {
     }
     assert_eq!(v["ops_per_product"]["mul"], 1.0);
     assert_eq!(v["ops_per_product"]["rotate"], 6.0);
+    assert_eq!(v["sum"]["method"], "tree");
+    assert_eq!(v["rotation_keys"], 6);
     assert!(v["max_abs_error"].as_f64().unwrap() < 1e-4);
 }
 
@@ -154,4 +158,43 @@ fn inner_product_rejects_bad_dims() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("power of two"));
+}
+
+#[test]
+fn inner_product_hoisted_sum_and_output_level() {
+    let out = cli()
+        .args([
+            "inner-product",
+            "--k",
+            "2",
+            "--dim",
+            "256",
+            "--threads",
+            "1",
+            "--mode",
+            "task",
+            "--sum",
+            "hoisted",
+            "--radix",
+            "4",
+            "--output-level",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sum"]["method"], "hoisted");
+    assert_eq!(v["sum"]["output_level"], 1);
+    // 4 steps of radix 4 over 256 slots: 3 rotations each, one ModUp and one ModDown pair per step
+    // (plus the relinearization's).
+    assert_eq!(v["ops_per_product"]["rotate"], 12.0);
+    assert_eq!(v["ops_per_product"]["mod_up"], 5.0);
+    assert_eq!(v["ops_per_product"]["mod_down"], 10.0);
+    assert_eq!(v["rotation_keys"], 12);
 }

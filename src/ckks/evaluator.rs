@@ -21,10 +21,12 @@ use std::sync::Arc;
 
 /// Per-worker work buffers (64-byte aligned), sized for the top level and reused at every level.
 pub struct EvaluatorScratch {
-    ks: KeySwitchScratch,
-    dec: Decomposition,
-    t0: RnsPoly,
-    t1: RnsPoly,
+    pub(crate) ks: KeySwitchScratch,
+    pub(crate) dec: Decomposition,
+    pub(crate) t0: RnsPoly,
+    pub(crate) t1: RnsPoly,
+    pub(crate) t2: RnsPoly,
+    pub(crate) t3: RnsPoly,
     rescale: AlignedVec,
     /// A degree-3 temporary (products before relinearization).
     pub(crate) prod: Ciphertext,
@@ -109,6 +111,8 @@ impl Evaluator {
             dec: ks.decomposition_buffer(),
             t0: zero(),
             t1: zero(),
+            t2: zero(),
+            t3: zero(),
             rescale: AlignedVec::zeroed(2 * top.n()),
             prod: ct(3),
             tmp: ct(2),
@@ -116,7 +120,7 @@ impl Evaluator {
         }
     }
 
-    fn basis(&self, level: usize) -> Result<&RnsBasis> {
+    pub(crate) fn basis(&self, level: usize) -> Result<&RnsBasis> {
         self.ctx.basis(level)
     }
 
@@ -452,7 +456,7 @@ impl Evaluator {
         ct.parts.iter_mut().try_for_each(|p| p.truncate(basis))
     }
 
-    fn galois(
+    pub(crate) fn galois(
         &self,
         g: usize,
         what: impl FnOnce() -> String,

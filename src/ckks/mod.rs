@@ -36,6 +36,7 @@ mod evaluator;
 mod keys;
 mod params;
 mod serialize;
+mod sum;
 
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use context::CkksContext;
@@ -45,3 +46,4 @@ pub use evaluator::{Evaluator, EvaluatorScratch};
 pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
 pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
 pub use serialize::FORMAT_VERSION;
+pub use sum::{SumCosts, SumMethod, SumPlan};

@@ -149,6 +149,8 @@ pub struct KeySwitchScratch {
     conv: Vec<AlignedVec>,
     /// ModDown outputs before the automorphism (rotations).
     md: [AlignedVec; 2],
+    /// Q_ℓ ∪ P totals of a double-hoisted sum.
+    tot: [AlignedVec; 2],
     decomposition: Option<Decomposition>,
     /// Spread limbs and digits of each call over the current rayon pool ("limb" parallelism).
     parallel: bool,
@@ -306,6 +308,7 @@ impl KeySwitcher {
                 .map(|_| AlignedVec::zeroed(conv))
                 .collect(),
             md: [AlignedVec::zeroed(l * n), AlignedVec::zeroed(l * n)],
+            tot: [AlignedVec::zeroed(ext * n), AlignedVec::zeroed(ext * n)],
             decomposition: Some(self.decomposition_buffer()),
             parallel: false,
             profile: Profile::new(ProfileLevel::Counts),
@@ -608,16 +611,52 @@ impl KeySwitcher {
                 max: self.n,
             });
         }
-        let (n, k, full_l) = (self.n, self.p.len(), self.q.len());
+        let (n, k) = (self.n, self.p.len());
         let ext_len = l + k;
         let par = scratch.parallel;
         let acc0 = &mut scratch.acc0[..ext_len * n];
         let acc1 = &mut scratch.acc1[..ext_len * n];
         let prof = &mut scratch.profile;
         prof.key_switches += 1;
-        // Per extended limb: acc0 = Σ_j d̃_j ⊙ b_j, acc1 = Σ_j d̃_j ⊙ a_j, accumulated exactly and
-        // reduced once (lazy across digits).
+        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
+            self.mac_into(dec, key, acc0, acc1, par)
+        });
+        let [md0, md1] = &mut scratch.md;
+        let (t0, t1): (&mut [u64], &mut [u64]) = match auto {
+            Some(_) => (&mut md0[..l * n], &mut md1[..l * n]),
+            None => (out0.as_words_mut(), out1.as_words_mut()),
+        };
+        self.mod_down_pair(level, (acc0, acc1), (t0, t1), &mut scratch.conv, prof, par);
+        if let Some(au) = auto {
+            prof.record(Section::Other, 2 * l as u64, || {
+                for (src, dst) in [
+                    (&md0[..l * n], out0.as_words_mut()),
+                    (&md1[..l * n], out1.as_words_mut()),
+                ] {
+                    for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
+                        au.apply_eval_limb(s, d);
+                    }
+                }
+            });
+        }
+        out0.set_representation(Representation::Evaluation);
+        out1.set_representation(Representation::Evaluation);
+        Ok(())
+    }
+
+    /// Per extended limb: acc0 = Σ_j d̃_j ⊙ b_j, acc1 = Σ_j d̃_j ⊙ a_j, accumulated exactly and
+    /// reduced once (lazy across digits).
+    fn mac_into(
+        &self,
+        dec: &Decomposition,
+        key: &SwitchingKey,
+        acc0: &mut [u64],
+        acc1: &mut [u64],
+        par: bool,
+    ) {
+        let (n, l, full_l) = (self.n, dec.q_len, self.q.len());
         let mac = |e: usize, o0: &mut [u64], o1: &mut [u64]| {
+            // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
             let kl = if e < l { e } else { full_l + e - l };
             let empty: &[u64] = &[];
             let mut xs = [empty; MAX_SOURCE_LIMBS];
@@ -631,25 +670,30 @@ impl KeySwitcher {
             let d = dec.digits;
             self.dots[kl].dot2(&xs[..d], &bs[..d], &as_[..d], o0, o1);
         };
-        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
-            if par {
-                acc0.par_chunks_mut(n)
-                    .zip(acc1.par_chunks_mut(n))
-                    .enumerate()
-                    .for_each(|(e, (o0, o1))| mac(e, o0, o1));
-            } else {
-                acc0.chunks_mut(n)
-                    .zip(acc1.chunks_mut(n))
-                    .enumerate()
-                    .for_each(|(e, (o0, o1))| mac(e, o0, o1));
-            }
-        });
-        let (conv0, conv1) = scratch.conv.split_at_mut(1);
-        let [md0, md1] = &mut scratch.md;
-        let (t0, t1): (&mut [u64], &mut [u64]) = match auto {
-            Some(_) => (&mut md0[..l * n], &mut md1[..l * n]),
-            None => (out0.as_words_mut(), out1.as_words_mut()),
-        };
+        if par {
+            acc0.par_chunks_mut(n)
+                .zip(acc1.par_chunks_mut(n))
+                .enumerate()
+                .for_each(|(e, (o0, o1))| mac(e, o0, o1));
+        } else {
+            acc0.chunks_mut(n)
+                .zip(acc1.chunks_mut(n))
+                .enumerate()
+                .for_each(|(e, (o0, o1))| mac(e, o0, o1));
+        }
+    }
+
+    /// ModDown of two accumulators over Q_ℓ ∪ P (in parallel with a parallel scratch).
+    fn mod_down_pair(
+        &self,
+        level: &Level,
+        (acc0, acc1): (&[u64], &[u64]),
+        (t0, t1): (&mut [u64], &mut [u64]),
+        conv: &mut [AlignedVec],
+        prof: &mut Profile,
+        par: bool,
+    ) {
+        let (conv0, conv1) = conv.split_at_mut(1);
         let (q, p) = (&level.q, &self.p);
         if par {
             let (mut p0, mut p1) = (Profile::new(prof.level), Profile::new(prof.level));
@@ -663,18 +707,101 @@ impl KeySwitcher {
             level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], prof);
             level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], prof);
         }
-        if let Some(au) = auto {
-            prof.record(Section::Other, 2 * l as u64, || {
-                for (src, dst) in [
-                    (&md0[..l * n], out0.as_words_mut()),
-                    (&md1[..l * n], out1.as_words_mut()),
-                ] {
-                    for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
-                        au.apply_eval_limb(s, d);
-                    }
-                }
+    }
+
+    fn level_for(&self, q_len: usize) -> Result<&Level> {
+        if q_len == 0 || q_len > self.q.len() {
+            return Err(Error::InvalidLevel {
+                level: q_len,
+                min: 1,
+                max: self.q.len(),
             });
         }
+        Ok(&self.levels[q_len - 1])
+    }
+
+    /// Double hoisting, step 1: clears the Q_ℓ ∪ P totals of a hoisted sum over inputs with
+    /// `q_len` Q limbs.
+    pub fn hoisted_begin(&self, q_len: usize, scratch: &mut KeySwitchScratch) -> Result<()> {
+        self.check_scratch(scratch)?;
+        self.level_for(q_len)?;
+        let len = (q_len + self.p.len()) * self.n;
+        scratch.tot[0][..len].fill(0);
+        scratch.tot[1][..len].fill(0);
+        Ok(())
+    }
+
+    /// Double hoisting, step 2: `tot += σ(Σ_j d̃_j ⊙ key_j)` over Q_ℓ ∪ P — a rotation of the
+    /// decomposed input, without its ModDown. `key` is the Galois key of `auto`.
+    pub fn hoisted_accumulate(
+        &self,
+        dec: &Decomposition,
+        key: &SwitchingKey,
+        auto: &Automorphism,
+        scratch: &mut KeySwitchScratch,
+    ) -> Result<()> {
+        self.check_key(key)?;
+        self.check_scratch(scratch)?;
+        if key.galois != Some(auto.galois_element()) {
+            return Err(Error::KeyMismatch {
+                reason: format!(
+                    "key is for Galois element {:?}, not {}",
+                    key.galois,
+                    auto.galois_element()
+                ),
+            });
+        }
+        let level = self.level_for(dec.q_len)?;
+        let n = self.n;
+        let ext_len = dec.q_len + self.p.len();
+        let par = scratch.parallel;
+        let (acc0, acc1) = (
+            &mut scratch.acc0[..ext_len * n],
+            &mut scratch.acc1[..ext_len * n],
+        );
+        let prof = &mut scratch.profile;
+        prof.key_switches += 1;
+        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
+            self.mac_into(dec, key, acc0, acc1, par)
+        });
+        let [tot0, tot1] = &mut scratch.tot;
+        prof.record(Section::Other, 2 * ext_len as u64, || {
+            for (acc, tot) in [
+                (&*acc0, &mut tot0[..ext_len * n]),
+                (&*acc1, &mut tot1[..ext_len * n]),
+            ] {
+                for (e, (a, t)) in acc.chunks_exact(n).zip(tot.chunks_exact_mut(n)).enumerate() {
+                    auto.add_eval_limb(level.ext.modulus(e), a, t);
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Double hoisting, step 3: `(out0, out1) = ModDown(tot)` — one ModDown for all the
+    /// accumulated rotations.
+    pub fn hoisted_finish(
+        &self,
+        q_len: usize,
+        out0: &mut RnsPoly,
+        out1: &mut RnsPoly,
+        scratch: &mut KeySwitchScratch,
+    ) -> Result<()> {
+        self.check_scratch(scratch)?;
+        let level = self.level_for(q_len)?;
+        level.q.check(out0.primes())?;
+        level.q.check(out1.primes())?;
+        let len = (q_len + self.p.len()) * self.n;
+        let par = scratch.parallel;
+        let [tot0, tot1] = &scratch.tot;
+        self.mod_down_pair(
+            level,
+            (&tot0[..len], &tot1[..len]),
+            (out0.as_words_mut(), out1.as_words_mut()),
+            &mut scratch.conv,
+            &mut scratch.profile,
+            par,
+        );
         out0.set_representation(Representation::Evaluation);
         out1.set_representation(Representation::Evaluation);
         Ok(())

@@ -15,7 +15,7 @@
 //! - Results come back in input order and are bit-identical to a sequential run, whatever the
 //!   mode, schedule or thread count.
 
-use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch};
+use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch, SumMethod};
 use crate::error::{Error, Result};
 use crate::profile::{Profile, ProfileLevel};
 use rayon::prelude::*;
@@ -259,6 +259,8 @@ pub struct InnerProductEngine {
     threads: usize,
     config: EngineConfig,
     workers: Vec<Mutex<Worker>>,
+    sum: SumMethod,
+    output_level: Option<usize>,
 }
 
 impl std::fmt::Debug for InnerProductEngine {
@@ -303,7 +305,22 @@ impl InnerProductEngine {
             threads,
             config,
             workers,
+            sum: SumMethod::Tree,
+            output_level: None,
         })
+    }
+
+    /// Uses `sum` for the inner sums (default: the plain doubling tree) and, if given, drops each
+    /// product to `output_level` before summing (opt-in: cheaper key switches, fewer levels left).
+    pub fn with_sum(mut self, sum: SumMethod, output_level: Option<usize>) -> InnerProductEngine {
+        self.sum = sum;
+        self.output_level = output_level;
+        self
+    }
+
+    /// The sum method.
+    pub fn sum_method(&self) -> &SumMethod {
+        &self.sum
     }
 
     /// Worker threads.
@@ -347,7 +364,7 @@ impl InnerProductEngine {
     /// rotation key of the tree, the relinearization key, and per pair: parameters, degree 2,
     /// equal levels (≥ 1, for the rescale) and scales.
     pub fn validate(&self, pairs: &[(Ciphertext, Ciphertext)], dim: usize) -> Result<()> {
-        self.eval.check_inner_sum(dim)?;
+        self.eval.check_sum(&self.sum, dim)?;
         if self.eval.keys().relin.is_none() {
             return Err(Error::MissingKey {
                 what: "relinearization key".into(),
@@ -435,9 +452,15 @@ impl InnerProductEngine {
             let (a, b) = &pairs[index];
             let t = Instant::now();
             worker.scratch.set_parallel(parallel);
-            let r = self
-                .eval
-                .inner_product_into(a, b, dim, out, &mut worker.scratch);
+            let r = self.eval.inner_product_with(
+                a,
+                b,
+                dim,
+                &self.sum,
+                self.output_level,
+                out,
+                &mut worker.scratch,
+            );
             worker.busy += t.elapsed();
             worker.tasks += 1;
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);

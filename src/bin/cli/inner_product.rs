@@ -53,6 +53,18 @@ pub struct InnerProductArgs {
     /// Largest acceptable |decrypted − expected| of any product (exit status 1 above it).
     #[arg(long, default_value_t = 1e-4)]
     pub bound: f64,
+    /// Inner-sum method: tree (plain doubling), hoisted (radix folding with double hoisting)
+    /// or auto (the calibrated cost model decides).
+    #[arg(long, default_value = "auto")]
+    pub sum: String,
+    /// Force the radix of the hoisted sum (power of two ≥ 2).
+    #[arg(long)]
+    pub radix: Option<usize>,
+    /// Opt-in level-aware summing: drop each product to this level before the rotations
+    /// (cheaper key switches; the result then has only `level` levels left, and |result|·Δ must
+    /// stay below Q_level / 2 — the headroom is printed).
+    #[arg(long)]
+    pub output_level: Option<usize>,
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,
@@ -149,24 +161,68 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     let ctx = CkksContext::with_isa(params, isa)?;
 
     // Keys.
-    let steps = KeyGenerator::tree_sum_steps(dim);
-    let pb = bar(3 + steps.len() as u64, "generating keys", quiet);
+    // Keys: the secret, public and relinearization keys, and the rotation by 1 (needed by every
+    // sum plan and by the cost-model calibration); then the rest of the chosen plan's keys.
     let mut kg = KeyGenerator::from_seed(ctx.clone(), args.seed);
+    let pb = bar(4, "generating keys", quiet);
     let sk = kg.secret_key()?;
     pb.inc(1);
     let pk = kg.public_key(&sk)?;
     pb.inc(1);
     let relin = kg.relin_key(&sk)?;
     pb.inc(1);
-    let mut galois = ckks_accel::ckks::GaloisKeys::default();
+    let mut galois = kg.galois_keys(&sk, &[1], false)?;
+    pb.inc(1);
+    let relin_bytes = relin.key_size_bytes();
+    let sum_level = args.output_level.unwrap_or(ctx.params().max_level() - 1);
+    if sum_level + 1 > ctx.params().max_level() {
+        return Err(format!("--output-level must be below {}", ctx.params().max_level()).into());
+    }
+    let (method, predicted, tree_predicted) = {
+        let probe_eval = Evaluator::new(
+            ctx.clone(),
+            Arc::new(EvaluationKeys {
+                relin: None,
+                galois: galois.clone(),
+            }),
+        )?;
+        let mut probe = Encryptor::with_public_key(ctx.clone(), &pk)?.with_seed(args.seed);
+        let zero = probe.encrypt(&Encoder::new(ctx.clone()).encode_default(&[0.0])?)?;
+        let costs = probe_eval.calibrate_sum(&zero, sum_level, &mut probe_eval.scratch())?;
+        let forced = |r: usize| {
+            ckks_accel::ckks::SumPlan::radix(dim, r).map(ckks_accel::ckks::SumMethod::Hoisted)
+        };
+        let method = match (args.sum.as_str(), args.radix) {
+            ("tree", _) => ckks_accel::ckks::SumMethod::Tree,
+            ("hoisted", Some(r)) | ("auto", Some(r)) => forced(r)?,
+            ("hoisted", None) => match costs.choose(dim, 16).0 {
+                ckks_accel::ckks::SumMethod::Tree => forced(4)?,
+                m => m,
+            },
+            ("auto", None) => costs.choose(dim, 16).0,
+            (other, _) => {
+                return Err(format!("unknown --sum {other:?} (tree, hoisted, auto)").into());
+            }
+        };
+        let predicted = match &method {
+            ckks_accel::ckks::SumMethod::Tree => costs.tree(dim),
+            ckks_accel::ckks::SumMethod::Hoisted(p) => costs.hoisted(p),
+        };
+        (method, predicted, costs.tree(dim))
+    };
+    let steps: Vec<i64> = method
+        .rotation_steps(dim)
+        .into_iter()
+        .filter(|&s| s != 1)
+        .collect();
+    let pb = bar(steps.len() as u64, "rotation keys", quiet);
     for &s in &steps {
-        let one = kg.galois_keys(&sk, &[s], false)?;
-        galois = merge_galois(galois, one);
+        galois.merge(kg.galois_keys(&sk, &[s], false)?);
         pb.inc(1);
     }
     pb.finish_and_clear();
     let rotation_keys = galois.len();
-    let key_bytes = galois.size_bytes() + relin.key_size_bytes();
+    let key_bytes = galois.size_bytes() + relin_bytes;
     let keys = Arc::new(EvaluationKeys {
         relin: Some(relin),
         galois,
@@ -213,10 +269,26 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     let mut scratch = eval.scratch();
     scratch.set_profile_level(ProfileLevel::Timed);
     let mut out = pairs[0].0.clone();
-    eval.inner_product_into(&pairs[0].0, &pairs[0].1, dim, &mut out, &mut scratch)?;
+    eval.inner_product_with(
+        &pairs[0].0,
+        &pairs[0].1,
+        dim,
+        &method,
+        args.output_level,
+        &mut out,
+        &mut scratch,
+    )?;
     scratch.set_profile_level(ProfileLevel::Timed);
     let t = Instant::now();
-    eval.inner_product_into(&pairs[0].0, &pairs[0].1, dim, &mut out, &mut scratch)?;
+    eval.inner_product_with(
+        &pairs[0].0,
+        &pairs[0].1,
+        dim,
+        &method,
+        args.output_level,
+        &mut out,
+        &mut scratch,
+    )?;
     let product_ns = t.elapsed().as_nanos() as f64;
     let calibration = *scratch.profile();
     drop(scratch);
@@ -233,7 +305,8 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
                 schedule: args.schedule,
                 profile: args.profile,
             },
-        )?;
+        )?
+        .with_sum(method.clone(), args.output_level);
         let pb = bar(pairs.len() as u64, &format!("{th} thread(s)"), quiet);
         let (outs, stats) =
             engine.run_with_progress(&pairs, dim, &|done, _| pb.set_position(done as u64))?;
@@ -313,12 +386,26 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         }));
     }
     let ok = max_err <= args.bound;
+    let out_level = args.output_level.unwrap_or(ctx.params().max_level() - 1);
+    let log_q: f64 = ctx.params().q()[..=out_level]
+        .iter()
+        .map(|&q| (q as f64).log2())
+        .sum();
+    let headroom_bits = log_q - 1.0 - results[0].scale().log2();
+    let sum_json = json!({
+        "method": match &method { ckks_accel::ckks::SumMethod::Tree => "tree", _ => "hoisted" },
+        "steps": match &method { ckks_accel::ckks::SumMethod::Hoisted(p) => json!(p.steps), _ => json!(null) },
+        "predicted_ms": predicted * 1e3,
+        "tree_predicted_ms": tree_predicted * 1e3,
+        "output_level": out_level,
+        "headroom_bits": headroom_bits,
+    });
     if args.json {
         let out = json!({
             "params": args.params.to_string(), "isa": isa.to_string(), "k": k, "dim": dim,
             "mode": plan.mode.to_string(), "mode_reason": plan.reason, "schedule": args.schedule.to_string(),
             "profile": format!("{:?}", args.profile).to_lowercase(), "max_abs_error": max_err, "bound": args.bound,
-            "ok": ok, "rotation_keys": rotation_keys, "evaluation_key_bytes": key_bytes,
+            "ok": ok, "sum": sum_json, "rotation_keys": rotation_keys, "evaluation_key_bytes": key_bytes,
             "ops_per_product": ops, "runs": run_rows,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -352,6 +439,16 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
                 100.0 * r["bottleneck_share"].as_f64().unwrap_or(0.0)
             );
         }
+        println!(
+            "sum: {} (predicted {:.1} ms per sum, plain tree {:.1} ms); output level {out_level}, headroom 2^{headroom_bits:.1} for |result|",
+            match &method {
+                ckks_accel::ckks::SumMethod::Tree => "plain doubling tree".to_string(),
+                ckks_accel::ckks::SumMethod::Hoisted(p) =>
+                    format!("hoisted, steps (radix, stride) {:?}", p.steps),
+            },
+            predicted * 1e3,
+            tree_predicted * 1e3
+        );
         println!("per product (per ciphertext pair): {ops}");
         println!(
             "rotation keys: {rotation_keys}, evaluation keys: {:.1} MiB",
@@ -371,12 +468,4 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         .into());
     }
     Ok(())
-}
-
-fn merge_galois(
-    mut a: ckks_accel::ckks::GaloisKeys,
-    b: ckks_accel::ckks::GaloisKeys,
-) -> ckks_accel::ckks::GaloisKeys {
-    a.merge(b);
-    a
 }
