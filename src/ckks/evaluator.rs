@@ -663,32 +663,6 @@ impl Evaluator {
         out: &mut Ciphertext,
         scratch: &mut EvaluatorScratch,
     ) -> Result<()> {
-        self.check_inner_sum(span)?;
-        let mut prod = std::mem::replace(
-            &mut scratch.prod,
-            Ciphertext {
-                params_id: 0,
-                parts: Vec::new(),
-                scale: 1.0,
-            },
-        );
-        let mut relin = std::mem::replace(
-            &mut scratch.tmp2,
-            Ciphertext {
-                params_id: 0,
-                parts: Vec::new(),
-                scale: 1.0,
-            },
-        );
-        let r = (|| {
-            self.mul_into(a, b, &mut prod)?;
-            scratch.ks.profile.muls += 1;
-            self.relinearize_into(&prod, &mut relin, scratch)?;
-            self.rescale_into(&relin, out, scratch)?;
-            self.inner_sum_assign(out, span, scratch)
-        })();
-        scratch.prod = prod;
-        scratch.tmp2 = relin;
-        r
+        self.inner_product_with(a, b, span, &super::SumMethod::Tree, None, out, scratch)
     }
 }
