@@ -235,8 +235,10 @@ impl Backend {
             #[cfg(simd)]
             Isa::Avx2 => Backend::Avx2(unsafe { Avx2Token::new_unchecked() }),
             #[cfg(simd)]
+            // SAFETY: as above — AVX-512 F/DQ/VL (and AVX2) were just detected.
             Isa::Avx512 => Backend::Avx512(unsafe { Avx512Token::new_unchecked() }),
             #[cfg(simd)]
+            // SAFETY: as above — AVX-512 F/DQ/VL and IFMA were just detected.
             Isa::Avx512Ifma => Backend::Ifma(unsafe { IfmaToken::new_unchecked() }),
             #[cfg(not(simd))]
             _ => unreachable!("is_available() is false for every SIMD isa without simd"),
