@@ -174,6 +174,13 @@ impl Modulus {
         acc
     }
 
+    /// `Π values mod q` (each value may exceed q; the empty product is 1 mod q).
+    pub fn product_mod(&self, values: impl IntoIterator<Item = u64>) -> u64 {
+        values
+            .into_iter()
+            .fold(1 % self.q, |acc, v| self.mul_mod(acc, v % self.q))
+    }
+
     /// Multiplicative inverse of `a mod q`, or `None` if a ≡ 0.
     pub fn inv_mod(&self, a: u64) -> Option<u64> {
         let (mut r0, mut r1) = (self.q as i128, (a % self.q) as i128);

@@ -146,6 +146,17 @@ impl Evaluator {
         Ok(())
     }
 
+    fn check_degree(ct: &Ciphertext, degree: usize) -> Result<()> {
+        if ct.degree() == degree {
+            Ok(())
+        } else {
+            Err(Error::WrongDegree {
+                expected: degree,
+                found: ct.degree(),
+            })
+        }
+    }
+
     fn check_pair(&self, a: &Ciphertext, b: &Ciphertext) -> Result<()> {
         self.check(a)?;
         self.check(b)?;
@@ -355,12 +366,7 @@ impl Evaluator {
         scratch: &mut EvaluatorScratch,
     ) -> Result<()> {
         self.check(ct)?;
-        if ct.degree() != 3 {
-            return Err(Error::WrongDegree {
-                expected: 3,
-                found: ct.degree(),
-            });
-        }
+        Self::check_degree(ct, 3)?;
         let rlk = self.keys.relin.as_ref().ok_or_else(|| Error::MissingKey {
             what: "relinearization key".into(),
         })?;
@@ -511,12 +517,7 @@ impl Evaluator {
         scratch: &mut EvaluatorScratch,
     ) -> Result<()> {
         self.check(ct)?;
-        if ct.degree() != 2 {
-            return Err(Error::WrongDegree {
-                expected: 2,
-                found: ct.degree(),
-            });
-        }
+        Self::check_degree(ct, 2)?;
         let n = self.ctx.params().n();
         let g = automorphism::galois_element_for_rotation(n, steps);
         if g == 1 {
@@ -552,12 +553,7 @@ impl Evaluator {
         scratch: &mut EvaluatorScratch,
     ) -> Result<Vec<Ciphertext>> {
         self.check(ct)?;
-        if ct.degree() != 2 {
-            return Err(Error::WrongDegree {
-                expected: 2,
-                found: ct.degree(),
-            });
-        }
+        Self::check_degree(ct, 2)?;
         let n = self.ctx.params().n();
         let gs: Vec<usize> = steps
             .iter()

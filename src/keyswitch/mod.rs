@@ -357,11 +357,7 @@ impl KeySwitcher {
             b.sub_assign(&as_to, qp)?;
             for i in j * self.alpha..((j + 1) * self.alpha).min(l) {
                 let m = qp.modulus(i);
-                let p_mod = self
-                    .p
-                    .primes()
-                    .iter()
-                    .fold(1 % m.value(), |acc, &pk| m.mul_mod(acc, pk % m.value()));
+                let p_mod = m.product_mod(self.p.primes().iter().copied());
                 let ops = qp.ops(i);
                 let mut tmp = AlignedVec::from_slice(s_from.limb(i));
                 ops.mul_scalar_assign(&mut tmp, p_mod);

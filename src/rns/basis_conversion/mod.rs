@@ -143,14 +143,16 @@ impl BasisConverter {
         let dst_m: Vec<Modulus> = (0..dst.len()).map(|j| *dst.modulus(j)).collect();
         let mut q_hat_inv = Vec::with_capacity(src_m.len());
         let mut q_hat_inv_shoup = Vec::with_capacity(src_m.len());
-        for (i, mi) in src_m.iter().enumerate() {
-            let prod = src_m
+        // Q / q_i as the list of the other source primes.
+        let others = |i: usize| {
+            src_m
                 .iter()
                 .enumerate()
-                .filter(|&(k, _)| k != i)
-                .fold(1 % mi.value(), |acc, (_, mk)| {
-                    mi.mul_mod(acc, mk.value() % mi.value())
-                });
+                .filter(move |&(k, _)| k != i)
+                .map(|(_, m)| m.value())
+        };
+        for (i, mi) in src_m.iter().enumerate() {
+            let prod = mi.product_mod(others(i));
             let inv = mi.inv_mod(prod).expect("distinct primes are coprime");
             q_hat_inv.push(inv);
             q_hat_inv_shoup.push(if w52 { mi.shoup52(inv) } else { mi.shoup(inv) });
@@ -158,39 +160,10 @@ impl BasisConverter {
         let mut matrix = Vec::with_capacity(src_m.len() * dst_m.len());
         for mj in &dst_m {
             for i in 0..src_m.len() {
-                let prod = src_m
-                    .iter()
-                    .enumerate()
-                    .filter(|&(k, _)| k != i)
-                    .fold(1 % mj.value(), |acc, (_, mk)| {
-                        mj.mul_mod(acc, mk.value() % mj.value())
-                    });
-                matrix.push(prod);
+                matrix.push(mj.product_mod(others(i)));
             }
         }
-        let dst_consts = dst_m
-            .iter()
-            .map(|m| {
-                let p = m.value();
-                if w52 {
-                    let r = ((1u128 << 52) % p as u128) as u64;
-                    DstConsts {
-                        p,
-                        r,
-                        r_shoup: m.shoup52(r),
-                        one_shoup: m.shoup52(1),
-                    }
-                } else {
-                    let r = ((1u128 << 64) % p as u128) as u64;
-                    DstConsts {
-                        p,
-                        r,
-                        r_shoup: m.shoup(r),
-                        one_shoup: m.shoup(1),
-                    }
-                }
-            })
-            .collect();
+        let dst_consts = dst_m.iter().map(|m| dst_consts(m, w52)).collect();
         Ok(BasisConverter {
             n: src.n(),
             src: src_m,
@@ -532,10 +505,7 @@ impl ModDown {
         let p_inv = (0..q.len())
             .map(|i| {
                 let m = q.modulus(i);
-                let prod = p
-                    .primes()
-                    .iter()
-                    .fold(1 % m.value(), |acc, &pk| m.mul_mod(acc, pk % m.value()));
+                let prod = m.product_mod(p.primes().iter().copied());
                 m.inv_mod(prod).expect("coprime")
             })
             .collect();
