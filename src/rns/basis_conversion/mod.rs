@@ -38,6 +38,8 @@ use crate::rns::{RnsBasis, RnsPoly};
 
 /// Most source limbs one conversion accumulates exactly (15 · 2^124 < 2^128).
 pub const MAX_SOURCE_LIMBS: usize = 15;
+/// Most source limbs of an exact conversion (the overflow v ≤ #limbs indexes an 8-entry table).
+pub const MAX_EXACT_SOURCE_LIMBS: usize = 7;
 /// Coefficients per tile of the accumulation loop.
 pub const TILE: usize = 512;
 
@@ -68,7 +70,22 @@ pub(crate) trait ConvKernel: Copy {
     fn acc_mac(self, acc: Self::Acc, t: Self::V, m: Self::V) -> Self::Acc;
     /// The accumulated value mod p, in [0, p).
     fn acc_reduce(self, acc: Self::Acc, c: &DstConsts) -> Self::V;
+    /// Vector of f64 lanes for the overflow estimate of exact conversions.
+    type F: Copy;
+    fn f_splat(self, x: f64) -> Self::F;
+    /// `acc + f64(x >> sh) · c` with `x >> sh < 2^52` (converted exactly), one IEEE multiply
+    /// and one add, **not fused** — every ISA must produce the same bits as scalar.
+    fn f_mac(self, acc: Self::F, x: Self::V, sh: Self::V, c: Self::F) -> Self::F;
+    /// `acc` rounded to the nearest integer (ties to even), for 0 ≤ acc < 2^51.
+    fn f_round(self, acc: Self::F) -> Self::V;
+    /// `table[v]` per lane, v < 8.
+    fn lookup8(self, v: Self::V, table: &[u64; 8]) -> Self::V;
+    /// `(a + b) mod q` for a, b < q < 2^62.
+    fn add_mod(self, a: Self::V, b: Self::V, q: Self::V) -> Self::V;
 }
+
+/// 2^52 as f64: adding it to 0 ≤ x < 2^51 rounds x to an integer held in the mantissa bits.
+pub(crate) const ROUND_MAGIC: f64 = 4_503_599_627_370_496.0;
 
 /// Precomputed fast base conversion from one basis to another, writing each output limb at a
 /// chosen limb position of an output polynomial.
@@ -85,7 +102,20 @@ pub struct BasisConverter {
     /// `matrix[j·src + i] = (Q/q_i) mod p_j`.
     matrix: Vec<u64>,
     dst_consts: Vec<DstConsts>,
+    /// Tables of the exact conversion (None: the fast, approximate one).
+    exact: Option<ExactTables>,
     backend: Backend,
+}
+
+/// Constants of the exact conversion's overflow estimate and correction.
+#[derive(Debug, Clone)]
+struct ExactTables {
+    /// Per source prime: shift sh_i = max(0, bits(q_i) − 52), so that t_i >> sh_i < 2^52.
+    shift: Vec<u64>,
+    /// Per source prime: 2^{sh_i} / q_i as f64.
+    inv: Vec<f64>,
+    /// Per output prime p_j: `corr[j][v] = [−v·Q]_{p_j}` for v < 8.
+    corr: Vec<[u64; 8]>,
 }
 
 impl BasisConverter {
@@ -102,10 +132,48 @@ impl BasisConverter {
         dst_pos: &[usize],
         isa: Isa,
     ) -> Result<BasisConverter> {
-        if src.is_empty() || src.len() > MAX_SOURCE_LIMBS {
+        Self::build(src, dst, dst_pos, isa, false)
+    }
+
+    /// The **exact** conversion (see the module docs): output j is `[x_c]_{p_j}` for the
+    /// centered representative x_c ∈ [−Q/2, Q/2] of x, with no multiple of Q added (up to the
+    /// rounding tie at |x_c| ≈ Q/2). At most [`MAX_EXACT_SOURCE_LIMBS`] source limbs. Best ISA
+    /// of this CPU.
+    pub fn exact(src: &RnsBasis, dst: &RnsBasis, dst_pos: &[usize]) -> Result<BasisConverter> {
+        Self::build(src, dst, dst_pos, Isa::detect(), true)
+    }
+
+    /// As [`BasisConverter::exact`] with the ISA capped at `isa`.
+    pub fn exact_with_isa(
+        src: &RnsBasis,
+        dst: &RnsBasis,
+        dst_pos: &[usize],
+        isa: Isa,
+    ) -> Result<BasisConverter> {
+        Self::build(src, dst, dst_pos, isa, true)
+    }
+
+    /// Whether this is the exact conversion.
+    pub fn is_exact(&self) -> bool {
+        self.exact.is_some()
+    }
+
+    fn build(
+        src: &RnsBasis,
+        dst: &RnsBasis,
+        dst_pos: &[usize],
+        isa: Isa,
+        exact: bool,
+    ) -> Result<BasisConverter> {
+        let max = if exact {
+            MAX_EXACT_SOURCE_LIMBS
+        } else {
+            MAX_SOURCE_LIMBS
+        };
+        if src.is_empty() || src.len() > max {
             return Err(Error::TooManySourceLimbs {
                 count: src.len(),
-                max: MAX_SOURCE_LIMBS,
+                max,
             });
         }
         if dst_pos.len() != dst.len() {
@@ -164,6 +232,29 @@ impl BasisConverter {
             }
         }
         let dst_consts = dst_m.iter().map(|m| dst_consts(m, w52)).collect();
+        let exact = exact.then(|| {
+            let shift: Vec<u64> = src_m
+                .iter()
+                .map(|m| (64 - m.value().leading_zeros()).saturating_sub(52) as u64)
+                .collect();
+            let inv = src_m
+                .iter()
+                .zip(&shift)
+                .map(|(m, &sh)| (1u64 << sh) as f64 / m.value() as f64)
+                .collect();
+            let corr = dst_m
+                .iter()
+                .map(|mj| {
+                    let neg_q = mj.neg_mod(mj.product_mod(src_m.iter().map(|m| m.value())));
+                    let mut t = [0u64; 8];
+                    for v in 1..8 {
+                        t[v] = mj.add_mod(t[v - 1], neg_q);
+                    }
+                    t
+                })
+                .collect();
+            ExactTables { shift, inv, corr }
+        });
         Ok(BasisConverter {
             n: src.n(),
             src: src_m,
@@ -173,6 +264,7 @@ impl BasisConverter {
             q_hat_inv_shoup,
             matrix,
             dst_consts,
+            exact,
             backend,
         })
     }
@@ -192,9 +284,10 @@ impl BasisConverter {
         self.dst.len()
     }
 
-    /// Words of scratch [`BasisConverter::convert`] needs: one per source coefficient.
+    /// Words of scratch [`BasisConverter::convert`] needs: one per source coefficient (plus
+    /// one tile of overflow estimates for the exact conversion).
     pub fn scratch_len(&self) -> usize {
-        self.src.len() * self.n
+        self.src.len() * self.n + if self.exact.is_some() { TILE } else { 0 }
     }
 
     /// Converts `input` (the source limbs, coefficient form, canonical, one after another) and
@@ -293,24 +386,52 @@ fn convert_driver<K: ConvKernel>(
             k.store(d, k.mul_const(k.load(x), w, ws, q));
         }
     }
-    let scratch = &scratch[..s * n];
+    let (scratch, vs) = scratch.split_at_mut(s * n);
+    let scratch = &*scratch;
     // Step 2: per tile, every output limb from the same source tile.
     let tile = TILE.min(n);
     for t0 in (0..n).step_by(tile) {
+        // Exact conversion: v = round(Σ_i t_i / q_i) for the tile, in f64 (same bits on every
+        // ISA: exact inputs, the same unfused operations in the same order).
+        if let Some(ex) = &conv.exact {
+            for (off, v) in (t0..t0 + tile)
+                .step_by(K::LANES)
+                .zip(vs[..tile].chunks_exact_mut(K::LANES))
+            {
+                let mut f = k.f_splat(0.0);
+                for i in 0..s {
+                    let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
+                    f = k.f_mac(f, t, k.splat(ex.shift[i]), k.f_splat(ex.inv[i]));
+                }
+                k.store(v, k.f_round(f));
+            }
+        }
         for (j, c) in conv.dst_consts.iter().enumerate() {
             let row = &conv.matrix[j * s..(j + 1) * s];
             let pos = conv.dst_pos[j];
             let dst = &mut out[pos * n + t0..pos * n + t0 + tile];
-            for (off, d) in (t0..t0 + tile)
+            let chunks = (t0..t0 + tile)
                 .step_by(K::LANES)
-                .zip(dst.chunks_exact_mut(K::LANES))
-            {
+                .zip(dst.chunks_exact_mut(K::LANES));
+            let dot = |off: usize| {
                 let mut acc = k.acc_zero();
                 for (i, &mij) in row.iter().enumerate() {
                     let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
                     acc = k.acc_mac(acc, t, k.splat(mij));
                 }
-                k.store(d, k.acc_reduce(acc, c));
+                k.acc_reduce(acc, c)
+            };
+            match &conv.exact {
+                None => chunks.for_each(|(off, d)| k.store(d, dot(off))),
+                Some(ex) => {
+                    // y − v·Q mod p_j, from the table of [−v·Q]_{p_j}.
+                    let (table, p) = (&ex.corr[j], k.splat(c.p));
+                    for (off, d) in chunks {
+                        let v = k.load(&vs[off - t0..off - t0 + K::LANES]);
+                        let corr = k.lookup8(v, table);
+                        k.store(d, k.add_mod(dot(off), corr, p));
+                    }
+                }
             }
         }
     }
@@ -488,8 +609,9 @@ impl ModUp {
     }
 }
 
-/// ModDown from Q_ℓ ∪ P to Q_ℓ: `(x_Q − Conv_{P→Q}(x_P)) · P^{−1} mod q_i`, i.e. ⌊x / P⌉ up to
-/// the conversion error (at most |P| − 1).
+/// ModDown from Q_ℓ ∪ P to Q_ℓ: `(x_Q − Conv^exact_{P→Q}(x_P)) · P^{−1} mod q_i` = ⌊x / P⌉,
+/// x divided by P and **rounded to nearest** (|error| ≤ 1/2 + 2^−40 per coefficient, zero
+/// mean; see the module docs).
 #[derive(Debug, Clone)]
 pub struct ModDown {
     q_len: usize,
@@ -501,7 +623,13 @@ pub struct ModDown {
 impl ModDown {
     /// For the layout `q` limbs followed by `p` limbs.
     pub fn new(q: &RnsBasis, p: &RnsBasis) -> Result<ModDown> {
-        let converter = BasisConverter::new(p, q, &(0..q.len()).collect::<Vec<_>>())?;
+        Self::with_isa(q, p, Isa::detect())
+    }
+
+    /// As [`ModDown::new`] with the conversion's ISA capped at `isa`.
+    pub fn with_isa(q: &RnsBasis, p: &RnsBasis, isa: Isa) -> Result<ModDown> {
+        let converter =
+            BasisConverter::exact_with_isa(p, q, &(0..q.len()).collect::<Vec<_>>(), isa)?;
         let p_inv = (0..q.len())
             .map(|i| {
                 let m = q.modulus(i);
