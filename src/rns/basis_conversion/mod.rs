@@ -29,6 +29,8 @@ mod avx2;
 mod avx512;
 #[cfg(simd)]
 mod ifma;
+#[cfg(simd)]
+mod ifma_wide;
 
 use crate::arith::Modulus;
 use crate::error::{Error, Result};
@@ -82,6 +84,78 @@ pub(crate) trait ConvKernel: Copy {
     fn lookup8(self, v: Self::V, table: &[u64; 8]) -> Self::V;
     /// `(a + b) mod q` for a, b < q < 2^62.
     fn add_mod(self, a: Self::V, b: Self::V, q: Self::V) -> Self::V;
+
+    /// Step 1 for source limb i: `dst = src · (Q/q_i)^{−1} mod q_i`, canonical.
+    #[inline(always)]
+    fn step1(self, conv: &BasisConverter, i: usize, src: &[u64], dst: &mut [u64]) {
+        default_step1(self, conv, i, src, dst)
+    }
+    /// Per-tile preparation of kernel-specific data in `extra` (coefficients t0..t0 + tile).
+    #[inline(always)]
+    fn tile_prep(
+        self,
+        _conv: &BasisConverter,
+        _scratch: &[u64],
+        _t0: usize,
+        _tile: usize,
+        _extra: &mut [u64],
+    ) {
+    }
+    /// Output row j at coefficients off..off + LANES: `Σ_i t_i · matrix[j][i] mod p_j`,
+    /// canonical (`toff` = off − tile start, an index into the tile data in `extra`).
+    #[inline(always)]
+    fn row_dot(
+        self,
+        conv: &BasisConverter,
+        j: usize,
+        scratch: &[u64],
+        _extra: &[u64],
+        off: usize,
+        _toff: usize,
+    ) -> Self::V {
+        default_row_dot(self, conv, j, scratch, off)
+    }
+}
+
+/// The generic step 1 (see [`ConvKernel::step1`]).
+#[inline(always)]
+pub(crate) fn default_step1<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    i: usize,
+    src: &[u64],
+    dst: &mut [u64],
+) {
+    let (w, ws, q) = (
+        k.splat(conv.q_hat_inv[i]),
+        k.splat(conv.q_hat_inv_shoup[i]),
+        k.splat(conv.src[i].value()),
+    );
+    for (d, x) in dst
+        .chunks_exact_mut(K::LANES)
+        .zip(src.chunks_exact(K::LANES))
+    {
+        k.store(d, k.mul_const(k.load(x), w, ws, q));
+    }
+}
+
+/// The generic row dot product (see [`ConvKernel::row_dot`]).
+#[inline(always)]
+pub(crate) fn default_row_dot<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    j: usize,
+    scratch: &[u64],
+    off: usize,
+) -> K::V {
+    let (n, s) = (conv.n, conv.src.len());
+    let row = &conv.matrix[j * s..(j + 1) * s];
+    let mut acc = k.acc_zero();
+    for (i, &mij) in row.iter().enumerate() {
+        let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
+        acc = k.acc_mac(acc, t, k.splat(mij));
+    }
+    k.acc_reduce(acc, &conv.dst_consts[j])
 }
 
 /// 2^52 as f64: adding it to 0 ≤ x < 2^51 rounds x to an integer held in the mantissa bits.
@@ -104,6 +178,9 @@ pub struct BasisConverter {
     dst_consts: Vec<DstConsts>,
     /// Tables of the exact conversion (None: the fast, approximate one).
     exact: Option<ExactTables>,
+    /// Tables of the split-52 IFMA kernel (IFMA CPU, some prime ≥ 2^50).
+    #[cfg(simd)]
+    wide: Option<ifma_wide::WideTables>,
     backend: Backend,
 }
 
@@ -120,7 +197,8 @@ struct ExactTables {
 
 impl BasisConverter {
     /// A converter from `src` to `dst` (disjoint primes, same n), output limb j written at limb
-    /// `dst_pos[j]`. Uses the best ISA of this CPU: IFMA only if every prime is below 2^50.
+    /// `dst_pos[j]`. Uses the best ISA of this CPU; on IFMA, bases with a prime ≥ 2^50 use
+    /// the split-52 kernel (products from 52-bit halves, see `ifma_wide.rs`).
     pub fn new(src: &RnsBasis, dst: &RnsBasis, dst_pos: &[usize]) -> Result<BasisConverter> {
         Self::with_isa(src, dst, dst_pos, Isa::detect())
     }
@@ -200,13 +278,10 @@ impl BasisConverter {
             .iter()
             .chain(dst.primes())
             .all(|&q| q < crate::arith::IFMA_MODULUS_LIMIT);
-        let isa = if isa == Isa::Avx512Ifma && !all_ifma {
-            Isa::Avx512
-        } else {
-            isa
-        };
         let backend = Backend::new(isa)?;
-        let w52 = isa == Isa::Avx512Ifma;
+        // IFMA with a prime ≥ 2^50: the split-52 kernel, with the 64-bit (w = 64) constants of
+        // the AVX-512 kernel plus its own tables.
+        let w52 = isa == Isa::Avx512Ifma && all_ifma;
         let src_m: Vec<Modulus> = (0..src.len()).map(|i| *src.modulus(i)).collect();
         let dst_m: Vec<Modulus> = (0..dst.len()).map(|j| *dst.modulus(j)).collect();
         let mut q_hat_inv = Vec::with_capacity(src_m.len());
@@ -255,7 +330,12 @@ impl BasisConverter {
                 .collect();
             ExactTables { shift, inv, corr }
         });
+        #[cfg(simd)]
+        let wide = (isa == Isa::Avx512Ifma && !all_ifma)
+            .then(|| ifma_wide::WideTables::new(&src_m, &dst_m, &q_hat_inv, &matrix));
         Ok(BasisConverter {
+            #[cfg(simd)]
+            wide,
             n: src.n(),
             src: src_m,
             dst: dst_m,
@@ -287,7 +367,16 @@ impl BasisConverter {
     /// Words of scratch [`BasisConverter::convert`] needs: one per source coefficient (plus
     /// one tile of overflow estimates for the exact conversion).
     pub fn scratch_len(&self) -> usize {
-        self.src.len() * self.n + if self.exact.is_some() { TILE } else { 0 }
+        self.src.len() * self.n + if self.exact.is_some() { TILE } else { 0 } + self.extra_len()
+    }
+
+    /// Words of kernel-specific per-tile scratch (t ≫ 52 of the split-52 kernel).
+    fn extra_len(&self) -> usize {
+        #[cfg(simd)]
+        if let Some(w) = &self.wide {
+            return w.wide_src.len() * TILE;
+        }
+        0
     }
 
     /// Converts `input` (the source limbs, coefficient form, canonical, one after another) and
@@ -324,6 +413,14 @@ impl BasisConverter {
             #[cfg(simd)]
             Backend::Avx512(s) => s.vectorize(Job {
                 k: avx512::Conv512(s),
+                conv: self,
+                input,
+                out,
+                scratch,
+            }),
+            #[cfg(simd)]
+            Backend::Ifma(s) if self.wide.is_some() => s.vectorize(Job {
+                k: ifma_wide::ConvIfmaWide(s),
                 conv: self,
                 input,
                 out,
@@ -371,22 +468,16 @@ fn convert_driver<K: ConvKernel>(
     let n = conv.n;
     let s = conv.src.len();
     // Step 1: t_i = x_i · (Q/q_i)^{−1} mod q_i.
-    for (i, m) in conv.src.iter().enumerate() {
-        let (w, ws, q) = (
-            k.splat(conv.q_hat_inv[i]),
-            k.splat(conv.q_hat_inv_shoup[i]),
-            k.splat(m.value()),
+    for i in 0..s {
+        k.step1(
+            conv,
+            i,
+            &input[i * n..(i + 1) * n],
+            &mut scratch[i * n..(i + 1) * n],
         );
-        let src = &input[i * n..(i + 1) * n];
-        let dst = &mut scratch[i * n..(i + 1) * n];
-        for (d, x) in dst
-            .chunks_exact_mut(K::LANES)
-            .zip(src.chunks_exact(K::LANES))
-        {
-            k.store(d, k.mul_const(k.load(x), w, ws, q));
-        }
     }
-    let (scratch, vs) = scratch.split_at_mut(s * n);
+    let (scratch, rest) = scratch.split_at_mut(s * n);
+    let (vs, extra) = rest.split_at_mut(if conv.exact.is_some() { TILE } else { 0 });
     let scratch = &*scratch;
     // Step 2: per tile, every output limb from the same source tile.
     let tile = TILE.min(n);
@@ -406,30 +497,30 @@ fn convert_driver<K: ConvKernel>(
                 k.store(v, k.f_round(f));
             }
         }
+        k.tile_prep(conv, scratch, t0, tile, extra);
+        let extra = &*extra;
         for (j, c) in conv.dst_consts.iter().enumerate() {
-            let row = &conv.matrix[j * s..(j + 1) * s];
             let pos = conv.dst_pos[j];
             let dst = &mut out[pos * n + t0..pos * n + t0 + tile];
             let chunks = (t0..t0 + tile)
                 .step_by(K::LANES)
                 .zip(dst.chunks_exact_mut(K::LANES));
-            let dot = |off: usize| {
-                let mut acc = k.acc_zero();
-                for (i, &mij) in row.iter().enumerate() {
-                    let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
-                    acc = k.acc_mac(acc, t, k.splat(mij));
-                }
-                k.acc_reduce(acc, c)
-            };
+            // No closures here: a closure is a separate function without the kernel's target
+            // features, so the intrinsics inside it would not inline (measured: 20–50× slower).
             match &conv.exact {
-                None => chunks.for_each(|(off, d)| k.store(d, dot(off))),
+                None => {
+                    for (off, d) in chunks {
+                        k.store(d, k.row_dot(conv, j, scratch, extra, off, off - t0));
+                    }
+                }
                 Some(ex) => {
                     // y − v·Q mod p_j, from the table of [−v·Q]_{p_j}.
                     let (table, p) = (&ex.corr[j], k.splat(c.p));
                     for (off, d) in chunks {
                         let v = k.load(&vs[off - t0..off - t0 + K::LANES]);
                         let corr = k.lookup8(v, table);
-                        k.store(d, k.add_mod(dot(off), corr, p));
+                        let y = k.row_dot(conv, j, scratch, extra, off, off - t0);
+                        k.store(d, k.add_mod(y, corr, p));
                     }
                 }
             }
