@@ -227,9 +227,9 @@ impl KeySwitcher {
             let ql = qb.prefix(l);
             let ext = ql.concat(&pb)?;
             let mod_ups = (0..l.div_ceil(alpha))
-                .map(|j| ModUp::new(&ext, j * alpha..((j + 1) * alpha).min(l)))
+                .map(|j| ModUp::with_isa(&ext, j * alpha..((j + 1) * alpha).min(l), isa))
                 .collect::<Result<Vec<_>>>()?;
-            let mod_down = ModDown::new(&ql, &pb)?;
+            let mod_down = ModDown::with_isa(&ql, &pb, isa)?;
             levels.push(Level {
                 ext,
                 q: ql,

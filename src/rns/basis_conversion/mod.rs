@@ -681,10 +681,15 @@ pub struct ModUp {
 impl ModUp {
     /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`.
     pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
+        Self::with_isa(extended, digit, Isa::detect())
+    }
+
+    /// As [`ModUp::new`] with the conversion's ISA capped at `isa`.
+    pub fn with_isa(extended: &RnsBasis, digit: std::ops::Range<usize>, isa: Isa) -> Result<ModUp> {
         let src = extended.sub_basis(digit.clone());
         let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
         let dst = extended.select(&others);
-        let converter = BasisConverter::new(&src, &dst, &others)?;
+        let converter = BasisConverter::with_isa(&src, &dst, &others, isa)?;
         Ok(ModUp { digit, converter })
     }
 
