@@ -133,3 +133,14 @@ impl CkksContext {
         }
     }
 }
+
+/// Checks a scale for an object over `basis` (level ℓ = `basis.len()` − 1): finite, at least 1
+/// and at most Q_ℓ. Outside that range decoding returns ∞, NaN or noise.
+pub(crate) fn check_scale(scale: f64, basis: &RnsBasis) -> Result<()> {
+    let max_log2: f64 = basis.primes().iter().map(|&q| (q as f64).log2()).sum();
+    if scale.is_finite() && scale >= 1.0 && scale.log2() <= max_log2 {
+        Ok(())
+    } else {
+        Err(Error::ScaleOutOfRange { scale, max_log2 })
+    }
+}

@@ -7,7 +7,9 @@
 use super::context::CkksContext;
 use crate::error::{Error, Result};
 use crate::keyswitch::SwitchingKey;
-use crate::rns::{Automorphism, Representation, RnsPoly, automorphism, sampling};
+use crate::rns::{
+    Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, automorphism, sampling,
+};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::collections::BTreeMap;
@@ -21,13 +23,7 @@ use super::params::SecretDistribution;
 #[derive(Clone)]
 pub struct SecretKey {
     pub(crate) params_id: u64,
-    pub(crate) s: RnsPoly,
-}
-
-impl Drop for SecretKey {
-    fn drop(&mut self) {
-        self.s.as_words_mut().zeroize();
-    }
+    pub(crate) s: SecretPoly,
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -53,6 +49,13 @@ pub struct PublicKey {
     pub(crate) params_id: u64,
     pub(crate) b: RnsPoly,
     pub(crate) a: RnsPoly,
+}
+
+impl PublicKey {
+    /// The basis the public key lives over (the top level of Q).
+    pub(crate) fn basis(ctx: &CkksContext) -> Result<&RnsBasis> {
+        ctx.basis(ctx.params().max_level())
+    }
 }
 
 /// Relinearization key: switches s² to s.
@@ -175,7 +178,7 @@ impl KeyGenerator {
         s.ntt(qp)?;
         Ok(SecretKey {
             params_id: params.id(),
-            s,
+            s: SecretPoly::new(s),
         })
     }
 

@@ -35,7 +35,7 @@ mod encryptor;
 mod evaluator;
 mod keys;
 mod params;
-mod serialize;
+pub mod serialize;
 mod sum;
 
 pub use ciphertext::{Ciphertext, Plaintext};
@@ -44,6 +44,9 @@ pub use encoder::Encoder;
 pub use encryptor::{Decryptor, Encryptor};
 pub use evaluator::{Evaluator, EvaluatorScratch};
 pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
-pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
+pub use params::{
+    CkksParams, CkksParamsBuilder, MAX_CKKS_RING_DEGREE, MAX_P_PRIMES, MAX_Q_PRIMES, Preset,
+    SecretDistribution, max_log_qp,
+};
 pub use serialize::FORMAT_VERSION;
 pub use sum::{SumCosts, SumMethod, SumPlan};

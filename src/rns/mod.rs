@@ -18,8 +18,10 @@ pub mod automorphism;
 pub mod basis_conversion;
 mod rescale;
 pub mod sampling;
+mod secret;
 
 pub use automorphism::Automorphism;
+pub use secret::SecretPoly;
 
 use crate::aligned::AlignedVec;
 use crate::arith::Modulus;
@@ -29,6 +31,7 @@ use crate::isa::Isa;
 use crate::ntt::NttPlan;
 use std::ops::Range;
 use std::sync::Arc;
+use zeroize::Zeroize;
 
 /// Coefficient or evaluation (NTT, bit-reversed) form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -252,6 +255,13 @@ impl std::fmt::Debug for RnsPoly {
     }
 }
 
+impl zeroize::Zeroize for RnsPoly {
+    /// Wipes the whole allocation (also the words past the current level), volatile writes.
+    fn zeroize(&mut self) {
+        self.data.zeroize();
+    }
+}
+
 impl RnsPoly {
     /// The zero polynomial over `basis`.
     pub fn zero(basis: &RnsBasis, repr: Representation) -> RnsPoly {
@@ -371,6 +381,8 @@ impl RnsPoly {
     /// level.
     pub fn reshape(&mut self, basis: &RnsBasis, repr: Representation) {
         if self.data.len() < basis.len() * basis.n || self.n != basis.n {
+            // The old buffer may hold secret-derived data: wipe it before freeing (rare path).
+            self.data.zeroize();
             self.data = AlignedVec::zeroed(basis.len() * basis.n);
         }
         self.n = basis.n;
