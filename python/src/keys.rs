@@ -379,10 +379,10 @@ impl EvaluationKeys {
     }
     fn __repr__(&self) -> String {
         format!(
-            "EvaluationKeys(relin={}, rotation_keys={}, dim={:?}, sum={}, {:.1} MiB)",
-            self.inner.relin.is_some(),
+            "EvaluationKeys(relin={}, rotation_keys={}, dim={}, sum={}, {:.1} MiB)",
+            if self.inner.relin.is_some() { "True" } else { "False" },
             self.inner.galois.len(),
-            self.dim,
+            self.dim.map_or("None".to_string(), |d| d.to_string()),
             match &self.sum {
                 SumMethod::Tree => "tree".to_string(),
                 SumMethod::Hoisted(p) => format!("radix {}", p.max_radix()),
