@@ -91,11 +91,14 @@ _KINDS = {
 def _restore(kind: str, params_bytes: bytes | None, data: bytes):
     """Unpickling hook: rebuilds an object from its parameters and serialized bytes.
 
-    The context of equal parameters is built once per process and shared.
+    The context of equal parameters is built once per process and shared. Pickles restore
+    parameters marked insecure too: unpickling is only for trusted data anyway (pickle runs
+    code), and the insecure opt-in was made where the object was created. Untrusted bytes go
+    through ``from_bytes``, which refuses insecure parameters unless told otherwise.
     """
     if kind == "params":
-        return Params.from_bytes(data)
+        return Params.from_bytes(data, allow_insecure=True)
     cls = _KINDS.get(kind)
     if cls is None or params_bytes is None:
         raise DeserializeError(f"unknown pickled object kind {kind!r}")
-    return cls.from_bytes(Context(Params.from_bytes(params_bytes)), data)
+    return cls.from_bytes(Context(Params.from_bytes(params_bytes, allow_insecure=True)), data)

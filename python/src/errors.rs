@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 fn class_of(e: &Error) -> &'static str {
     match e {
         Error::Task { .. } => "TaskError",
-        Error::EncodingError { .. } => "EncodingError",
+        Error::EncodingError { .. } | Error::ScaleOutOfRange { .. } => "EncodingError",
         Error::ParamsMismatch { .. }
         | Error::KeyMismatch { .. }
         | Error::BasisMismatch { .. }

@@ -38,6 +38,9 @@ pub(crate) fn sum_to_py(py: Python<'_>, m: &SumMethod) -> PyResult<Py<PyAny>> {
 }
 
 /// Generates keys from a ChaCha20 CSPRNG seeded by the OS (or by `seed`: tests only).
+///
+/// With `seeded_keys=True` (the default) switching keys expand their uniform halves from a
+/// stored 32-byte seed, so `to_bytes(compressed=True)` stores them in half the bytes.
 #[pyclass(module = "ckks_accel", frozen)]
 pub struct KeyGenerator {
     ctx: Arc<CkksContext>,
@@ -62,13 +65,14 @@ impl KeyGenerator {
 impl KeyGenerator {
     /// A generator for `context`. `seed` makes it deterministic — **tests and benchmarks only**.
     #[new]
-    #[pyo3(signature = (context, seed=None))]
-    fn new(context: &Context, seed: Option<u64>) -> PyResult<KeyGenerator> {
+    #[pyo3(signature = (context, seed=None, seeded_keys=true))]
+    fn new(context: &Context, seed: Option<u64>, seeded_keys: bool) -> PyResult<KeyGenerator> {
         let ctx = context.ctx.clone();
         let inner = match seed {
             Some(s) => ckks::KeyGenerator::from_seed(ctx.clone(), s),
             None => ckks::KeyGenerator::new(ctx.clone()).py_err()?,
-        };
+        }
+        .with_seeded_keys(seeded_keys);
         Ok(KeyGenerator {
             ctx,
             inner: Mutex::new(inner),
@@ -117,6 +121,25 @@ impl KeyGenerator {
         Ok(GaloisKeys {
             ctx: self.ctx.clone(),
             inner,
+        })
+    }
+
+    /// Checks with the secret key that `keys` (EvaluationKeys) are genuine keys of
+    /// `secret_key` — catches wrong seeds or tampered parts that no public check can. Returns
+    /// the largest key error in bits; raises MismatchError if a key does not belong.
+    fn verify(
+        &self,
+        py: Python<'_>,
+        secret_key: &SecretKey,
+        keys: &EvaluationKeys,
+    ) -> PyResult<f64> {
+        let k = keys.inner.clone();
+        self.with(py, |g| {
+            let mut worst = g.verify_galois_keys(&secret_key.inner, &k.galois)?;
+            if let Some(r) = &k.relin {
+                worst = worst.max(g.verify_relin_key(&secret_key.inner, r)?);
+            }
+            Ok(worst)
         })
     }
 
@@ -200,17 +223,21 @@ pub struct EvaluationKeys {
 }
 
 impl EvaluationKeys {
-    pub(crate) fn serialize(&self) -> Vec<u8> {
-        let relin = self
-            .inner
-            .relin
-            .as_ref()
-            .map(|r| r.to_bytes())
-            .unwrap_or_default();
-        let galois = if self.inner.galois.is_empty() {
-            Vec::new()
-        } else {
-            self.inner.galois.to_bytes()
+    /// Whether every key carries its seed (compressed serialization possible).
+    pub(crate) fn is_seeded(&self) -> bool {
+        self.inner.relin.as_ref().is_none_or(|r| r.is_seeded()) && self.inner.galois.is_seeded()
+    }
+
+    pub(crate) fn serialize(&self, compressed: bool) -> ckks_accel::Result<Vec<u8>> {
+        let relin = match (&self.inner.relin, compressed) {
+            (None, _) => Vec::new(),
+            (Some(r), false) => r.to_bytes(),
+            (Some(r), true) => r.to_bytes_compressed()?,
+        };
+        let galois = match (self.inner.galois.is_empty(), compressed) {
+            (true, _) => Vec::new(),
+            (false, false) => self.inner.galois.to_bytes(),
+            (false, true) => self.inner.galois.to_bytes_compressed()?,
         };
         let radix = match &self.sum {
             SumMethod::Tree => 0u32,
@@ -225,7 +252,7 @@ impl EvaluationKeys {
             out.extend_from_slice(&(part.len() as u64).to_le_bytes());
             out.extend_from_slice(part);
         }
-        out
+        Ok(out)
     }
 
     pub(crate) fn deserialize(
@@ -326,10 +353,24 @@ impl EvaluationKeys {
         })
     }
 
-    /// Serialized keys (see the class docs for the framing).
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let b = py.detach(|| self.serialize());
-        PyBytes::new(py, &b)
+    /// Serialized keys (see the class docs for the framing). `compressed`: store each
+    /// switching key as its `b` half and a 32-byte seed (about half the bytes; the loader
+    /// re-expands the rest). Default: compressed whenever every key is seeded.
+    #[pyo3(signature = (compressed=None))]
+    fn to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        compressed: Option<bool>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let c = compressed.unwrap_or_else(|| self.is_seeded());
+        let b = py.detach(|| self.serialize(c)).py_err()?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Whether every key carries its seed (so `to_bytes(compressed=True)` works).
+    #[getter]
+    fn seeded(&self) -> bool {
+        self.is_seeded()
     }
 
     /// Loads keys serialized with `to_bytes` for `context`'s parameters.
@@ -341,7 +382,8 @@ impl EvaluationKeys {
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let b = py.detach(|| self.serialize());
+        let c = self.is_seeded();
+        let b = py.detach(|| self.serialize(c)).py_err()?;
         reduce(py, "evaluation_keys", Some(self.ctx.params()), &b)
     }
 
@@ -380,7 +422,11 @@ impl EvaluationKeys {
     fn __repr__(&self) -> String {
         format!(
             "EvaluationKeys(relin={}, rotation_keys={}, dim={}, sum={}, {:.1} MiB)",
-            if self.inner.relin.is_some() { "True" } else { "False" },
+            if self.inner.relin.is_some() {
+                "True"
+            } else {
+                "False"
+            },
             self.inner.galois.len(),
             self.dim.map_or("None".to_string(), |d| d.to_string()),
             match &self.sum {

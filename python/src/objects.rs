@@ -195,6 +195,16 @@ common_methods!(RelinKey, "relin_key");
 
 #[pymethods]
 impl RelinKey {
+    /// Compressed serialization (the `b` half and the 32-byte seed); needs a seeded key.
+    fn to_bytes_compressed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.to_bytes_compressed()).py_err()?;
+        Ok(PyBytes::new(py, &b))
+    }
+    /// Whether the key carries its seed.
+    #[getter]
+    fn seeded(&self) -> bool {
+        self.inner.is_seeded()
+    }
     /// Bytes of key material in memory.
     #[getter]
     fn size_bytes(&self) -> usize {
@@ -212,6 +222,16 @@ common_methods!(GaloisKeys, "galois_keys");
 
 #[pymethods]
 impl GaloisKeys {
+    /// Compressed serialization (each key's `b` half and seed); needs seeded keys.
+    fn to_bytes_compressed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.to_bytes_compressed()).py_err()?;
+        Ok(PyBytes::new(py, &b))
+    }
+    /// Whether every key carries its seed.
+    #[getter]
+    fn seeded(&self) -> bool {
+        self.inner.is_seeded()
+    }
     /// Galois elements present.
     #[getter]
     fn elements(&self) -> Vec<usize> {

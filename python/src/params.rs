@@ -119,11 +119,18 @@ impl Params {
         PyBytes::new(py, &self.inner.to_bytes())
     }
 
-    /// Loads and re-validates parameters.
+    /// Loads and re-validates parameters. Parameters marked insecure are refused unless
+    /// `allow_insecure=True`.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Params> {
+    #[pyo3(signature = (data, allow_insecure=false))]
+    fn from_bytes(data: &[u8], allow_insecure: bool) -> PyResult<Params> {
+        let inner = if allow_insecure {
+            CkksParams::from_bytes_allow_insecure(data)
+        } else {
+            CkksParams::from_bytes(data)
+        };
         Ok(Params {
-            inner: CkksParams::from_bytes(data).py_err()?,
+            inner: inner.py_err()?,
         })
     }
 
