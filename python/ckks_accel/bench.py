@@ -4,8 +4,10 @@ Starts local Dask clusters of 1 and 2 single-threaded worker processes (TCP on 1
 worker's engine on one core), ships the evaluation keys (timed), runs the batch once to warm up
 and once timed, checks every result equals the single-process engine's bit for bit, and prints
 one JSON line: ``params, isa, k, dim, sum, key_bytes, local_products_per_s,
-runs[{workers, ship_s, wall_s, products_per_s, speedup, efficiency}], bit_identical``.
-Efficiency = products/s on w workers ÷ (w × products/s on 1 worker).
+runs[{workers, ship_s, wall_s, products_per_s, engine_share, speedup, efficiency}],
+bit_identical``. Efficiency = products/s on w workers ÷ (w × products/s on 1 worker);
+engine_share = time inside the engines ÷ (workers × wall): the rest is transport,
+(de)serialization and idle time. ``local_products_per_s``: the same engine in this process.
 """
 
 from __future__ import annotations
@@ -63,12 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         ) as cluster, Client(cluster) as client:
             with DaskInnerProduct(client, keys, threads=1, mode="task") as dip:
                 dip.map(pairs[: 2 * w], chunk_size=1)  # warm-up (connections, caches)
+                busy0 = sum(dip.busy_seconds().values())
                 t = time.perf_counter()
                 out = dip.map(pairs, chunk_size=args.chunk_size)
                 wall = time.perf_counter() - t
+                busy = sum(dip.busy_seconds().values()) - busy0
                 identical &= [c.to_bytes() for c in out] == ref_bytes
                 runs.append({"workers": w, "ship_s": round(dip.ship_seconds, 4),
-                             "wall_s": round(wall, 4), "products_per_s": round(args.k / wall, 3)})
+                             "wall_s": round(wall, 4), "products_per_s": round(args.k / wall, 3),
+                             "engine_share": round(busy / (w * wall), 3)})
     base = runs[0]["products_per_s"] / runs[0]["workers"]
     for r in runs:
         r["speedup"] = round(r["products_per_s"] / runs[0]["products_per_s"], 3)

@@ -80,6 +80,7 @@ class KeysPlugin(WorkerPlugin):
         self.params_id: int | None = None
         self.setup_seconds: float | None = None
         self.chunks_run = 0
+        self.busy_seconds = 0.0  # time inside the engine (the rest of a task is transport)
 
     def setup(self, worker: Any) -> None:
         t = time.perf_counter()
@@ -116,7 +117,9 @@ def _run_chunk(name: str, params_id: int, chunk: list[tuple[Ciphertext, Cipherte
         raise MismatchError(
             f"worker keys are for parameters {plugin.params_id:#018x}, the batch for {params_id:#018x}"
         )
+    t = time.perf_counter()
     out = plugin.engine.run(chunk, dim)
+    plugin.busy_seconds += time.perf_counter() - t
     plugin.chunks_run += 1
     return out
 
@@ -170,6 +173,17 @@ class DaskInnerProduct:
             return isinstance(p, KeysPlugin) and p.engine is not None
 
         return self.client.run(has)
+
+    def busy_seconds(self) -> dict[str, float]:
+        """Seconds each worker has spent inside its engine for these keys (the rest of a
+        worker's time is transport, (de)serialization and waiting)."""
+        name = self.name
+
+        def busy(dask_worker: Any) -> float:
+            p = dask_worker.plugins.get(name)
+            return p.busy_seconds if isinstance(p, KeysPlugin) else 0.0
+
+        return self.client.run(busy)
 
     def map(
         self,
