@@ -7,14 +7,13 @@
 use super::context::CkksContext;
 use crate::error::{Error, Result};
 use crate::keyswitch::SwitchingKey;
+use crate::rns::sampling::SecretRng;
 use crate::rns::{
     Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, automorphism, sampling,
 };
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use super::params::SecretDistribution;
 
@@ -56,6 +55,18 @@ impl PublicKey {
     pub(crate) fn basis(ctx: &CkksContext) -> Result<&RnsBasis> {
         ctx.basis(ctx.params().max_level())
     }
+    /// `b = −a·s + e` (evaluation form).
+    pub fn b(&self) -> &RnsPoly {
+        &self.b
+    }
+    /// The uniform `a` (evaluation form).
+    pub fn a(&self) -> &RnsPoly {
+        &self.a
+    }
+    /// Id of the parameters.
+    pub fn params_id(&self) -> u64 {
+        self.params_id
+    }
 }
 
 /// Relinearization key: switches s² to s.
@@ -66,6 +77,10 @@ pub struct RelinKey {
 }
 
 impl RelinKey {
+    /// The switching key (s² → s).
+    pub fn key(&self) -> &SwitchingKey {
+        &self.key
+    }
     /// Bytes of key material.
     pub fn key_size_bytes(&self) -> usize {
         self.key.size_bytes()
@@ -127,7 +142,7 @@ pub struct EvaluationKeys {
 /// Generates keys from a ChaCha20 CSPRNG.
 pub struct KeyGenerator {
     ctx: Arc<CkksContext>,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
 }
 
 impl std::fmt::Debug for KeyGenerator {
@@ -136,15 +151,13 @@ impl std::fmt::Debug for KeyGenerator {
     }
 }
 
-/// A ChaCha20 generator seeded from the operating system.
-pub(crate) fn os_rng() -> Result<ChaCha20Rng> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| Error::InvalidParameters {
+/// A ChaCha20 generator seeded from the operating system (state wiped on drop).
+pub(crate) fn os_rng() -> Result<SecretRng> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut *seed).map_err(|e| Error::InvalidParameters {
         reason: format!("OS randomness unavailable: {e}"),
     })?;
-    let rng = ChaCha20Rng::from_seed(seed);
-    seed.zeroize();
-    Ok(rng)
+    Ok(SecretRng::from_seed(*seed))
 }
 
 impl KeyGenerator {
@@ -160,7 +173,7 @@ impl KeyGenerator {
     pub fn from_seed(ctx: Arc<CkksContext>, seed: u64) -> KeyGenerator {
         KeyGenerator {
             ctx,
-            rng: ChaCha20Rng::seed_from_u64(seed),
+            rng: SecretRng::seed_from_u64(seed),
         }
     }
 
@@ -171,14 +184,13 @@ impl KeyGenerator {
             SecretDistribution::Ternary => None,
             SecretDistribution::TernaryHammingWeight(h) => Some(h),
         };
-        let mut coeffs = sampling::ternary_coeffs(params.n(), h, &mut self.rng);
+        let coeffs = sampling::ternary_coeffs(params.n(), h, &mut *self.rng);
         let qp = self.ctx.qp_basis();
-        let mut s = sampling::from_signed(qp, &coeffs);
-        coeffs.zeroize();
+        let mut s = SecretPoly::new(sampling::from_signed(qp, &coeffs));
         s.ntt(qp)?;
         Ok(SecretKey {
             params_id: params.id(),
-            s: SecretPoly::new(s),
+            s,
         })
     }
 
@@ -190,15 +202,19 @@ impl KeyGenerator {
     pub fn public_key(&mut self, sk: &SecretKey) -> Result<PublicKey> {
         self.check(sk)?;
         let q = self.ctx.basis(self.ctx.params().max_level())?;
-        let a = sampling::uniform(q, Representation::Evaluation, &mut self.rng);
-        let mut b = sampling::from_signed(q, &sampling::gaussian_coeffs(q.n(), &mut self.rng));
+        let a = sampling::uniform(q, Representation::Evaluation, &mut *self.rng);
+        // b holds the error e until a·s is subtracted: wiped if an error return drops it.
+        let mut b = SecretPoly::new(sampling::from_signed(
+            q,
+            &sampling::gaussian_coeffs(q.n(), &mut *self.rng),
+        ));
         b.ntt(q)?;
         let mut s_q = sk.s.clone();
         s_q.truncate(q)?;
-        let mut a_s = a.clone();
+        let mut a_s = SecretPoly::copy_of(&a);
         a_s.mul_assign(&s_q, q)?;
-        s_q.as_words_mut().zeroize();
         b.sub_assign(&a_s, q)?;
+        let b = b.declassify();
         Ok(PublicKey {
             params_id: sk.params_id,
             b,
@@ -215,11 +231,10 @@ impl KeyGenerator {
         let key = self
             .ctx
             .key_switcher()
-            .generate_key(&s2, &sk.s, &mut self.rng);
-        s2.as_words_mut().zeroize();
+            .generate_key(&s2, &sk.s, &mut *self.rng)?;
         Ok(RelinKey {
             params_id: sk.params_id,
-            key: key?,
+            key,
         })
     }
 
@@ -230,7 +245,7 @@ impl KeyGenerator {
         let key = self
             .ctx
             .key_switcher()
-            .generate_galois_key(&sk.s, &auto, &mut self.rng)?;
+            .generate_galois_key(&sk.s, &auto, &mut *self.rng)?;
         Ok((auto, key))
     }
 
