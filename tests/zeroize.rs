@@ -47,7 +47,8 @@ unsafe impl GlobalAlloc for Scanning {
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) && layout.size() >= 16 && (ptr as usize) % 8 == 0 {
+        if ARMED.load(Ordering::Relaxed) && layout.size() >= 16 && (ptr as usize).is_multiple_of(8)
+        {
             // SAFETY: the block is still allocated (freed below), `layout.size()` bytes long,
             // 8-byte aligned, and every byte of it was written before (allocations handed out
             // by `alloc` are only freed after use; u64 has no invalid bit patterns).

@@ -112,12 +112,19 @@ impl GaloisKeys {
     pub fn size_bytes(&self) -> usize {
         self.keys.values().map(|(_, k)| k.size_bytes()).sum()
     }
-    /// Adds `other`'s keys (same parameters).
-    pub fn merge(&mut self, other: GaloisKeys) {
-        if self.keys.is_empty() {
+    /// Adds `other`'s keys. Errors with [`Error::ParamsMismatch`] (and changes nothing) if
+    /// they belong to other parameters than the keys already present.
+    pub fn merge(&mut self, other: GaloisKeys) -> Result<()> {
+        if self.keys.is_empty() && self.params_id == 0 {
             self.params_id = other.params_id;
+        } else if other.params_id != self.params_id && !other.keys.is_empty() {
+            return Err(Error::ParamsMismatch {
+                expected: self.params_id,
+                found: other.params_id,
+            });
         }
         self.keys.extend(other.keys);
+        Ok(())
     }
 
     /// Number of keys.
