@@ -8,14 +8,14 @@
 use super::context::CkksContext;
 use crate::error::{Error, Result};
 use crate::keyswitch::{SEED_LEN, SwitchingKey};
+use crate::rns::sampling::SecretRng;
 use crate::rns::{
     Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, automorphism, sampling,
 };
-use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
+use rand_core::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use super::params::SecretDistribution;
 
@@ -57,6 +57,18 @@ impl PublicKey {
     pub(crate) fn basis(ctx: &CkksContext) -> Result<&RnsBasis> {
         ctx.basis(ctx.params().max_level())
     }
+    /// `b = −a·s + e` (evaluation form).
+    pub fn b(&self) -> &RnsPoly {
+        &self.b
+    }
+    /// The uniform `a` (evaluation form).
+    pub fn a(&self) -> &RnsPoly {
+        &self.a
+    }
+    /// Id of the parameters.
+    pub fn params_id(&self) -> u64 {
+        self.params_id
+    }
 }
 
 /// Relinearization key: switches s² to s.
@@ -67,6 +79,10 @@ pub struct RelinKey {
 }
 
 impl RelinKey {
+    /// The switching key (s² → s).
+    pub fn key(&self) -> &SwitchingKey {
+        &self.key
+    }
     /// Bytes of key material.
     pub fn key_size_bytes(&self) -> usize {
         self.key.size_bytes()
@@ -98,12 +114,19 @@ impl GaloisKeys {
     pub fn size_bytes(&self) -> usize {
         self.keys.values().map(|(_, k)| k.size_bytes()).sum()
     }
-    /// Adds `other`'s keys (same parameters).
-    pub fn merge(&mut self, other: GaloisKeys) {
-        if self.keys.is_empty() {
+    /// Adds `other`'s keys. Errors with [`Error::ParamsMismatch`] (and changes nothing) if
+    /// they belong to other parameters than the keys already present.
+    pub fn merge(&mut self, other: GaloisKeys) -> Result<()> {
+        if self.keys.is_empty() && self.params_id == 0 {
             self.params_id = other.params_id;
+        } else if other.params_id != self.params_id && !other.keys.is_empty() {
+            return Err(Error::ParamsMismatch {
+                expected: self.params_id,
+                found: other.params_id,
+            });
         }
         self.keys.extend(other.keys);
+        Ok(())
     }
 
     /// Number of keys.
@@ -144,7 +167,7 @@ fn key_error_ok(what: &str, bits: f64) -> Result<f64> {
 /// Generates keys from a ChaCha20 CSPRNG.
 pub struct KeyGenerator {
     ctx: Arc<CkksContext>,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
     seeded: bool,
 }
 
@@ -154,15 +177,13 @@ impl std::fmt::Debug for KeyGenerator {
     }
 }
 
-/// A ChaCha20 generator seeded from the operating system.
-pub(crate) fn os_rng() -> Result<ChaCha20Rng> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| Error::InvalidParameters {
+/// A ChaCha20 generator seeded from the operating system (state wiped on drop).
+pub(crate) fn os_rng() -> Result<SecretRng> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut *seed).map_err(|e| Error::InvalidParameters {
         reason: format!("OS randomness unavailable: {e}"),
     })?;
-    let rng = ChaCha20Rng::from_seed(seed);
-    seed.zeroize();
-    Ok(rng)
+    Ok(SecretRng::from_seed(*seed))
 }
 
 impl KeyGenerator {
@@ -179,7 +200,7 @@ impl KeyGenerator {
     pub fn from_seed(ctx: Arc<CkksContext>, seed: u64) -> KeyGenerator {
         KeyGenerator {
             ctx,
-            rng: ChaCha20Rng::seed_from_u64(seed),
+            rng: SecretRng::seed_from_u64(seed),
             seeded: false,
         }
     }
@@ -206,14 +227,13 @@ impl KeyGenerator {
             SecretDistribution::Ternary => None,
             SecretDistribution::TernaryHammingWeight(h) => Some(h),
         };
-        let mut coeffs = sampling::ternary_coeffs(params.n(), h, &mut self.rng);
+        let coeffs = sampling::ternary_coeffs(params.n(), h, &mut *self.rng);
         let qp = self.ctx.qp_basis();
-        let mut s = sampling::from_signed(qp, &coeffs);
-        coeffs.zeroize();
+        let mut s = SecretPoly::new(sampling::from_signed(qp, &coeffs));
         s.ntt(qp)?;
         Ok(SecretKey {
             params_id: params.id(),
-            s: SecretPoly::new(s),
+            s,
         })
     }
 
@@ -225,15 +245,19 @@ impl KeyGenerator {
     pub fn public_key(&mut self, sk: &SecretKey) -> Result<PublicKey> {
         self.check(sk)?;
         let q = self.ctx.basis(self.ctx.params().max_level())?;
-        let a = sampling::uniform(q, Representation::Evaluation, &mut self.rng);
-        let mut b = sampling::from_signed(q, &sampling::gaussian_coeffs(q.n(), &mut self.rng));
+        let a = sampling::uniform(q, Representation::Evaluation, &mut *self.rng);
+        // b holds the error e until a·s is subtracted: wiped if an error return drops it.
+        let mut b = SecretPoly::new(sampling::from_signed(
+            q,
+            &sampling::gaussian_coeffs(q.n(), &mut *self.rng),
+        ));
         b.ntt(q)?;
         let mut s_q = sk.s.clone();
         s_q.truncate(q)?;
-        let mut a_s = a.clone();
+        let mut a_s = SecretPoly::copy_of(&a);
         a_s.mul_assign(&s_q, q)?;
-        s_q.as_words_mut().zeroize();
         b.sub_assign(&a_s, q)?;
+        let b = b.declassify();
         Ok(PublicKey {
             params_id: sk.params_id,
             b,
@@ -251,16 +275,15 @@ impl KeyGenerator {
             let seed = self.key_seed();
             self.ctx
                 .key_switcher()
-                .generate_key_seeded(&s2, &sk.s, seed, &mut self.rng)
+                .generate_key_seeded(&s2, &sk.s, seed, &mut *self.rng)?
         } else {
             self.ctx
                 .key_switcher()
-                .generate_key(&s2, &sk.s, &mut self.rng)
+                .generate_key(&s2, &sk.s, &mut *self.rng)?
         };
-        s2.as_words_mut().zeroize();
         Ok(RelinKey {
             params_id: sk.params_id,
-            key: key?,
+            key,
         })
     }
 
@@ -270,13 +293,16 @@ impl KeyGenerator {
         let auto = Automorphism::new(self.ctx.params().n(), g)?;
         let key = if self.seeded {
             let seed = self.key_seed();
-            self.ctx
-                .key_switcher()
-                .generate_galois_key_seeded(&sk.s, &auto, seed, &mut self.rng)?
+            self.ctx.key_switcher().generate_galois_key_seeded(
+                &sk.s,
+                &auto,
+                seed,
+                &mut *self.rng,
+            )?
         } else {
             self.ctx
                 .key_switcher()
-                .generate_galois_key(&sk.s, &auto, &mut self.rng)?
+                .generate_galois_key(&sk.s, &auto, &mut *self.rng)?
         };
         Ok((auto, key))
     }

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::isa::Isa;
 use crate::profile::{Profile, ProfileLevel, Section};
 use crate::rns::basis_conversion::{LimbDot, MAX_SOURCE_LIMBS, ModDown, ModUp};
-use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
+use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, sampling};
 use rand_core::CryptoRng;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -374,27 +374,33 @@ impl KeySwitcher {
         let (l, n) = (self.q.len(), self.n);
         let mut bs = Vec::with_capacity(self.dnum);
         let mut as_ = Vec::with_capacity(self.dnum);
+        // a_j·s_to and P·s_from: secret-dependent, wiped on drop.
+        let mut as_to = SecretPoly::zero(qp, Representation::Evaluation);
+        let mut p_s = SecretPoly::zero(qp, Representation::Evaluation);
         for j in 0..self.dnum {
             // Drawn in this order (a, then e, per digit) so unseeded keys are as before.
             let a = match given.as_mut().and_then(Iterator::next) {
                 Some(a) => a,
                 None => sampling::uniform(qp, Representation::Evaluation, rng),
             };
-            let mut b = sampling::from_signed(qp, &sampling::gaussian_coeffs(n, rng));
+            // b holds e (then e − a·s) until complete: wiped if an error return drops it.
+            let mut b = SecretPoly::new(sampling::from_signed(
+                qp,
+                &sampling::gaussian_coeffs(n, rng),
+            ));
             b.ntt(qp)?;
             // b = e − a·s_to + g_j·s_from, with g_j = P mod q_i on the digit's limbs, 0 elsewhere.
-            let mut as_to = a.clone();
+            as_to.as_words_mut().copy_from_slice(a.as_words());
             as_to.mul_assign(s_to, qp)?;
             b.sub_assign(&as_to, qp)?;
             for i in j * self.alpha..((j + 1) * self.alpha).min(l) {
                 let m = qp.modulus(i);
                 let p_mod = m.product_mod(self.p.primes().iter().copied());
                 let ops = qp.ops(i);
-                let mut tmp = AlignedVec::from_slice(s_from.limb(i));
-                ops.mul_scalar_assign(&mut tmp, p_mod);
-                ops.add_assign(b.limb_mut(i), &tmp);
+                ops.mul_scalar(s_from.limb(i), p_mod, p_s.limb_mut(i));
+                ops.add_assign(b.limb_mut(i), p_s.limb(i));
             }
-            bs.push(b);
+            bs.push(b.declassify());
             as_.push(a);
         }
         Ok(SwitchingKey {
@@ -415,11 +421,10 @@ impl KeySwitcher {
         rng: &mut R,
     ) -> Result<SwitchingKey> {
         let qp = &self.qp;
-        let mut s_g = RnsPoly::zero(qp, Representation::Evaluation);
+        let mut s_g = SecretPoly::zero(qp, Representation::Evaluation);
         auto.apply(s, &mut s_g, qp)?;
-        let key = self.generate_key(&s_g, s, rng);
-        s_g.as_words_mut().fill(0);
-        let mut key = key?;
+        let mut key = self.generate_key(&s_g, s, rng)?;
+        drop(s_g); // wiped (volatile writes), not `fill(0)`
         let inv = auto.inverse()?;
         let mut tmp = RnsPoly::zero(qp, Representation::Evaluation);
         for poly in key.b.iter_mut().chain(key.a.iter_mut()) {

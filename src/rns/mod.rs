@@ -305,6 +305,33 @@ impl RnsPoly {
         self.n
     }
 
+    /// Limb `i`, or [`Error::InvalidLevel`] if there is no such limb. ([`RnsPoly::limb`] panics
+    /// instead, like slice indexing, for the kernels' internal use.)
+    pub fn try_limb(&self, i: usize) -> Result<&[u64]> {
+        if i < self.num_limbs() {
+            Ok(self.limb(i))
+        } else {
+            Err(self.no_limb(i))
+        }
+    }
+
+    /// Limb `i` mutably, or [`Error::InvalidLevel`] if there is no such limb.
+    pub fn try_limb_mut(&mut self, i: usize) -> Result<&mut [u64]> {
+        if i < self.num_limbs() {
+            Ok(self.limb_mut(i))
+        } else {
+            Err(self.no_limb(i))
+        }
+    }
+
+    fn no_limb(&self, i: usize) -> Error {
+        Error::InvalidLevel {
+            level: i,
+            min: 0,
+            max: self.num_limbs().saturating_sub(1),
+        }
+    }
+
     /// Number of limbs.
     pub fn num_limbs(&self) -> usize {
         self.primes.len()

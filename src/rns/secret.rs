@@ -28,6 +28,12 @@ impl SecretPoly {
         SecretPoly(RnsPoly::zero(basis, repr))
     }
 
+    /// The polynomial, once it no longer depends on a secret in a way that matters (e.g. the
+    /// public key's `b = e − a·s` once complete): returns a copy and wipes this buffer.
+    pub fn declassify(self) -> RnsPoly {
+        self.0.clone()
+    }
+
     /// A copy of `p` (e.g. of a secret key's polynomial) that is wiped on drop.
     pub fn copy_of(p: &RnsPoly) -> SecretPoly {
         SecretPoly(p.clone())
