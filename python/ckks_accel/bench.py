@@ -7,7 +7,10 @@ one JSON line: ``params, isa, k, dim, sum, key_bytes, local_products_per_s,
 runs[{workers, ship_s, wall_s, products_per_s, engine_share, speedup, efficiency}],
 bit_identical``. Efficiency = products/s on w workers ÷ (w × products/s on 1 worker);
 engine_share = time inside the engines ÷ (workers × wall): the rest is transport,
-(de)serialization and idle time. ``local_products_per_s``: the same engine in this process.
+(de)serialization and idle time. ``worker_cpu_ms_per_product`` / ``client_cpu_ms_per_product``:
+CPU time (all threads) of the worker processes / this client per product — on a shared, noisy
+machine these show whether scaling out adds work per product, which wall-clock efficiency
+cannot separate from other load. ``local_products_per_s``: the same engine in this process.
 """
 
 from __future__ import annotations
@@ -66,14 +69,20 @@ def main(argv: list[str] | None = None) -> int:
             with DaskInnerProduct(client, keys, threads=1, mode="task") as dip:
                 dip.map(pairs[: 2 * w], chunk_size=1)  # warm-up (connections, caches)
                 busy0 = sum(dip.busy_seconds().values())
+                cpu0 = sum(client.run(time.process_time).values())
+                client_cpu0 = time.process_time()
                 t = time.perf_counter()
                 out = dip.map(pairs, chunk_size=args.chunk_size)
                 wall = time.perf_counter() - t
+                client_cpu = time.process_time() - client_cpu0
+                cpu = sum(client.run(time.process_time).values()) - cpu0
                 busy = sum(dip.busy_seconds().values()) - busy0
                 identical &= [c.to_bytes() for c in out] == ref_bytes
                 runs.append({"workers": w, "ship_s": round(dip.ship_seconds, 4),
                              "wall_s": round(wall, 4), "products_per_s": round(args.k / wall, 3),
-                             "engine_share": round(busy / (w * wall), 3)})
+                             "engine_share": round(busy / (w * wall), 3),
+                             "worker_cpu_ms_per_product": round(1e3 * cpu / args.k, 2),
+                             "client_cpu_ms_per_product": round(1e3 * client_cpu / args.k, 2)})
     base = runs[0]["products_per_s"] / runs[0]["workers"]
     for r in runs:
         r["speedup"] = round(r["products_per_s"] / runs[0]["products_per_s"], 3)
