@@ -77,6 +77,7 @@ class KeysPlugin(WorkerPlugin):
         self.sum = sum
         self.output_level = output_level
         self.engine: InnerProductEngine | None = None
+        self.context: Context | None = None
         self.params_id: int | None = None
         self.setup_seconds: float | None = None
         self.chunks_run = 0
@@ -88,7 +89,8 @@ class KeysPlugin(WorkerPlugin):
             raise WorkerKeysMissing(f"{self.name}: the serialized keys were already consumed")
         # The client chose these parameters (insecure ones only with an explicit opt-in).
         params = Params.from_bytes(self.params_bytes, allow_insecure=True)
-        keys = EvaluationKeys.from_bytes(Context(params), self.keys_bytes)
+        self.context = Context(params)
+        keys = EvaluationKeys.from_bytes(self.context, self.keys_bytes)
         self.engine = InnerProductEngine(
             keys,
             threads=self.threads,
@@ -102,10 +104,15 @@ class KeysPlugin(WorkerPlugin):
 
     def teardown(self, worker: Any) -> None:
         self.engine = None
+        self.context = None
 
 
-def _run_chunk(name: str, params_id: int, chunk: list[tuple[Ciphertext, Ciphertext]], dim: int):
-    """Task body: the inner products of one chunk on this worker's engine."""
+def _run_chunk(name: str, params_id: int, chunk: list[tuple[bytes, bytes]], dim: int) -> list[bytes]:
+    """Task body: the inner products of one chunk on this worker's engine.
+
+    Ciphertexts travel as their serialized bytes (opaque to the scheduler, which otherwise
+    unpickles and re-pickles every task argument — and would need ckks_accel itself); they are
+    loaded with the worker's context, which checks their parameters."""
     worker = get_worker()
     plugin = worker.plugins.get(name)
     if not isinstance(plugin, KeysPlugin) or plugin.engine is None:
@@ -117,11 +124,17 @@ def _run_chunk(name: str, params_id: int, chunk: list[tuple[Ciphertext, Cipherte
         raise MismatchError(
             f"worker keys are for parameters {plugin.params_id:#018x}, the batch for {params_id:#018x}"
         )
+    ctx = plugin.context
+
+    def load(x: bytes | Ciphertext) -> Ciphertext:
+        return x if isinstance(x, Ciphertext) else Ciphertext.from_bytes(ctx, x)
+
+    pairs = [(load(a), load(b)) for a, b in chunk]
     t = time.perf_counter()
-    out = plugin.engine.run(chunk, dim)
+    out = plugin.engine.run(pairs, dim)
     plugin.busy_seconds += time.perf_counter() - t
     plugin.chunks_run += 1
-    return out
+    return [c.to_bytes() for c in out]
 
 
 class DaskInnerProduct:
@@ -144,6 +157,7 @@ class DaskInnerProduct:
     ) -> None:
         self.client = client
         self.params = keys.params
+        self.context = keys.context
         self.dim = keys.dim
         keys_bytes = keys.to_bytes()  # compressed (seeded) whenever the keys allow: half the bytes
         self.key_bytes = len(keys_bytes)
@@ -222,11 +236,12 @@ class DaskInnerProduct:
         futures = []
         info = {}
         for c, s in enumerate(starts):
+            payload = [(a.to_bytes(), b.to_bytes()) for a, b in pairs[s : s + chunk_size]]
             f = self.client.submit(
                 _run_chunk,
                 self.name,
                 pid,
-                pairs[s : s + chunk_size],
+                payload,
                 dim,
                 key=f"ckks-ip-{batch}-{c}",
                 pure=False,
@@ -245,7 +260,7 @@ class DaskInnerProduct:
                 if len(out) != n:
                     raise CkksError(f"chunk {c} returned {len(out)} results for {n} pairs")
                 seen.add(c)
-                results[s : s + n] = out
+                results[s : s + n] = [Ciphertext.from_bytes(self.context, b) for b in out]
                 done += n
                 if progress is not None:
                     progress(done, total)

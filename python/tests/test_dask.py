@@ -103,7 +103,8 @@ def test_killed_worker_mid_run_loses_and_duplicates_nothing(client, data):
 
 def test_worker_without_keys_and_foreign_objects(client, data):
     s, _, pairs, _ = data
-    fut = client.submit(_run_chunk, "ckks-accel-keys-none", s.params.id, pairs[:1], 1024, pure=False)
+    chunk = [(pairs[0][0].to_bytes(), pairs[0][1].to_bytes())]
+    fut = client.submit(_run_chunk, "ckks-accel-keys-none", s.params.id, chunk, 1024, pure=False)
     with pytest.raises(WorkerKeysMissing, match="no evaluation keys"):
         fut.result()
     other = ck.Params(ring_degree=1 << 12, q_bits=[55, 40, 40], p_bits=[56], dnum=3,
@@ -113,8 +114,12 @@ def test_worker_without_keys_and_foreign_objects(client, data):
     with DaskInnerProduct(client, s.keys, threads=1) as dip:
         with pytest.raises(ck.MismatchError):
             dip.map([(foreign, foreign)])
-        # Bypassing the client-side check: the worker refuses too.
-        fut = client.submit(_run_chunk, dip.name, other.id, [(foreign, foreign)], 1024, pure=False)
+        # Bypassing the client-side check: the worker refuses too (as bytes or as objects).
+        raw = foreign.to_bytes()
+        fut = client.submit(_run_chunk, dip.name, other.id, [(raw, raw)], 1024, pure=False)
+        with pytest.raises(ck.MismatchError):
+            fut.result()
+        fut = client.submit(_run_chunk, dip.name, s.params.id, [(raw, raw)], 1024, pure=False)
         with pytest.raises(ck.MismatchError):
             fut.result()
         fut = client.submit(_run_chunk, dip.name, s.params.id, [(foreign, foreign)], 1024, pure=False)
