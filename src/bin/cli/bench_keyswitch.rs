@@ -97,7 +97,7 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
         results.push(Measured {
             isa,
             ms: t.as_secs_f64() * 1e3,
-            profile: scratch.profile.clone(),
+            profile: scratch.profile,
             conv_ns_per_word: conv[PROFILED_RUNS / 2],
         });
     }

@@ -14,9 +14,10 @@
 //! - A1 += hi(t0·m0) + lo(t0·m1) + lo(t1·m0)
 //! - A2 += hi(t0·m1) + hi(t1·m0) + lo(t1·m1)      (hi(t1·m1) = 0: t1·m1 < 2^20)
 //!
-//! Terms with `t1 = 0` (every source prime below 2^52) or `m1 = 0` (output prime below 2^50)
-//! are skipped at compile time (const generics, chosen per converter and per output row):
-//! 2, 4 or 7 `vpmadd52` per term instead of ~17 ops for the emulated 64×64 product.
+//! The m1 terms are skipped at compile time for output primes below 2^50 (const generics, per
+//! output row), and the t1 terms are added only for the source primes ≥ 2^52 (listed in
+//! `wide_src`; their t ≫ 52 is computed once per tile): 2 `vpmadd52` per term (narrow row) or 4
+//! (wide row), plus 2 or 3 per wide source, instead of ~19 uops for the emulated 64×64 product.
 //!
 //! ## Ranges
 //! Each half is < 2^52 and a term adds at most 3 halves to one accumulator, so after
