@@ -146,6 +146,13 @@ fn split52_conversion_cases_match_scalar() {
     let p62 = primes(62, n, 16, 0);
     // Narrow sources to narrow + wide outputs (ModUp of a 50-bit digit).
     check_conversion_isas(n, &p50[..3], &[&p50[3..], &p60[..], &p62[..2]].concat());
+    // Wide rows with 2^50 ≤ p < 2^52 (A0 may exceed p there).
+    check_conversion_isas(n, &p50[..3], &[&p51[..], &p52[..]].concat());
+    check_conversion_isas(
+        n,
+        &[&p62[..1], &p50[..2]].concat(),
+        &[&p51[..], &p52[..]].concat(),
+    );
     // Sources in [2^50, 2^52): t < 2^52 but the 2^104 part appears in narrow rows.
     check_conversion_isas(n, &p51, &[&p50[..], &p62[..1]].concat());
     // Sources ≥ 2^52 (t1 ≠ 0) to every kind of output (ModDown, and ModUp of digit 0).

@@ -28,8 +28,9 @@
 //! - Output prime p < 2^50: `V mod p = [A0]_p + [A1·2^52]_p + [A2·2^104]_p`, three 52-bit Shoup
 //!   products each in [0, 2p) (inputs < 2^52), sum < 6p < 2^53, three conditional subtractions
 //!   (4p, 2p, p) give [0, p).
-//! - Output prime p ≥ 2^50: V is repacked as 64-bit halves (lo = A0 | A1 ≪ 52,
-//!   hi = A1 ≫ 12 | A2 ≪ 40) and reduced by the AVX-512 kernel's 64-bit reduction.
+//! - Output prime p ≥ 2^50: `[A1·2^52]_p` and `[A2·2^104]_p` by a 52-bit Shoup product whose
+//!   64-bit result is assembled from IFMA halves (`shoup52_wide`), plus A0, three conditional
+//!   subtractions (see `row_wide` for the ranges).
 //!
 //! Either way the output is the canonical residue of the exact sum, so it is bit-identical to
 //! the scalar `u128` kernel. Step 1 uses the 52-bit Shoup product for source primes < 2^50 and
@@ -57,8 +58,23 @@ pub(crate) struct WideTables {
     /// `matrix` split: m0 = m & (2^52 − 1), m1 = m ≫ 52 (same layout as `matrix`).
     pub m_lo: Vec<u64>,
     pub m_hi: Vec<u64>,
-    /// Per output prime: the narrow-row reduction constants (None: p ≥ 2^50, 64-bit path).
+    /// Per output prime: the narrow-row reduction constants (None: p ≥ 2^50, wide row).
     pub rows: Vec<Option<Row52>>,
+    /// Per output prime: the wide-row reduction constants (used where `rows[j]` is None).
+    pub wide_rows: Vec<RowWide>,
+}
+
+/// Reduction constants of an output prime 2^50 ≤ p < 2^62: r1 = 2^52 mod p, r2 = 2^104 mod p
+/// split at bit 52, with their 52-bit Shoup companions floor(r·2^52/p) (< 2^52 as r < p).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RowWide {
+    pub p: u64,
+    pub r1_lo: u64,
+    pub r1_hi: u64,
+    pub r1_s: u64,
+    pub r2_lo: u64,
+    pub r2_hi: u64,
+    pub r2_s: u64,
 }
 
 /// Reduction constants of an output prime p < 2^50 (52-bit Shoup companions).
@@ -97,7 +113,28 @@ impl WideTables {
                 })
             })
             .collect();
+        let wide_rows = dst
+            .iter()
+            .map(|m| {
+                let p = m.value() as u128;
+                if p < limit as u128 {
+                    return RowWide::default();
+                }
+                let r1 = (1u128 << 52) % p;
+                let r2 = (1u128 << 104) % p;
+                RowWide {
+                    p: p as u64,
+                    r1_lo: r1 as u64 & MASK52,
+                    r1_hi: (r1 >> 52) as u64,
+                    r1_s: ((r1 << 52) / p) as u64,
+                    r2_lo: r2 as u64 & MASK52,
+                    r2_hi: (r2 >> 52) as u64,
+                    r2_s: ((r2 << 52) / p) as u64,
+                }
+            })
+            .collect();
         WideTables {
+            wide_rows,
             t_wide: conv_src.iter().any(|m| m.value() >= 1 << 52),
             wide_src: (0..conv_src.len())
                 .filter(|&i| conv_src[i].value() >= 1 << 52)
@@ -216,13 +253,64 @@ impl ConvIfmaWide {
         self.csub(self.csub(s, self.splat(2 * p)), pv)
     }
 
+    /// `x·r mod p` in [0, 2p) for x < 2^52, r < p, 2^50 ≤ p < 2^62: Shoup with the 52-bit
+    /// companion `rs = floor(r·2^52/p)`, q̂ = hi52(x·rs) (x·r/p − q̂ < 2, so x·r − q̂·p ∈ [0, 2p)),
+    /// and x·r − q̂·p evaluated mod 2^64 from 52-bit halves of r = r0 + r1·2^52 and
+    /// p = p0 + p1·2^52: `lo(x·r0) + (hi(x·r0) + lo(x·r1))·2^52` (the 2^104 part vanishes).
     #[inline(always)]
-    fn row_wide(self, a: (__m512i, __m512i, __m512i), c: &DstConsts) -> __m512i {
+    #[allow(clippy::too_many_arguments)]
+    fn shoup52_wide(
+        self,
+        x: __m512i,
+        r0: __m512i,
+        r1: __m512i,
+        rs: __m512i,
+        p0: __m512i,
+        p1: __m512i,
+    ) -> __m512i {
+        let (f, ifma) = (self.0.avx512f, self.0.avx512ifma);
+        let z = f._mm512_setzero_si512();
+        let qhat = ifma._mm512_madd52hi_epu64(z, x, rs);
+        let lx = ifma._mm512_madd52lo_epu64(z, x, r0);
+        let ux = ifma._mm512_madd52lo_epu64(ifma._mm512_madd52hi_epu64(z, x, r0), x, r1);
+        let lq = ifma._mm512_madd52lo_epu64(z, qhat, p0);
+        let uq = ifma._mm512_madd52lo_epu64(ifma._mm512_madd52hi_epu64(z, qhat, p0), qhat, p1);
+        f._mm512_add_epi64(
+            f._mm512_sub_epi64(lx, lq),
+            f._mm512_slli_epi64::<52>(f._mm512_sub_epi64(ux, uq)),
+        )
+    }
+
+    /// Reduction for an output prime 2^50 ≤ p < 2^62. After normalising, A0, A1 < 2^52 and
+    /// A2 = V ≫ 104 < 2^24 (V < 15·2^124). T1 = [A1·2^52], T2 = [A2·2^104] each in [0, 2p):
+    /// T1 + T2 < 4p < 2^64 → [0, 2p) → + A0 (< 2^52, i.e. < p if p ≥ 2^52, else < 4p) gives
+    /// s < 6p < 2^55 (small p) or s < 3p (p ≥ 2^52, 3p < 2^64); subtractions of 4p, 2p, p
+    /// (4p < 2^64) give [0, p).
+    #[inline(always)]
+    fn row_wide(self, a: (__m512i, __m512i, __m512i), c: &RowWide) -> __m512i {
         let f = self.0.avx512f;
         let (a0, a1, a2) = self.normalise::<true>(a);
-        let lo = f._mm512_or_si512(a0, f._mm512_slli_epi64::<52>(a1));
-        let hi = f._mm512_or_si512(f._mm512_srli_epi64::<12>(a1), f._mm512_slli_epi64::<40>(a2));
-        self.k512().acc_reduce((lo, hi), c)
+        let (p0, p1) = (self.splat(c.p & MASK52), self.splat(c.p >> 52));
+        let t1 = self.shoup52_wide(
+            a1,
+            self.splat(c.r1_lo),
+            self.splat(c.r1_hi),
+            self.splat(c.r1_s),
+            p0,
+            p1,
+        );
+        let t2 = self.shoup52_wide(
+            a2,
+            self.splat(c.r2_lo),
+            self.splat(c.r2_hi),
+            self.splat(c.r2_s),
+            p0,
+            p1,
+        );
+        let s = self.csub(f._mm512_add_epi64(t1, t2), self.splat(2 * c.p));
+        let s = f._mm512_add_epi64(s, a0);
+        let s = self.csub(s, self.splat(4 * c.p));
+        self.csub(self.csub(s, self.splat(2 * c.p)), self.splat(c.p))
     }
 }
 
@@ -360,11 +448,11 @@ impl ConvKernel for ConvIfmaWide {
             (false, None) => {
                 let a =
                     self.accumulate::<false, true>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
-                self.row_wide(a, &conv.dst_consts[j])
+                self.row_wide(a, &w.wide_rows[j])
             }
             (true, None) => {
                 let a = self.accumulate::<true, true>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
-                self.row_wide(a, &conv.dst_consts[j])
+                self.row_wide(a, &w.wide_rows[j])
             }
         }
     }
