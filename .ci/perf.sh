@@ -9,7 +9,7 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 command -v objdump >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils; }
 
 timeout 1800 cargo test --test rns --test keyswitch --test precision
-timeout 1800 cargo test --features force-scalar --test rns --test precision
+timeout 1800 cargo test --features force-scalar --test rns --test keyswitch --test precision
 
 timeout 1800 cargo build --release --bin ckks-accel
 outlined=$(objdump -d --no-show-raw-insn target/release/ckks-accel | grep -c 'call.*_mm' || true)
