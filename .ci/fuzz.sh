@@ -40,6 +40,9 @@ for t in $targets; do
       -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
+    grep -m 3 -E "panicked at|ERROR: libFuzzer" "$log" || true
+    # The panic message is printed when the reproducer is replayed:
+    "target/x86_64-unknown-linux-gnu/release/$t" "artifacts/$t"/* 2>&1 | grep -m 3 -A 2 "panicked at" || true
     echo "fuzz target $t FAILED (reproducer in fuzz/artifacts/$t/)" >&2
     exit 1
   fi
