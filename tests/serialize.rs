@@ -1,6 +1,6 @@
 //! The binary format (version 2): the frame layout, round trips of every object (the secret key
 //! included), and loading's refusals — insecure parameters without the opt-in, bad scales,
-//! non-canonical Galois labels, the reserved seeded key encoding, forged lengths, non-ternary
+//! non-canonical Galois labels, the key encoding byte, forged lengths, non-ternary
 //! secrets — and the keyed integrity envelope.
 
 use ckks_accel::Error;
@@ -269,13 +269,15 @@ fn swapped_galois_labels_are_refused_and_sealing_catches_consistent_relabels() {
 }
 
 #[test]
-fn seeded_key_encoding_is_reserved() {
+fn key_encoding_byte_is_checked() {
+    // Seeded keys are implemented (tests/seeded_keys.rs); here: a full key whose encoding byte
+    // claims "seeded" leaves a payload of the wrong length, and unknown encodings are refused.
     let e = env();
     let mut b = e.keys.relin.as_ref().unwrap().to_bytes();
     assert_eq!(b[24], 0, "full encoding");
     b[24] = 1;
     refix(&mut b);
-    is_deserialize(RelinKey::from_bytes(&e.ctx, &b), "reserved");
+    is_deserialize(RelinKey::from_bytes(&e.ctx, &b), "trailing bytes");
     b[24] = 9;
     refix(&mut b);
     is_deserialize(RelinKey::from_bytes(&e.ctx, &b), "encoding");

@@ -2,15 +2,17 @@
 //! the [`KeyGenerator`] that makes them from a ChaCha20 CSPRNG seeded by the OS.
 //!
 //! All keys carry the parameter id and live in evaluation form; switching keys over Q ∪ P
-//! (see [`crate::keyswitch`]). Uniform parts are stored in full (no seed compression).
+//! (see [`crate::keyswitch`]). A generator [`KeyGenerator::with_seeded_keys`] makes switching
+//! keys whose uniform parts come from a stored 32-byte seed, so they serialize compressed.
 
 use super::context::CkksContext;
 use crate::error::{Error, Result};
-use crate::keyswitch::SwitchingKey;
+use crate::keyswitch::{SEED_LEN, SwitchingKey};
 use crate::rns::sampling::SecretRng;
 use crate::rns::{
     Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, automorphism, sampling,
 };
+use rand_core::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -146,10 +148,27 @@ pub struct EvaluationKeys {
     pub galois: GaloisKeys,
 }
 
+/// Largest key error (bits) [`KeyGenerator::verify_relin_key`] accepts: genuine keys have
+/// Gaussian errors (σ = 3.2) of a few bits; wrong uniform parts give about log2(q).
+pub const KEY_ERROR_BITS_MAX: f64 = 10.0;
+
+fn key_error_ok(what: &str, bits: f64) -> Result<f64> {
+    if bits <= KEY_ERROR_BITS_MAX {
+        Ok(bits)
+    } else {
+        Err(Error::KeyMismatch {
+            reason: format!(
+                "{what} does not belong to this secret key (error 2^{bits:.1}, genuine keys stay below 2^{KEY_ERROR_BITS_MAX}): wrong seed or tampered parts"
+            ),
+        })
+    }
+}
+
 /// Generates keys from a ChaCha20 CSPRNG.
 pub struct KeyGenerator {
     ctx: Arc<CkksContext>,
     rng: SecretRng,
+    seeded: bool,
 }
 
 impl std::fmt::Debug for KeyGenerator {
@@ -173,6 +192,7 @@ impl KeyGenerator {
         Ok(KeyGenerator {
             ctx,
             rng: os_rng()?,
+            seeded: false,
         })
     }
 
@@ -181,7 +201,23 @@ impl KeyGenerator {
         KeyGenerator {
             ctx,
             rng: SecretRng::seed_from_u64(seed),
+            seeded: false,
         }
+    }
+
+    /// With `true`, switching keys made from now on (relinearization, Galois) expand their
+    /// uniform parts from a fresh 32-byte seed drawn from this generator, and keep it: they can
+    /// then be serialized compressed (`to_bytes_compressed`, half the size). Same security (the
+    /// parts are public and uniform either way); see `keyswitch::seeded` for the expansion.
+    pub fn with_seeded_keys(mut self, seeded: bool) -> KeyGenerator {
+        self.seeded = seeded;
+        self
+    }
+
+    fn key_seed(&mut self) -> [u8; SEED_LEN] {
+        let mut seed = [0u8; SEED_LEN];
+        self.rng.fill_bytes(&mut seed);
+        seed
     }
 
     /// A fresh secret key.
@@ -235,10 +271,16 @@ impl KeyGenerator {
         let qp = self.ctx.qp_basis();
         let mut s2 = sk.s.clone();
         s2.mul_assign(&sk.s, qp)?;
-        let key = self
-            .ctx
-            .key_switcher()
-            .generate_key(&s2, &sk.s, &mut *self.rng)?;
+        let key = if self.seeded {
+            let seed = self.key_seed();
+            self.ctx
+                .key_switcher()
+                .generate_key_seeded(&s2, &sk.s, seed, &mut *self.rng)?
+        } else {
+            self.ctx
+                .key_switcher()
+                .generate_key(&s2, &sk.s, &mut *self.rng)?
+        };
         Ok(RelinKey {
             params_id: sk.params_id,
             key,
@@ -249,10 +291,19 @@ impl KeyGenerator {
     pub fn galois_key(&mut self, sk: &SecretKey, g: usize) -> Result<(Automorphism, SwitchingKey)> {
         self.check(sk)?;
         let auto = Automorphism::new(self.ctx.params().n(), g)?;
-        let key = self
-            .ctx
-            .key_switcher()
-            .generate_galois_key(&sk.s, &auto, &mut *self.rng)?;
+        let key = if self.seeded {
+            let seed = self.key_seed();
+            self.ctx.key_switcher().generate_galois_key_seeded(
+                &sk.s,
+                &auto,
+                seed,
+                &mut *self.rng,
+            )?
+        } else {
+            self.ctx
+                .key_switcher()
+                .generate_galois_key(&sk.s, &auto, &mut *self.rng)?
+        };
         Ok((auto, key))
     }
 
@@ -281,6 +332,39 @@ impl KeyGenerator {
             params_id: sk.params_id,
             keys,
         })
+    }
+
+    /// Checks with the secret key that `key` is a genuine relinearization key of `sk`: its error
+    /// must stay below 2^[`KEY_ERROR_BITS_MAX`] (a wrong seed or tampered parts give ~2^60).
+    /// Returns the measured error in bits.
+    pub fn verify_relin_key(&self, sk: &SecretKey, key: &RelinKey) -> Result<f64> {
+        self.check(sk)?;
+        self.ctx.check_id(key.params_id)?;
+        let qp = self.ctx.qp_basis();
+        let mut s2 = SecretPoly::copy_of(&sk.s);
+        s2.mul_assign(&sk.s, qp)?;
+        let bits = self
+            .ctx
+            .key_switcher()
+            .key_error_bits(&key.key, &s2, &sk.s)?;
+        key_error_ok("relinearization key", bits)
+    }
+
+    /// As [`KeyGenerator::verify_relin_key`] for every Galois key; returns the largest error.
+    pub fn verify_galois_keys(&self, sk: &SecretKey, keys: &GaloisKeys) -> Result<f64> {
+        self.check(sk)?;
+        if !keys.is_empty() {
+            self.ctx.check_id(keys.params_id)?;
+        }
+        let qp = self.ctx.qp_basis();
+        let mut worst = 0.0f64;
+        for (&g, (auto, key)) in &keys.keys {
+            let mut s_g = SecretPoly::zero(qp, Representation::Evaluation);
+            auto.apply(&sk.s, &mut s_g, qp)?;
+            let bits = self.ctx.key_switcher().key_error_bits(key, &s_g, &sk.s)?;
+            worst = worst.max(key_error_ok(&format!("Galois key {g}"), bits)?);
+        }
+        Ok(worst)
     }
 
     /// Rotation steps of the plain doubling tree sum over `span` slots: 1, 2, 4, …, span/2.

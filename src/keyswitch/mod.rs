@@ -25,8 +25,10 @@
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
 
 mod reference;
+mod seeded;
 
 pub use reference::{ReferencePrimes, ReferenceSet};
+pub use seeded::SEED_LEN;
 
 use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
@@ -73,6 +75,9 @@ pub struct SwitchingKey {
     galois: Option<usize>,
     b: Vec<RnsPoly>,
     a: Vec<RnsPoly>,
+    /// The seed the `a` parts were expanded from ([`KeySwitcher::expand_uniform`]), if any:
+    /// such a key can be stored compressed (the `b` parts and the seed).
+    seed: Option<[u8; SEED_LEN]>,
 }
 
 impl std::fmt::Debug for SwitchingKey {
@@ -334,6 +339,18 @@ impl KeySwitcher {
         s_to: &RnsPoly,
         rng: &mut R,
     ) -> Result<SwitchingKey> {
+        self.generate_key_with_a(s_from, s_to, None, rng)
+    }
+
+    /// As [`KeySwitcher::generate_key`]; with `a_parts` (one uniform polynomial per digit) the
+    /// key uses them instead of drawing its own, and only the errors come from `rng`.
+    pub(crate) fn generate_key_with_a<R: CryptoRng + ?Sized>(
+        &self,
+        s_from: &RnsPoly,
+        s_to: &RnsPoly,
+        a_parts: Option<Vec<RnsPoly>>,
+        rng: &mut R,
+    ) -> Result<SwitchingKey> {
         let qp = &self.qp;
         for s in [s_from, s_to] {
             qp.check(s.primes())?;
@@ -344,6 +361,16 @@ impl KeySwitcher {
                 });
             }
         }
+        if a_parts.as_ref().is_some_and(|a| a.len() != self.dnum) {
+            return Err(Error::KeyMismatch {
+                reason: format!(
+                    "{} uniform parts for {} digits",
+                    a_parts.map_or(0, |a| a.len()),
+                    self.dnum
+                ),
+            });
+        }
+        let mut given = a_parts.map(Vec::into_iter);
         let (l, n) = (self.q.len(), self.n);
         let mut bs = Vec::with_capacity(self.dnum);
         let mut as_ = Vec::with_capacity(self.dnum);
@@ -351,7 +378,11 @@ impl KeySwitcher {
         let mut as_to = SecretPoly::zero(qp, Representation::Evaluation);
         let mut p_s = SecretPoly::zero(qp, Representation::Evaluation);
         for j in 0..self.dnum {
-            let a = sampling::uniform(qp, Representation::Evaluation, rng);
+            // Drawn in this order (a, then e, per digit) so unseeded keys are as before.
+            let a = match given.as_mut().and_then(Iterator::next) {
+                Some(a) => a,
+                None => sampling::uniform(qp, Representation::Evaluation, rng),
+            };
             // b holds e (then e − a·s) until complete: wiped if an error return drops it.
             let mut b = SecretPoly::new(sampling::from_signed(
                 qp,
@@ -377,6 +408,7 @@ impl KeySwitcher {
             galois: None,
             b: bs,
             a: as_,
+            seed: None,
         })
     }
 
@@ -433,6 +465,7 @@ impl KeySwitcher {
             galois,
             b,
             a,
+            seed: None,
         })
     }
 

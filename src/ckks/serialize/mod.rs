@@ -29,10 +29,13 @@
 //! - **PublicKey** (kind 2): poly `b`, poly `a`.
 //! - **switching key** (inside kinds 3 and 4): key encoding u8, digits u16, then the `digits`
 //!   polys `b_j`, then the uniform part. Key encoding 0 = *full*: the `digits` polys `a_j`
-//!   follow. Key encoding 1 is **reserved** for *seeded* (compressed) keys — a 32-byte seed from
-//!   which the `a_j` are re-expanded replaces them; this build rejects it with an error. (A
-//!   seeded encoding should domain-separate its expansion by the Galois element, so that a key's
-//!   label becomes verifiable from its content: a relabelled key then re-expands to other `a_j`.)
+//!   follow. Key encoding 1 = *seeded* (compressed, `to_bytes_compressed`): a 32-byte seed
+//!   follows, from which the loader re-expands the `a_j` (ChaCha20, stream = the key's Galois
+//!   element or 0; exact expansion in `keyswitch::seeded`), about half the bytes. Any other
+//!   value is rejected; a flipped encoding byte leaves a payload of the wrong length, which is
+//!   rejected too. A wrong seed cannot be detected without the secret key (the expansion is
+//!   domain-separated by the Galois element, so a relabelled key re-expands to other `a_j`);
+//!   `KeyGenerator::verify_relin_key` / `verify_galois_keys` check keys against the secret.
 //! - **RelinKey** (kind 3): a switching key.
 //! - **GaloisKeys** (kind 4): count u32, then per key: Galois element `g` u64, label u8
 //!   (0 = rotation, 1 = conjugation, 2 = other element), rotation step i64 (the step `r` in

@@ -5,8 +5,8 @@ use crate::ckks::ciphertext::{Ciphertext, Plaintext};
 use crate::ckks::context::CkksContext;
 use crate::ckks::keys::{GaloisKeys, PublicKey, RelinKey, SecretKey};
 use crate::ckks::params::{CkksParams, SecretDistribution};
-use crate::error::Result;
-use crate::keyswitch::SwitchingKey;
+use crate::error::{Error, Result};
+use crate::keyswitch::{SEED_LEN, SwitchingKey};
 use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, automorphism};
 use std::collections::BTreeMap;
 use zeroize::{Zeroize, Zeroizing};
@@ -15,7 +15,7 @@ use zeroize::{Zeroize, Zeroizing};
 const EVAL: u8 = 1;
 /// Switching-key encodings (the byte before the digits).
 const KEY_FULL: u8 = 0;
-/// Reserved: a 32-byte seed replaces the uniform `a_j` (not implemented by this build).
+/// Seeded (compressed): a 32-byte seed replaces the uniform `a_j` (see `keyswitch::seeded`).
 const KEY_SEEDED: u8 = 1;
 /// Galois key labels.
 const LABEL_ROTATION: u8 = 0;
@@ -87,22 +87,42 @@ fn finish_poly(r: &mut Reader<'_>, basis: &RnsBasis) -> Result<RnsPoly> {
         .map_err(|e| bad(format!("polynomial: {e}")))
 }
 
-fn switching_key_len(k: &SwitchingKey) -> usize {
-    1 + 2
-        + (0..k.digits())
-            .map(|j| k.digit(j))
-            .map(|(b, a)| poly_len(b) + poly_len(a))
-            .sum::<usize>()
+fn switching_key_len(k: &SwitchingKey, compressed: bool) -> usize {
+    let b: usize = (0..k.digits()).map(|j| poly_len(k.digit(j).0)).sum();
+    let a: usize = if compressed {
+        SEED_LEN
+    } else {
+        (0..k.digits()).map(|j| poly_len(k.digit(j).1)).sum()
+    };
+    1 + 2 + b + a
 }
 
-fn put_switching_key(w: &mut Writer, k: &SwitchingKey) {
-    w.u8(KEY_FULL);
+/// Writes a key, compressed (b parts + seed) if asked: the caller checked the key has a seed.
+fn put_switching_key(w: &mut Writer, k: &SwitchingKey, compressed: bool) {
+    w.u8(if compressed { KEY_SEEDED } else { KEY_FULL });
     w.u16(k.digits() as u16);
     for j in 0..k.digits() {
         put_poly(w, k.digit(j).0);
     }
-    for j in 0..k.digits() {
-        put_poly(w, k.digit(j).1);
+    match (compressed, k.seed()) {
+        (true, Some(seed)) => w.bytes(seed),
+        _ => {
+            for j in 0..k.digits() {
+                put_poly(w, k.digit(j).1);
+            }
+        }
+    }
+}
+
+fn require_seed(k: &SwitchingKey, what: &str) -> Result<()> {
+    if k.seed().is_some() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameters {
+            reason: format!(
+                "{what} was not generated from a seed and cannot be stored compressed (use KeyGenerator::with_seeded_keys)"
+            ),
+        })
     }
 }
 
@@ -111,15 +131,11 @@ fn get_switching_key(
     ctx: &CkksContext,
     galois: Option<usize>,
 ) -> Result<SwitchingKey> {
-    match r.u8()? {
-        KEY_FULL => {}
-        KEY_SEEDED => {
-            return Err(bad(
-                "seeded (compressed) switching keys are reserved and not supported by this build",
-            ));
-        }
+    let seeded = match r.u8()? {
+        KEY_FULL => false,
+        KEY_SEEDED => true,
         e => return Err(bad(format!("unknown switching-key encoding {e}"))),
-    }
+    };
     let digits = r.u16()? as usize;
     let dnum = ctx.params().dnum();
     if digits != dnum {
@@ -131,6 +147,13 @@ fn get_switching_key(
     let b = (0..digits)
         .map(|_| get_poly(r, qp))
         .collect::<Result<Vec<_>>>()?;
+    if seeded {
+        let seed: [u8; SEED_LEN] = r.take(SEED_LEN)?.try_into().expect("SEED_LEN bytes");
+        return ctx
+            .key_switcher()
+            .key_from_seed(b, seed, galois)
+            .map_err(|e| bad(format!("seeded switching key: {e}")));
+    }
     let a = (0..digits)
         .map(|_| get_poly(r, qp))
         .collect::<Result<Vec<_>>>()?;
@@ -340,10 +363,29 @@ impl PublicKey {
 }
 
 impl RelinKey {
-    /// Serializes the key.
+    /// Serializes the key (full encoding).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::new(Kind::RelinKey, self.params_id, switching_key_len(&self.key));
-        put_switching_key(&mut w, &self.key);
+        self.write(false)
+    }
+
+    /// Serializes the key compressed: the `b` parts and the 32-byte seed (about half the
+    /// bytes). Errors unless the key was generated seeded ([`KeyGenerator::with_seeded_keys`]).
+    ///
+    /// [`KeyGenerator::with_seeded_keys`]: crate::ckks::KeyGenerator::with_seeded_keys
+    pub fn to_bytes_compressed(&self) -> Result<Vec<u8>> {
+        require_seed(&self.key, "the relinearization key")?;
+        Ok(self.write(true))
+    }
+
+    /// Whether the key carries its seed (can be stored compressed).
+    pub fn is_seeded(&self) -> bool {
+        self.key.seed().is_some()
+    }
+
+    fn write(&self, compressed: bool) -> Vec<u8> {
+        let len = switching_key_len(&self.key, compressed);
+        let mut w = Writer::new(Kind::RelinKey, self.params_id, len);
+        put_switching_key(&mut w, &self.key, compressed);
         w.finish()
     }
 
@@ -358,12 +400,31 @@ impl RelinKey {
 }
 
 impl GaloisKeys {
-    /// Serializes the keys (sorted by Galois element, each with its canonical label).
+    /// Serializes the keys (sorted by Galois element, each with its canonical label; full
+    /// encoding).
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.write(false)
+    }
+
+    /// Serializes the keys compressed (each key's `b` parts and seed, about half the bytes).
+    /// Errors unless every key was generated seeded.
+    pub fn to_bytes_compressed(&self) -> Result<Vec<u8>> {
+        for (&g, (_, k)) in &self.keys {
+            require_seed(k, &format!("the Galois key {g}"))?;
+        }
+        Ok(self.write(true))
+    }
+
+    /// Whether every key carries its seed (the set can be stored compressed).
+    pub fn is_seeded(&self) -> bool {
+        self.keys.values().all(|(_, k)| k.seed().is_some())
+    }
+
+    fn write(&self, compressed: bool) -> Vec<u8> {
         let len = 4 + self
             .keys
             .values()
-            .map(|(_, k)| 8 + 1 + 8 + switching_key_len(k))
+            .map(|(_, k)| 8 + 1 + 8 + switching_key_len(k, compressed))
             .sum::<usize>();
         let mut w = Writer::new(Kind::GaloisKeys, self.params_id, len);
         w.u32(self.keys.len() as u32);
@@ -372,7 +433,7 @@ impl GaloisKeys {
             w.u64(g as u64);
             w.u8(label);
             w.i64(step);
-            put_switching_key(&mut w, k);
+            put_switching_key(&mut w, k, compressed);
         }
         w.finish()
     }
@@ -383,8 +444,8 @@ impl GaloisKeys {
         ctx.check_id(id)?;
         let n = ctx.params().n();
         let count = r.u32()? as usize;
-        // Each key holds at least 2·dnum polys of n words: bound the count by the input.
-        let min_key = 2 * ctx.params().dnum() * 8 * n;
+        // Each key holds at least dnum polys of n words (compressed): bound the count by the input.
+        let min_key = ctx.params().dnum() * 8 * n;
         if count > r.remaining() / min_key.max(1) {
             return Err(bad(format!("{count} Galois keys cannot fit in the input")));
         }
