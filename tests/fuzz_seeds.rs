@@ -41,7 +41,20 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let eval = Evaluator::new(ctx.clone(), Arc::new(EvaluationKeys::default())).unwrap();
     let ct3 = eval.mul(&ct, &ct).unwrap();
     let gk_bytes = gk.to_bytes();
+    let mut seeded = KeyGenerator::from_seed(ctx.clone(), 13).with_seeded_keys(true);
+    let rk_seeded = seeded
+        .relin_key(&sk)
+        .unwrap()
+        .to_bytes_compressed()
+        .unwrap();
+    let gk_seeded = seeded
+        .galois_keys(&sk, &[1, 3], true)
+        .unwrap()
+        .to_bytes_compressed()
+        .unwrap();
     vec![
+        ("relin_key_from_bytes", "relin-seeded", rk_seeded),
+        ("galois_keys_from_bytes", "rot1-rot3-conj-seeded", gk_seeded),
         ("params_from_bytes", "toy", ctx.params().to_bytes()),
         (
             "params_from_bytes",

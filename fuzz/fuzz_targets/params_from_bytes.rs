@@ -8,7 +8,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(p) = CkksParams::from_bytes(data) {
-        assert!(!p.is_insecure(), "insecure parameters loaded without the opt-in");
+        assert!(
+            !p.is_insecure(),
+            "insecure parameters loaded without the opt-in"
+        );
         assert_eq!(p.to_bytes(), data);
     }
     if let Ok(p) = CkksParams::from_bytes_allow_insecure(data) {
