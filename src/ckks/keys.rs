@@ -47,7 +47,7 @@ impl SecretKey {
     }
 }
 
-/// Public key (b, a) = (−a·s + e, a) over Q, evaluation form.
+/// Public key (b, a) = (−a·s + e, a) over Q ∪ P, evaluation form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicKey {
     pub(crate) params_id: u64,
@@ -186,16 +186,16 @@ impl KeyGenerator {
     /// The public key for `sk`.
     pub fn public_key(&mut self, sk: &SecretKey) -> Result<PublicKey> {
         self.check(sk)?;
-        let q = self.ctx.basis(self.ctx.params().max_level())?;
-        let a = sampling::uniform(q, Representation::Evaluation, &mut self.rng);
-        let mut b = sampling::from_signed(q, &sampling::gaussian_coeffs(q.n(), &mut self.rng));
-        b.ntt(q)?;
-        let mut s_q = sk.s.clone();
-        s_q.truncate(q)?;
+        // Over Q ∪ P (as Lattigo): encryption works over Q_ℓ ∪ P and divides by P, so the
+        // fresh noise is (u·e + e0 + e1·s)/P plus rounding instead of u·e + e0 + e1·s.
+        let qp = self.ctx.qp_basis();
+        let a = sampling::uniform(qp, Representation::Evaluation, &mut self.rng);
+        let mut b = sampling::from_signed(qp, &sampling::gaussian_coeffs(qp.n(), &mut self.rng));
+        b.ntt(qp)?;
         let mut a_s = a.clone();
-        a_s.mul_assign(&s_q, q)?;
-        s_q.as_words_mut().zeroize();
-        b.sub_assign(&a_s, q)?;
+        a_s.mul_assign(&sk.s, qp)?;
+        b.sub_assign(&a_s, qp)?;
+        a_s.as_words_mut().zeroize();
         Ok(PublicKey {
             params_id: sk.params_id,
             b,

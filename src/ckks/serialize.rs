@@ -221,11 +221,11 @@ impl PublicKey {
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<PublicKey> {
         let (id, (b, a)): (u64, (PolyDto, PolyDto)) = read(Kind::PublicKey, bytes)?;
         ctx.check_id(id)?;
-        let top = ctx.basis(ctx.params().max_level())?;
+        let qp = ctx.qp_basis();
         Ok(PublicKey {
             params_id: id,
-            b: b.into_poly(top)?,
-            a: a.into_poly(top)?,
+            b: b.into_poly(qp)?,
+            a: a.into_poly(qp)?,
         })
     }
 }
