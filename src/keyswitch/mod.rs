@@ -16,13 +16,16 @@
 //! automorphism before the multiply-accumulate ([`KeySwitcher::apply`]).
 //!
 //! ## Noise
-//! `c0 + c1·s − d·s′ = Σ_j d̃_j·e_j / P + r0 + r1·s` per coefficient: the digits d̃_j (fast
-//! ModUp: `[d]_{D_j} + u·D_j`, u ∈ [0, α_j), so E[d̃_j²] ≤ (α_j/12 + α_j²/4)·D_j²) times the
+//! `c0 + c1·s − d·s′ = Σ_j d̃_j·e_j / P + r0 + r1·s` per coefficient: the digits d̃_j times the
 //! keys' Gaussian errors (σ_e = 3.2) divided by P, and ModDown's rounding r0, r1 ∈ [−1/2, 1/2]
 //! — **exact and round-to-nearest** (see [`crate::rns::basis_conversion`]), so zero-mean with
-//! variance 1/12. With h the nonzero coefficients of the ternary s:
+//! variance 1/12. ModUp is the exact conversion too (digits of up to 7 limbs), so d̃_j is the
+//! centered `[d]_{D_j}` ∈ [−D_j/2, D_j/2], E[d̃_j²] = D_j²/12 and zero mean (with the fast
+//! conversion, `[d]_{D_j} + u·D_j` ≥ 0 has mean ≈ (α_j + 1)·D_j/2: a fixed offset
+//! (mean·Σ e_j) that every switch with the same key repeats; E[d̃_j²] ≤ (α_j/12 + α_j²/4)·D_j²).
+//! With h the nonzero coefficients of the ternary s:
 //!
-//! `σ_ks² = (1 + h)/12 + n·σ_e²·Σ_j (α_j/12 + α_j²/4)·D_j²/P²` ([`KeySwitcher::expected_noise_std`]).
+//! `σ_ks² = (1 + h)/12 + n·σ_e²·Σ_j E[d̃_j²]/P²` ([`KeySwitcher::expected_noise_std`]).
 //!
 //! The rounding term dominates at the reference sets (P ≥ the largest digit): at set S
 //! (n = 2^14, h ≈ 2n/3) σ_ks ≈ √((1 + 10923)/12) ≈ 30.2 = 2^4.9; at set L ≈ 60 = 2^5.9 — one
@@ -314,7 +317,10 @@ impl KeySwitcher {
         let conv = self
             .levels
             .iter()
-            .map(|lv| lv.mod_down.scratch_len(n))
+            .flat_map(|lv| {
+                let ups = lv.mod_ups.iter().map(|m| m.converter().scratch_len());
+                ups.chain([lv.mod_down.scratch_len(n)])
+            })
             .fold(self.alpha * n, usize::max);
         KeySwitchScratch {
             id: self.id,

@@ -3,6 +3,7 @@
 
 use super::KeySwitcher;
 use crate::error::Result;
+use crate::rns::basis_conversion::MAX_EXACT_SOURCE_LIMBS;
 use crate::rns::noise::{ErrorStats, centered_small};
 use crate::rns::{RnsPoly, sampling};
 
@@ -11,7 +12,7 @@ impl KeySwitcher {
     /// coefficient, for inputs with `q_len` Q limbs, uniform d and a ternary secret s with `h`
     /// nonzero coefficients (see the module docs):
     ///
-    /// `σ_ks² = (1 + h)/12 + n·σ_e²·Σ_j (α_j/12 + α_j²/4)·D_j² / P²`
+    /// `σ_ks² = (1 + h)/12 + n·σ_e²·Σ_j E[d̃_j²] / P²`, E[d̃_j²] = D_j²/12 for centered digits
     ///
     /// (ModDown's rounding of c0 and c1·s, plus the digits times the keys' errors divided by P;
     /// α_j and D_j the limbs and product of digit j within Q_ℓ).
@@ -24,8 +25,14 @@ impl KeySwitcher {
             .into_iter()
             .map(|r| {
                 let a = r.len() as f64;
+                // Centered digits (exact ModUp) or the fast conversion's [d] + u·D.
+                let e_d2 = if r.len() <= MAX_EXACT_SOURCE_LIMBS {
+                    1.0 / 12.0
+                } else {
+                    a / 12.0 + a * a / 4.0
+                };
                 let d_over_p = 2f64.powf(log2(&self.q.primes()[r]) - log_p);
-                (a / 12.0 + a * a / 4.0) * d_over_p * d_over_p
+                e_d2 * d_over_p * d_over_p
             })
             .sum();
         let var =

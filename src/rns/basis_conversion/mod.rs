@@ -593,7 +593,13 @@ impl ModUp {
         let src = extended.sub_basis(digit.clone());
         let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
         let dst = extended.select(&others);
-        let converter = BasisConverter::new(&src, &dst, &others)?;
+        // Centered digits (exact conversion) when the table allows: zero-mean digits keep the
+        // key switch's Σ d̃_j·e_j / P free of a fixed per-key offset.
+        let converter = if src.len() <= MAX_EXACT_SOURCE_LIMBS {
+            BasisConverter::exact(&src, &dst, &others)?
+        } else {
+            BasisConverter::new(&src, &dst, &others)?
+        };
         Ok(ModUp { digit, converter })
     }
 
