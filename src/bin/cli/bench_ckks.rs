@@ -5,7 +5,7 @@ use super::{CliResult, timing};
 use ckks_accel::Isa;
 use ckks_accel::ckks::{
     CkksContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
-    KeyGenerator, Preset, SumMethod, SumPlan,
+    KeyGenerator, NoiseMeter, Preset, SumMethod, SumPlan,
 };
 use ckks_accel::parallel::PackedLayout;
 use clap::Args;
@@ -200,6 +200,18 @@ pub fn run(args: &CkksArgs) -> CliResult {
     let want: f64 = x.iter().zip(&y).map(|(p, q)| p * q).sum();
     let err = (got[0] - want).abs();
     let isa = Isa::detect();
+    // Noise of a fresh public-key encryption and of the inner-product result (every slot: the
+    // doubling tree leaves slot i = Σ_{j<dim} x_{i+j}·y_{i+j}, indices mod the slot count).
+    let meter = NoiseMeter::new(ctx.clone(), &sk)?;
+    let fresh = meter.measure(&a, &x)?;
+    let slots = encoder.slots();
+    let prod: Vec<f64> = (0..slots)
+        .map(|i| if i < dim { x[i] * y[i] } else { 0.0 })
+        .collect();
+    let window: Vec<f64> = (0..slots)
+        .map(|i| (0..dim).map(|j| prod[(i + j) % slots]).sum())
+        .collect();
+    let ip_noise = meter.measure(&ip, &window)?;
     let rows = batch_errors(
         &eval,
         &encoder,
@@ -222,6 +234,7 @@ pub fn run(args: &CkksArgs) -> CliResult {
             },
             "inner_product_max_abs_error": err,
             "batch": args.batch.max(1),
+            "noise": {"fresh": fresh, "inner_product": ip_noise},
             "errors": rows.iter().map(|r| (r.name.to_string(), json!({"max_abs": r.max, "mean_abs": r.mean}))).collect::<serde_json::Map<_, _>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -248,6 +261,8 @@ pub fn run(args: &CkksArgs) -> CliResult {
         "inner product dim {dim}: error {err:.2e} (got {:.9}, expected {want:.9})",
         got[0]
     );
+    println!("noise, fresh public-key encryption: {fresh}");
+    println!("noise, inner product (every slot):   {ip_noise}");
     println!(
         "|error| over {} products (dim {dim}, public-key encryption): max / mean",
         args.batch.max(1)

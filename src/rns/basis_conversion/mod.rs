@@ -410,31 +410,46 @@ fn convert_driver<K: ConvKernel>(
             let row = &conv.matrix[j * s..(j + 1) * s];
             let pos = conv.dst_pos[j];
             let dst = &mut out[pos * n + t0..pos * n + t0 + tile];
+            // No closures here: a closure would not inherit the caller's target features.
             let chunks = (t0..t0 + tile)
                 .step_by(K::LANES)
                 .zip(dst.chunks_exact_mut(K::LANES));
-            let dot = |off: usize| {
-                let mut acc = k.acc_zero();
-                for (i, &mij) in row.iter().enumerate() {
-                    let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
-                    acc = k.acc_mac(acc, t, k.splat(mij));
-                }
-                k.acc_reduce(acc, c)
-            };
             match &conv.exact {
-                None => chunks.for_each(|(off, d)| k.store(d, dot(off))),
+                None => {
+                    for (off, d) in chunks {
+                        k.store(d, dot_row(k, row, scratch, n, off, c));
+                    }
+                }
                 Some(ex) => {
                     // y − v·Q mod p_j, from the table of [−v·Q]_{p_j}.
                     let (table, p) = (&ex.corr[j], k.splat(c.p));
                     for (off, d) in chunks {
+                        let y = dot_row(k, row, scratch, n, off, c);
                         let v = k.load(&vs[off - t0..off - t0 + K::LANES]);
-                        let corr = k.lookup8(v, table);
-                        k.store(d, k.add_mod(dot(off), corr, p));
+                        k.store(d, k.add_mod(y, k.lookup8(v, table), p));
                     }
                 }
             }
         }
     }
+}
+
+/// One output chunk: `Σ_i t_i · row[i]` reduced mod p.
+#[inline(always)]
+fn dot_row<K: ConvKernel>(
+    k: K,
+    row: &[u64],
+    scratch: &[u64],
+    n: usize,
+    off: usize,
+    c: &DstConsts,
+) -> K::V {
+    let mut acc = k.acc_zero();
+    for (i, &mij) in row.iter().enumerate() {
+        let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
+        acc = k.acc_mac(acc, t, k.splat(mij));
+    }
+    k.acc_reduce(acc, c)
 }
 
 /// Exact lazy inner products over limbs of one prime: `out = Σ_j x_j ⊙ y_j mod p`, each output
