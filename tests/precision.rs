@@ -72,7 +72,10 @@ fn test_values(q: &BigUint, n: usize, seed: u64, edges: bool) -> Vec<BigInt> {
             _ => {
                 let limbs = random_below(&mut r, words, u64::MAX);
                 BigInt::from(BigUint::new(
-                    limbs.iter().flat_map(|&w| [w as u32, (w >> 32) as u32]).collect(),
+                    limbs
+                        .iter()
+                        .flat_map(|&w| [w as u32, (w >> 32) as u32])
+                        .collect(),
                 )) % &qi
             }
         })
@@ -108,7 +111,8 @@ fn check_exact(n: usize, src_p: &[u64], dst_p: &[u64], big_check: bool) {
         for (j, &p) in dst_p.iter().enumerate() {
             let got = want.limb(j)[c];
             let ok = got == residue(&xc, p)
-                || (near_tie && (got == residue(&(&xc - &qi), p) || got == residue(&(&xc + &qi), p)));
+                || (near_tie
+                    && (got == residue(&(&xc - &qi), p) || got == residue(&(&xc + &qi), p)));
             assert!(ok, "coefficient {c} (x_c = {xc}) limb {j}: {got}");
         }
     }
@@ -119,7 +123,12 @@ fn exact_conversion_is_centered_and_isa_independent() {
     let n = 1 << 10;
     // Shapes of ModDown: set S (2 × 61-bit P → 60 + 40-bit Q), set L (5 × 61 → 60 + 50),
     // IFMA-friendly (every prime < 2^50), one special prime, 62-bit primes.
-    let q = [primes(60, n, 1, 0), primes(40, n, 3, 0), primes(50, n, 3, 0)].concat();
+    let q = [
+        primes(60, n, 1, 0),
+        primes(40, n, 3, 0),
+        primes(50, n, 3, 0),
+    ]
+    .concat();
     check_exact(n, &primes(61, n, 2, 0), &q, true);
     check_exact(n, &primes(61, n, 5, 0), &q, true);
     check_exact(n, &primes(61, n, 1, 0), &q, true);
@@ -228,7 +237,13 @@ fn key_switch_noise_is_as_documented_and_unbiased() {
     let small = 1 << 12;
     for (n, q, p, dnum, levels) in [
         (n_s, q_s, primes(61, n_s, 2, 0), 3, vec![6, 3, 1]),
-        (small, primes(45, small, 4, 0), primes(49, small, 2, 0), 2, vec![4, 2]),
+        (
+            small,
+            primes(45, small, 4, 0),
+            primes(49, small, 2, 0),
+            2,
+            vec![4, 2],
+        ),
     ] {
         let ks = KeySwitcher::new(n, &q, &p, dnum).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(3);
@@ -256,7 +271,10 @@ fn key_switch_noise_is_as_documented_and_unbiased() {
                 e.mean,
                 e.mean_sigmas()
             );
-            assert!((e.log2_std() - want.log2()).abs() <= 0.25, "std {e:?} vs {want}");
+            assert!(
+                (e.log2_std() - want.log2()).abs() <= 0.25,
+                "std {e:?} vs {want}"
+            );
             assert!(e.max_abs <= 6.5 * want, "max {} vs σ {want}", e.max_abs);
             assert!(e.mean_sigmas() <= 5.0, "biased key switch: {e:?}");
         }

@@ -67,7 +67,10 @@ fn check_fresh_noise(e: &Env) {
     let ct = enc.encrypt(&encoder.encode_default(&m).unwrap()).unwrap();
     let r = meter.measure(&ct, &m).unwrap();
     let want = ((1.0 + 2.0 * n as f64 / 3.0) / 12.0).sqrt();
-    eprintln!("n={n} fresh public-key encryption: {r} (expected std 2^{:.2})", want.log2());
+    eprintln!(
+        "n={n} fresh public-key encryption: {r} (expected std 2^{:.2})",
+        want.log2()
+    );
     assert!((r.coefficients.log2_std() - want.log2()).abs() < 0.3, "{r}");
     assert!(r.coefficients.mean_sigmas() < 5.0, "biased encryption: {r}");
 }
@@ -110,7 +113,11 @@ fn check_sums(e: &Env, dim: usize, k: usize, hoisted: &SumMethod, bound: f64) {
             st.mean_sigmas(),
             st.std
         );
-        assert!(st.max_abs <= bound, "{name}: max error {} > {bound}", st.max_abs);
+        assert!(
+            st.max_abs <= bound,
+            "{name}: max error {} > {bound}",
+            st.max_abs
+        );
         assert!(st.mean_sigmas() <= 5.0, "{name}: biased, {st:?}");
     }
     assert!(
@@ -148,7 +155,9 @@ fn noise_meter_typed_errors() {
     let encoder = Encoder::new(e.ctx.clone());
     let meter = NoiseMeter::new(e.ctx.clone(), &e.sk).unwrap();
     let mut enc = Encryptor::with_secret_key(e.ctx.clone(), &e.sk).unwrap();
-    let ct = enc.encrypt(&encoder.encode_default(&[0.5]).unwrap()).unwrap();
+    let ct = enc
+        .encrypt(&encoder.encode_default(&[0.5]).unwrap())
+        .unwrap();
     // Too many expected values for the slots.
     assert!(meter.measure(&ct, &vec![0.0; encoder.slots() + 1]).is_err());
     // A ciphertext or a key of other parameters.

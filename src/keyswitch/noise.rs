@@ -35,8 +35,7 @@ impl KeySwitcher {
                 e_d2 * d_over_p * d_over_p
             })
             .sum();
-        let var =
-            (1 + h) as f64 / 12.0 + self.n as f64 * sampling::SIGMA * sampling::SIGMA * key;
+        let var = (1 + h) as f64 / 12.0 + self.n as f64 * sampling::SIGMA * sampling::SIGMA * key;
         Ok(var.sqrt())
     }
 
