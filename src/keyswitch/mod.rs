@@ -19,10 +19,12 @@
 //! `c0 + c1·s − d·s′ = Σ_j d̃_j·e_j / P + r0 + r1·s` per coefficient: the digits d̃_j times the
 //! keys' Gaussian errors (σ_e = 3.2) divided by P, and ModDown's rounding r0, r1 ∈ [−1/2, 1/2]
 //! — **exact and round-to-nearest** (see [`crate::rns::basis_conversion`]), so zero-mean with
-//! variance 1/12. ModUp is the exact conversion too (digits of up to 7 limbs), so d̃_j is the
-//! centered `[d]_{D_j}` ∈ [−D_j/2, D_j/2], E[d̃_j²] = D_j²/12 and zero mean (with the fast
-//! conversion, `[d]_{D_j} + u·D_j` ≥ 0 has mean ≈ (α_j + 1)·D_j/2: a fixed offset
-//! (mean·Σ e_j) that every switch with the same key repeats; E[d̃_j²] ≤ (α_j/12 + α_j²/4)·D_j²).
+//! variance 1/12. The digits: with the fast ModUp, `d̃_j = [d]_{D_j} + u·D_j` ≥ 0 has mean
+//! ≈ (α_j + 1)·D_j/2, so Σ_j d̃_j·e_j/P carries a fixed offset ≈ mean·(Σ e_j)/P that every switch
+//! with the same key repeats (E[d̃_j²] ≤ (α_j/12 + α_j²/4)·D_j²). When that offset,
+//! ((α + 1)/2)·(D_max/P)·σ_e·√n, could reach 1/16 (P not much larger than the digits), the
+//! switcher uses the exact ModUp instead: centered digits in [−D_j/2, D_j/2], zero mean,
+//! E[d̃_j²] = D_j²/12. At sets S and L the offset is ~2^−13 / 2^−36 and the fast ModUp stays.
 //! With h the nonzero coefficients of the ternary s:
 //!
 //! `σ_ks² = (1 + h)/12 + n·σ_e²·Σ_j E[d̃_j²]/P²` ([`KeySwitcher::expected_noise_std`]).
@@ -239,12 +241,22 @@ impl KeySwitcher {
         let qb = RnsBasis::with_isa(n, q, isa)?;
         let pb = RnsBasis::with_isa(n, p, isa)?;
         let qp = qb.concat(&pb)?;
+        // Centered (exact) ModUp only where the fast digits' fixed offset
+        // ((α + 1)/2)·(D/P)·σ_e·√n could reach 1/16 of a rounding unit; at sets S and L it is
+        // ~2^−13 and 2^−36, so they keep the cheaper fast ModUp.
+        let log2 = |ps: &[u64]| ps.iter().map(|&x| (x as f64).log2()).sum::<f64>();
+        let d_max = q.chunks(alpha).map(log2).fold(0.0, f64::max);
+        let offset = (alpha as f64 + 1.0) / 2.0
+            * 2f64.powf(d_max - log2(p))
+            * sampling::SIGMA
+            * (n as f64).sqrt();
+        let exact_up = offset >= 1.0 / 16.0;
         let mut levels = Vec::with_capacity(q.len());
         for l in 1..=q.len() {
             let ql = qb.prefix(l);
             let ext = ql.concat(&pb)?;
             let mod_ups = (0..l.div_ceil(alpha))
-                .map(|j| ModUp::new(&ext, j * alpha..((j + 1) * alpha).min(l)))
+                .map(|j| ModUp::with_exact(&ext, j * alpha..((j + 1) * alpha).min(l), exact_up))
                 .collect::<Result<Vec<_>>>()?;
             let mod_down = ModDown::new(&ql, &pb)?;
             levels.push(Level {

@@ -3,7 +3,6 @@
 
 use super::KeySwitcher;
 use crate::error::Result;
-use crate::rns::basis_conversion::MAX_EXACT_SOURCE_LIMBS;
 use crate::rns::noise::{ErrorStats, centered_small};
 use crate::rns::{RnsPoly, sampling};
 
@@ -17,16 +16,17 @@ impl KeySwitcher {
     /// (ModDown's rounding of c0 and c1·s, plus the digits times the keys' errors divided by P;
     /// α_j and D_j the limbs and product of digit j within Q_ℓ).
     pub fn expected_noise_std(&self, q_len: usize, h: usize) -> Result<f64> {
-        self.level_for(q_len)?;
+        let level = self.level_for(q_len)?;
         let log2 = |ps: &[u64]| ps.iter().map(|&p| (p as f64).log2()).sum::<f64>();
         let log_p = log2(self.p.primes());
         let key: f64 = self
             .digit_ranges(q_len)
             .into_iter()
-            .map(|r| {
+            .zip(&level.mod_ups)
+            .map(|(r, up)| {
                 let a = r.len() as f64;
                 // Centered digits (exact ModUp) or the fast conversion's [d] + u·D.
-                let e_d2 = if r.len() <= MAX_EXACT_SOURCE_LIMBS {
+                let e_d2 = if up.converter().is_exact() {
                     1.0 / 12.0
                 } else {
                     a / 12.0 + a * a / 4.0

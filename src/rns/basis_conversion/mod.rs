@@ -30,8 +30,8 @@
 //!
 //! ModDown = `(x_Q − Conv^exact_{P→Q}(x_P))·P^{−1}` = (x − x_c)/P = ⌊x/P⌉: **round to nearest**,
 //! zero-mean error in [−1/2, 1/2] (the fast conversion gave ⌊x/P⌋ − u: mean ≈ −(|P| + 1)/2,
-//! the same sign for every coefficient). ModUp uses it for digits of ≤ 7 limbs, giving centered
-//! digits (zero mean; see [`crate::keyswitch`]'s noise section), the fast one beyond.
+//! the same sign for every coefficient). ModUp can use it for digits of ≤ 7 limbs, giving
+//! centered digits (zero mean; see [`crate::keyswitch`]'s noise section, which says when).
 //!
 //! ## Kernel
 //! Step 1 multiplies each source limb by its constant `(Q/q_i)^{−1}` (Shoup, canonical result).
@@ -625,14 +625,24 @@ pub struct ModUp {
 }
 
 impl ModUp {
-    /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`.
+    /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`, with
+    /// centered digits (the exact conversion) when the digit has at most
+    /// [`MAX_EXACT_SOURCE_LIMBS`] limbs.
     pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
+        Self::with_exact(extended, digit, true)
+    }
+
+    /// As [`ModUp::new`], choosing the conversion: `exact` (centered digits, if the digit has at
+    /// most [`MAX_EXACT_SOURCE_LIMBS`] limbs) or the fast one (`[d]_D + u·D`, u ∈ [0, α)).
+    pub fn with_exact(
+        extended: &RnsBasis,
+        digit: std::ops::Range<usize>,
+        exact: bool,
+    ) -> Result<ModUp> {
         let src = extended.sub_basis(digit.clone());
         let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
         let dst = extended.select(&others);
-        // Centered digits (exact conversion) when the table allows: zero-mean digits keep the
-        // key switch's Σ d̃_j·e_j / P free of a fixed per-key offset.
-        let converter = if src.len() <= MAX_EXACT_SOURCE_LIMBS {
+        let converter = if exact && src.len() <= MAX_EXACT_SOURCE_LIMBS {
             BasisConverter::exact(&src, &dst, &others)?
         } else {
             BasisConverter::new(&src, &dst, &others)?
