@@ -8,16 +8,18 @@
 //! √((1 + h)/12) per coefficient (h = nonzero coefficients of s, ≈ 2n/3) — at set S ≈ 30
 //! (2^4.9) instead of ≈ 470 (2^8.9) for encryption over Q. Secret key: `(−a·s + e + m, a)` with a uniform. Decryption:
 //! `m ≈ c0 + c1·s (+ c2·s²)` over the ciphertext's level.
+//!
+//! Secret-dependent temporaries (copies and powers of s, c_i·s^i, the ephemeral u, the errors)
+//! live in [`SecretPoly`]s and are wiped on drop; the generators' ChaCha20 state is wiped on
+//! drop too ([`SecretRng`]).
 
 use super::ciphertext::{Ciphertext, Plaintext};
 use super::context::CkksContext;
 use super::keys::{PublicKey, SecretKey, os_rng};
 use crate::error::{Error, Result};
-use crate::rns::{Representation, RnsPoly, sampling};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use crate::rns::sampling::SecretRng;
+use crate::rns::{Representation, RnsPoly, SecretPoly, sampling};
 use std::sync::Arc;
-use zeroize::Zeroize;
 
 enum EncKey {
     Public(PublicKey),
@@ -28,7 +30,7 @@ enum EncKey {
 pub struct Encryptor {
     ctx: Arc<CkksContext>,
     key: EncKey,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
 }
 
 impl std::fmt::Debug for Encryptor {
@@ -64,7 +66,7 @@ impl Encryptor {
 
     /// Replaces the randomness with a seeded stream — **for tests and benchmarks only**.
     pub fn with_seed(mut self, seed: u64) -> Encryptor {
-        self.rng = ChaCha20Rng::seed_from_u64(seed);
+        self.rng = SecretRng::seed_from_u64(seed);
         self
     }
 
@@ -73,8 +75,11 @@ impl Encryptor {
         self.ctx.check_id(pt.params_id)?;
         let basis = self.ctx.basis(pt.level())?;
         let n = basis.n();
-        let gaussian = |rng: &mut ChaCha20Rng| -> Result<RnsPoly> {
-            let mut e = sampling::from_signed(basis, &sampling::gaussian_coeffs(n, rng));
+        let gaussian = |rng: &mut SecretRng| -> Result<SecretPoly> {
+            let mut e = SecretPoly::new(sampling::from_signed(
+                basis,
+                &sampling::gaussian_coeffs(n, &mut **rng),
+            ));
             e.ntt(basis)?;
             Ok(e)
         };
@@ -93,38 +98,38 @@ impl Encryptor {
                         .collect();
                     RnsPoly::from_words(ext, Representation::Evaluation, &words)
                 };
-                let mut coeffs = sampling::ternary_coeffs(n, None, &mut self.rng);
-                let mut u = sampling::from_signed(ext, &coeffs);
-                coeffs.zeroize();
+                let coeffs = sampling::ternary_coeffs(n, None, &mut *self.rng);
+                let mut u = SecretPoly::new(sampling::from_signed(ext, &coeffs));
                 u.ntt(ext)?;
-                let (mut b, mut a) = (pick(&pk.b)?, pick(&pk.a)?);
+                // Before the division these hold u·pk + e: wiped on drop.
+                let mut b = SecretPoly::new(pick(&pk.b)?);
+                let mut a = SecretPoly::new(pick(&pk.a)?);
                 b.mul_assign(&u, ext)?;
                 a.mul_assign(&u, ext)?;
-                u.as_words_mut().zeroize();
-                let ext_gaussian = |rng: &mut ChaCha20Rng| -> Result<RnsPoly> {
-                    let mut e = sampling::from_signed(ext, &sampling::gaussian_coeffs(n, rng));
+                let ext_gaussian = |rng: &mut SecretRng| -> Result<SecretPoly> {
+                    let mut e = SecretPoly::new(sampling::from_signed(
+                        ext,
+                        &sampling::gaussian_coeffs(n, &mut **rng),
+                    ));
                     e.ntt(ext)?;
                     Ok(e)
                 };
-                b.add_assign(&ext_gaussian(&mut self.rng)?, ext)?;
-                a.add_assign(&ext_gaussian(&mut self.rng)?, ext)?;
+                b.add_assign(&*ext_gaussian(&mut self.rng)?, ext)?;
+                a.add_assign(&*ext_gaussian(&mut self.rng)?, ext)?;
                 let mut c0 = RnsPoly::zero(basis, Representation::Evaluation);
                 let mut c1 = RnsPoly::zero(basis, Representation::Evaluation);
                 ks.mod_down(&b, &mut c0)?;
                 ks.mod_down(&a, &mut c1)?;
-                b.as_words_mut().zeroize();
-                a.as_words_mut().zeroize();
                 (c0, c1)
             }
             EncKey::Secret(sk) => {
-                let a = sampling::uniform(basis, Representation::Evaluation, &mut self.rng);
+                let a = sampling::uniform(basis, Representation::Evaluation, &mut *self.rng);
                 let mut s = sk.s.clone();
                 s.truncate(basis)?;
                 let mut c0 = a.clone();
                 c0.mul_assign(&s, basis)?;
-                s.as_words_mut().zeroize();
                 c0.neg_assign(basis)?;
-                c0.add_assign(&gaussian(&mut self.rng)?, basis)?;
+                c0.add_assign(&*gaussian(&mut self.rng)?, basis)?;
                 (c0, a)
             }
         };
@@ -173,14 +178,14 @@ impl Decryptor {
         s.truncate(basis)?;
         let mut m = ct.parts[0].clone();
         let mut s_pow = s.clone();
+        // c_i·s^i are secret-dependent temporaries: wiped on drop, also on an error return.
+        let mut t = SecretPoly::zero(basis, Representation::Evaluation);
         for part in &ct.parts[1..] {
-            let mut t = part.clone();
+            t.as_words_mut().copy_from_slice(part.as_words());
             t.mul_assign(&s_pow, basis)?;
             m.add_assign(&t, basis)?;
             s_pow.mul_assign(&s, basis)?;
         }
-        s.as_words_mut().zeroize();
-        s_pow.as_words_mut().zeroize();
         Ok(Plaintext {
             params_id: ct.params_id,
             poly: m,

@@ -36,7 +36,7 @@ mod evaluator;
 mod keys;
 pub mod noise;
 mod params;
-mod serialize;
+pub mod serialize;
 mod sum;
 
 pub use ciphertext::{Ciphertext, Plaintext};
@@ -44,8 +44,13 @@ pub use context::CkksContext;
 pub use encoder::Encoder;
 pub use encryptor::{Decryptor, Encryptor};
 pub use evaluator::{Evaluator, EvaluatorScratch};
-pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
+pub use keys::{
+    EvaluationKeys, GaloisKeys, KEY_ERROR_BITS_MAX, KeyGenerator, PublicKey, RelinKey, SecretKey,
+};
 pub use noise::{ErrorStats, NoiseMeter, NoiseReport};
-pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
+pub use params::{
+    CkksParams, CkksParamsBuilder, MAX_CKKS_RING_DEGREE, MAX_P_PRIMES, MAX_Q_PRIMES, Preset,
+    SecretDistribution, max_log_qp,
+};
 pub use serialize::FORMAT_VERSION;
 pub use sum::{SumCosts, SumMethod, SumPlan};

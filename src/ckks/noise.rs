@@ -118,7 +118,7 @@ impl NoiseMeter {
             }
             self.ctx.centered_value(&residues)
         });
-        let coefficients = ErrorStats::of(coeffs.collect::<Vec<_>>());
+        let coefficients = ErrorStats::of(coeffs.collect::<Result<Vec<_>>>()?);
         let slot_err = slots
             .iter()
             .enumerate()

@@ -180,6 +180,7 @@ impl Evaluator {
             SumMethod::Tree => self.inner_sum_assign(ct, span, scratch),
             SumMethod::Hoisted(plan) => {
                 self.check(ct)?;
+                Self::check_degree(ct, 2)?;
                 self.check_sum(method, span)?;
                 for &(r, s) in &plan.steps {
                     self.hoisted_step(ct, r, s, scratch)?;

@@ -138,8 +138,8 @@ fn batch_errors(
             eval.inner_product_with(&a, &b, dim, method, level, &mut out, &mut s)?;
             decoded.push(encoder.decode(&dec.decrypt(&out)?)?);
         }
-        let got = if px.len() < batch {
-            layout.unpack(&decoded, batch)
+        let got: Vec<f64> = if px.len() < batch {
+            layout.unpack(&decoded, batch)?
         } else {
             decoded.iter().map(|d| d[0]).collect()
         };
