@@ -808,6 +808,8 @@ impl KeySwitcher {
             &mut scratch,
             &mut prof,
         );
+        // The scratch held x's P limbs (for encryption: derived from the ephemeral u).
+        zeroize::Zeroize::zeroize(&mut scratch[..]);
         out.set_representation(Representation::Evaluation);
         Ok(())
     }
