@@ -222,3 +222,61 @@ fn mod_down_rounds_to_nearest_with_zero_mean_error() {
         assert!((std - 0.2887).abs() < 0.03, "std {std}");
     }
 }
+
+/// One key switch adds noise with the documented standard deviation (within 2^0.25), a max
+/// below 6.5 σ_ks and a zero mean (within 5 standard errors): at set S's shape and a small
+/// IFMA-friendly shape, on the best ISA.
+#[test]
+fn key_switch_noise_is_as_documented_and_unbiased() {
+    use ckks_accel::keyswitch::KeySwitcher;
+    use ckks_accel::rns::sampling;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    let n_s = 1 << 14;
+    let q_s = [primes(60, n_s, 1, 0), primes(40, n_s, 5, 0)].concat();
+    let small = 1 << 12;
+    for (n, q, p, dnum, levels) in [
+        (n_s, q_s, primes(61, n_s, 2, 0), 3, vec![6, 3, 1]),
+        (
+            small,
+            primes(45, small, 4, 0),
+            primes(49, small, 2, 0),
+            2,
+            vec![4, 2],
+        ),
+    ] {
+        let ks = KeySwitcher::new(n, &q, &p, dnum).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let coeffs = sampling::ternary_coeffs(n, None, &mut rng);
+        let h = coeffs.iter().filter(|&&c| c != 0).count();
+        let mut s = sampling::from_signed(ks.qp_basis(), &coeffs);
+        s.ntt(ks.qp_basis()).unwrap();
+        let mut s2 = s.clone();
+        s2.mul_assign(&s, ks.qp_basis()).unwrap();
+        let key = ks.generate_key(&s2, &s, &mut rng).unwrap();
+        let mut scratch = ks.scratch();
+        for l in levels {
+            let basis = ks.q_basis().prefix(l);
+            let d = sampling::uniform(&basis, Representation::Evaluation, &mut rng);
+            let mut c0 = RnsPoly::zero(&basis, Representation::Evaluation);
+            let mut c1 = c0.clone();
+            ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch).unwrap();
+            let e = ks.measure_noise(&c0, &c1, &s, &d, &s2).unwrap();
+            let want = ks.expected_noise_std(l, h).unwrap();
+            eprintln!(
+                "n={n} limbs={l}: std 2^{:.2} (expected 2^{:.2}), max 2^{:.2}, mean {:+.3} ({:.1} σ)",
+                e.log2_std(),
+                want.log2(),
+                e.log2_max(),
+                e.mean,
+                e.mean_sigmas()
+            );
+            assert!(
+                (e.log2_std() - want.log2()).abs() <= 0.25,
+                "std {e:?} vs {want}"
+            );
+            assert!(e.max_abs <= 6.5 * want, "max {} vs σ {want}", e.max_abs);
+            assert!(e.mean_sigmas() <= 5.0, "biased key switch: {e:?}");
+        }
+    }
+}

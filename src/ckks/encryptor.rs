@@ -1,7 +1,12 @@
 //! Public- and secret-key encryption, and decryption.
 //!
-//! Public key (b, a) = (−a·s + e, a): `Enc(m) = (b·u + e0 + m, a·u + e1)` with u ternary and
-//! e0, e1 Gaussian. Secret key: `(−a·s + e + m, a)` with a uniform. Decryption:
+//! Public key (b, a) = (−a·s + e, a) over Q ∪ P: `Enc(m) = (⌊(b·u + e0)/P⌉ + m, ⌊(a·u + e1)/P⌉)`
+//! with u ternary and e0, e1 Gaussian, computed over Q_ℓ ∪ P and divided by P with rounding
+//! (ModDown, as Lattigo does). The fresh noise c0 + c1·s − m is
+//! `(u·e + e0 + e1·s)/P + r0 + r1·s` with |r0|, |r1| ≤ 1/2: the division makes the first term
+//! negligible (P ≫ √n·σ), so the noise is the rounding alone, standard deviation
+//! √((1 + h)/12) per coefficient (h = nonzero coefficients of s, ≈ 2n/3) — at set S ≈ 30
+//! (2^4.9) instead of ≈ 470 (2^8.9) for encryption over Q. Secret key: `(−a·s + e + m, a)` with a uniform. Decryption:
 //! `m ≈ c0 + c1·s (+ c2·s²)` over the ciphertext's level.
 //!
 //! Secret-dependent temporaries (copies and powers of s, c_i·s^i, the ephemeral u, the errors)
@@ -13,7 +18,7 @@ use super::context::CkksContext;
 use super::keys::{PublicKey, SecretKey, os_rng};
 use crate::error::{Error, Result};
 use crate::rns::sampling::SecretRng;
-use crate::rns::{Representation, SecretPoly, sampling};
+use crate::rns::{Representation, RnsPoly, SecretPoly, sampling};
 use std::sync::Arc;
 
 enum EncKey {
@@ -80,17 +85,42 @@ impl Encryptor {
         };
         let (mut c0, c1) = match &self.key {
             EncKey::Public(pk) => {
+                // Over Q_ℓ ∪ P, then divided by P with rounding: c = ⌊(u·pk + (e0, e1)) / P⌉,
+                // fresh noise ≈ the rounding r0 + r1·s (see the module docs).
+                let ks = self.ctx.key_switcher();
+                let ext = ks.ext_basis(basis.len())?;
+                let pick = |poly: &RnsPoly| -> Result<RnsPoly> {
+                    let all = poly.num_limbs();
+                    let q_all = all - ks.p_basis().len();
+                    let words: Vec<u64> = (0..basis.len())
+                        .chain(q_all..all)
+                        .flat_map(|i| poly.limb(i).iter().copied())
+                        .collect();
+                    RnsPoly::from_words(ext, Representation::Evaluation, &words)
+                };
                 let coeffs = sampling::ternary_coeffs(n, None, &mut *self.rng);
-                let mut u = SecretPoly::new(sampling::from_signed(basis, &coeffs));
-                u.ntt(basis)?;
-                let (mut b, mut a) = (pk.b.clone(), pk.a.clone());
-                b.truncate(basis)?;
-                a.truncate(basis)?;
-                b.mul_assign(&u, basis)?;
-                a.mul_assign(&u, basis)?;
-                b.add_assign(&*gaussian(&mut self.rng)?, basis)?;
-                a.add_assign(&*gaussian(&mut self.rng)?, basis)?;
-                (b, a)
+                let mut u = SecretPoly::new(sampling::from_signed(ext, &coeffs));
+                u.ntt(ext)?;
+                // Before the division these hold u·pk + e: wiped on drop.
+                let mut b = SecretPoly::new(pick(&pk.b)?);
+                let mut a = SecretPoly::new(pick(&pk.a)?);
+                b.mul_assign(&u, ext)?;
+                a.mul_assign(&u, ext)?;
+                let ext_gaussian = |rng: &mut SecretRng| -> Result<SecretPoly> {
+                    let mut e = SecretPoly::new(sampling::from_signed(
+                        ext,
+                        &sampling::gaussian_coeffs(n, &mut **rng),
+                    ));
+                    e.ntt(ext)?;
+                    Ok(e)
+                };
+                b.add_assign(&*ext_gaussian(&mut self.rng)?, ext)?;
+                a.add_assign(&*ext_gaussian(&mut self.rng)?, ext)?;
+                let mut c0 = RnsPoly::zero(basis, Representation::Evaluation);
+                let mut c1 = RnsPoly::zero(basis, Representation::Evaluation);
+                ks.mod_down(&b, &mut c0)?;
+                ks.mod_down(&a, &mut c1)?;
+                (c0, c1)
             }
             EncKey::Secret(sk) => {
                 let a = sampling::uniform(basis, Representation::Evaluation, &mut *self.rng);

@@ -44,7 +44,7 @@ impl SecretKey {
     }
 }
 
-/// Public key (b, a) = (−a·s + e, a) over Q, evaluation form.
+/// Public key (b, a) = (−a·s + e, a) over Q ∪ P, evaluation form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicKey {
     pub(crate) params_id: u64,
@@ -53,9 +53,10 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
-    /// The basis the public key lives over (the top level of Q).
+    /// The basis the public key lives over: Q ∪ P (encryption divides by P, see
+    /// [`super::Encryptor`]).
     pub(crate) fn basis(ctx: &CkksContext) -> Result<&RnsBasis> {
-        ctx.basis(ctx.params().max_level())
+        Ok(ctx.qp_basis())
     }
     /// `b = −a·s + e` (evaluation form).
     pub fn b(&self) -> &RnsPoly {
@@ -244,19 +245,19 @@ impl KeyGenerator {
     /// The public key for `sk`.
     pub fn public_key(&mut self, sk: &SecretKey) -> Result<PublicKey> {
         self.check(sk)?;
-        let q = self.ctx.basis(self.ctx.params().max_level())?;
-        let a = sampling::uniform(q, Representation::Evaluation, &mut *self.rng);
+        // Over Q ∪ P (as Lattigo): encryption works over Q_ℓ ∪ P and divides by P, so the
+        // fresh noise is (u·e + e0 + e1·s)/P plus rounding instead of u·e + e0 + e1·s.
+        let qp = self.ctx.qp_basis();
+        let a = sampling::uniform(qp, Representation::Evaluation, &mut *self.rng);
         // b holds the error e until a·s is subtracted: wiped if an error return drops it.
         let mut b = SecretPoly::new(sampling::from_signed(
-            q,
-            &sampling::gaussian_coeffs(q.n(), &mut *self.rng),
+            qp,
+            &sampling::gaussian_coeffs(qp.n(), &mut *self.rng),
         ));
-        b.ntt(q)?;
-        let mut s_q = sk.s.clone();
-        s_q.truncate(q)?;
+        b.ntt(qp)?;
         let mut a_s = SecretPoly::copy_of(&a);
-        a_s.mul_assign(&s_q, q)?;
-        b.sub_assign(&a_s, q)?;
+        a_s.mul_assign(&sk.s, qp)?;
+        b.sub_assign(&a_s, qp)?;
         let b = b.declassify();
         Ok(PublicKey {
             params_id: sk.params_id,

@@ -34,6 +34,7 @@ pub mod encoding;
 mod encryptor;
 mod evaluator;
 mod keys;
+pub mod noise;
 mod params;
 pub mod serialize;
 mod sum;
@@ -46,6 +47,7 @@ pub use evaluator::{Evaluator, EvaluatorScratch};
 pub use keys::{
     EvaluationKeys, GaloisKeys, KEY_ERROR_BITS_MAX, KeyGenerator, PublicKey, RelinKey, SecretKey,
 };
+pub use noise::{ErrorStats, NoiseMeter, NoiseReport};
 pub use params::{
     CkksParams, CkksParamsBuilder, MAX_CKKS_RING_DEGREE, MAX_P_PRIMES, MAX_Q_PRIMES, Preset,
     SecretDistribution, max_log_qp,

@@ -16,14 +16,33 @@
 //! automorphism before the multiply-accumulate ([`KeySwitcher::apply`]).
 //!
 //! ## Noise
-//! `c0 + c1·s − d·s′ = Σ_j d̃_j·e_j / P + (ModDown rounding) `: the first term is at most
-//! dnum·α·n·19·⌈D_max/P⌉ per coefficient, the second at most (k+1)·(1 + ‖s‖_1). See
-//! [`KeySwitcher::noise_bound`]; tests measure the actual noise against it.
+//! `c0 + c1·s − d·s′ = Σ_j d̃_j·e_j / P + r0 + r1·s` per coefficient: the digits d̃_j times the
+//! keys' Gaussian errors (σ_e = 3.2) divided by P, and ModDown's rounding r0, r1 ∈ [−1/2, 1/2]
+//! — **exact and round-to-nearest** (see [`crate::rns::basis_conversion`]), so zero-mean with
+//! variance 1/12. The digits: with the fast ModUp, `d̃_j = [d]_{D_j} + u·D_j` ≥ 0 has mean
+//! ≈ (α_j + 1)·D_j/2, so Σ_j d̃_j·e_j/P carries a fixed offset ≈ mean·(Σ e_j)/P that every switch
+//! with the same key repeats (E[d̃_j²] ≤ (α_j/12 + α_j²/4)·D_j²). When that offset,
+//! ((α + 1)/2)·(D_max/P)·σ_e·√n, could reach 1/16 (P not much larger than the digits), the
+//! switcher uses the exact ModUp instead: centered digits in [−D_j/2, D_j/2], zero mean,
+//! E[d̃_j²] = D_j²/12. At sets S and L the offset is ~2^−13 / 2^−36 and the fast ModUp stays.
+//! With h the nonzero coefficients of the ternary s:
+//!
+//! `σ_ks² = (1 + h)/12 + n·σ_e²·Σ_j E[d̃_j²]/P²` ([`KeySwitcher::expected_noise_std`]).
+//!
+//! The rounding term dominates at the reference sets (P ≥ the largest digit): at set S
+//! (n = 2^14, h ≈ 2n/3) σ_ks ≈ √((1 + 10923)/12) ≈ 30.2 = 2^4.9; at set L ≈ 60 = 2^5.9 — one
+//! key switch adds about as much noise as one rescale's rounding, never a systematic part.
+//! The worst case is [`KeySwitcher::noise_bound`]. Tests measure the std (within 2^0.25 of σ_ks),
+//! the max (≤ 6.5·σ_ks) and the mean (zero within 5 standard errors) with
+//! [`KeySwitcher::measure_noise`]; `ckks-accel bench keyswitch` prints them. (Before the exact
+//! ModDown the fast conversion's floor and one-sided u·P made r0, r1 ≈ −(|P| + 1)/2 on average:
+//! a constant-sign polynomial in every switch.)
 //!
 //! ## Memory
 //! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
 
+mod noise;
 mod reference;
 mod seeded;
 
@@ -227,12 +246,24 @@ impl KeySwitcher {
         let qb = RnsBasis::with_isa(n, q, isa)?;
         let pb = RnsBasis::with_isa(n, p, isa)?;
         let qp = qb.concat(&pb)?;
+        // Centered (exact) ModUp only where the fast digits' fixed offset
+        // ((α + 1)/2)·(D/P)·σ_e·√n could reach 1/16 of a rounding unit; at sets S and L it is
+        // ~2^−13 and 2^−36, so they keep the cheaper fast ModUp.
+        let log2 = |ps: &[u64]| ps.iter().map(|&x| (x as f64).log2()).sum::<f64>();
+        let d_max = q.chunks(alpha).map(log2).fold(0.0, f64::max);
+        let offset = (alpha as f64 + 1.0) / 2.0
+            * 2f64.powf(d_max - log2(p))
+            * sampling::SIGMA
+            * (n as f64).sqrt();
+        let exact_up = offset >= 1.0 / 16.0;
         let mut levels = Vec::with_capacity(q.len());
         for l in 1..=q.len() {
             let ql = qb.prefix(l);
             let ext = ql.concat(&pb)?;
             let mod_ups = (0..l.div_ceil(alpha))
-                .map(|j| ModUp::with_isa(&ext, j * alpha..((j + 1) * alpha).min(l), isa))
+                .map(|j| {
+                    ModUp::with_options(&ext, j * alpha..((j + 1) * alpha).min(l), exact_up, isa)
+                })
                 .collect::<Result<Vec<_>>>()?;
             let mod_down = ModDown::with_isa(&ql, &pb, isa)?;
             levels.push(Level {
@@ -750,6 +781,41 @@ impl KeySwitcher {
             level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], prof);
             level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], prof);
         }
+    }
+
+    /// Q_ℓ ∪ P for inputs with `q_len` Q limbs: the limb layout [`KeySwitcher::mod_down`] reads.
+    pub fn ext_basis(&self, q_len: usize) -> Result<&RnsBasis> {
+        Ok(&self.level_for(q_len)?.ext)
+    }
+
+    /// ModDown of one polynomial: `x` (evaluation form over [`KeySwitcher::ext_basis`]) divided
+    /// by P and rounded to nearest, into `out` (evaluation form over the first `q_len` primes of
+    /// Q). Allocates its scratch: for one-off use such as public-key encryption over Q ∪ P, not
+    /// for hot loops.
+    pub fn mod_down(&self, x: &RnsPoly, out: &mut RnsPoly) -> Result<()> {
+        let level = self.level_for(out.num_limbs())?;
+        level.ext.check(x.primes())?;
+        level.q.check(out.primes())?;
+        if x.representation() != Representation::Evaluation {
+            return Err(Error::WrongRepresentation {
+                expected: Representation::Evaluation.name(),
+                found: x.representation().name(),
+            });
+        }
+        let mut scratch = AlignedVec::zeroed(level.mod_down.scratch_len(self.n));
+        let mut prof = Profile::new(ProfileLevel::Off);
+        level.mod_down.apply(
+            &level.q,
+            &self.p,
+            x.as_words(),
+            out.as_words_mut(),
+            &mut scratch,
+            &mut prof,
+        );
+        // The scratch held x's P limbs (for encryption: derived from the ephemeral u).
+        zeroize::Zeroize::zeroize(&mut scratch[..]);
+        out.set_representation(Representation::Evaluation);
+        Ok(())
     }
 
     fn level_for(&self, q_len: usize) -> Result<&Level> {

@@ -16,6 +16,7 @@
 
 pub mod automorphism;
 pub mod basis_conversion;
+pub mod noise;
 mod rescale;
 pub mod sampling;
 mod secret;
@@ -43,7 +44,7 @@ pub enum Representation {
 }
 
 impl Representation {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Representation::Coefficient => "coefficient",
             Representation::Evaluation => "evaluation",

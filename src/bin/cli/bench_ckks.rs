@@ -5,7 +5,7 @@ use super::{CliResult, timing};
 use ckks_accel::Isa;
 use ckks_accel::ckks::{
     CkksContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
-    KeyGenerator, Preset, SumMethod, SumPlan,
+    KeyGenerator, NoiseMeter, NoiseReport, Preset, SumMethod, SumPlan,
 };
 use ckks_accel::parallel::PackedLayout;
 use clap::Args;
@@ -36,6 +36,57 @@ pub struct CkksArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The noise after each stage of the inner-product pipeline (fresh, mul, relinearize, rescale,
+/// each rotate-and-add of the doubling tree), measured with the secret key.
+#[allow(clippy::too_many_arguments)]
+fn noise_budget(
+    eval: &Evaluator,
+    meter: &NoiseMeter,
+    encoder: &Encoder,
+    enc: &mut Encryptor,
+    sk_enc: &mut Encryptor,
+    x: &[f64],
+    y: &[f64],
+    dim: usize,
+) -> CliResult<Vec<(String, NoiseReport)>> {
+    let slots = encoder.slots();
+    let pad = |v: &[f64]| -> Vec<f64> {
+        (0..slots)
+            .map(|i| v.get(i).copied().unwrap_or(0.0))
+            .collect()
+    };
+    let z: Vec<f64> = pad(&x.iter().zip(y).map(|(a, b)| a * b).collect::<Vec<_>>());
+    let window = |w: usize| -> Vec<f64> {
+        (0..slots)
+            .map(|i| (0..w).map(|j| z[(i + j) % slots]).sum())
+            .collect()
+    };
+    let mut rows = Vec::new();
+    let a = enc.encrypt(&encoder.encode_default(x)?)?;
+    let b = enc.encrypt(&encoder.encode_default(y)?)?;
+    rows.push(("fresh (public key)".to_string(), meter.measure(&a, x)?));
+    let a_sk = sk_enc.encrypt(&encoder.encode_default(x)?)?;
+    rows.push(("fresh (secret key)".to_string(), meter.measure(&a_sk, x)?));
+    let mut s = eval.scratch();
+    let prod = eval.mul(&a, &b)?;
+    rows.push(("mul (tensor)".to_string(), meter.measure(&prod, &z)?));
+    let relin = eval.relinearize(&prod, &mut s)?;
+    rows.push(("relinearize".to_string(), meter.measure(&relin, &z)?));
+    let mut acc = eval.rescale(&relin, &mut s)?;
+    rows.push(("rescale".to_string(), meter.measure(&acc, &z)?));
+    let mut w = 1;
+    while w < dim {
+        let rot = eval.rotate(&acc, w as i64, &mut s)?;
+        eval.add_assign(&mut acc, &rot)?;
+        w *= 2;
+        rows.push((
+            format!("rotate {} + add", w / 2),
+            meter.measure(&acc, &window(w))?,
+        ));
+    }
+    Ok(rows)
 }
 
 /// Max and mean |error| of one sum method over a batch of products.
@@ -200,6 +251,20 @@ pub fn run(args: &CkksArgs) -> CliResult {
     let want: f64 = x.iter().zip(&y).map(|(p, q)| p * q).sum();
     let err = (got[0] - want).abs();
     let isa = Isa::detect();
+    // Noise of a fresh public-key encryption and of the inner-product result (every slot: the
+    // doubling tree leaves slot i = Σ_{j<dim} x_{i+j}·y_{i+j}, indices mod the slot count).
+    let meter = NoiseMeter::new(ctx.clone(), &sk)?;
+    let fresh = meter.measure(&a, &x)?;
+    let slots = encoder.slots();
+    let prod: Vec<f64> = (0..slots)
+        .map(|i| if i < dim { x[i] * y[i] } else { 0.0 })
+        .collect();
+    let window: Vec<f64> = (0..slots)
+        .map(|i| (0..dim).map(|j| prod[(i + j) % slots]).sum())
+        .collect();
+    let ip_noise = meter.measure(&ip, &window)?;
+    let mut sk_enc = Encryptor::with_secret_key(ctx.clone(), &sk)?.with_seed(3);
+    let budget = noise_budget(&eval, &meter, &encoder, &mut enc, &mut sk_enc, &x, &y, dim)?;
     let rows = batch_errors(
         &eval,
         &encoder,
@@ -222,6 +287,8 @@ pub fn run(args: &CkksArgs) -> CliResult {
             },
             "inner_product_max_abs_error": err,
             "batch": args.batch.max(1),
+            "noise": {"fresh": fresh, "inner_product": ip_noise},
+            "noise_budget": budget.iter().map(|(k, r)| json!({"stage": k, "report": r})).collect::<Vec<_>>(),
             "errors": rows.iter().map(|r| (r.name.to_string(), json!({"max_abs": r.max, "mean_abs": r.mean}))).collect::<serde_json::Map<_, _>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -248,6 +315,18 @@ pub fn run(args: &CkksArgs) -> CliResult {
         "inner product dim {dim}: error {err:.2e} (got {:.9}, expected {want:.9})",
         got[0]
     );
+    println!("noise, fresh public-key encryption: {fresh}");
+    println!("noise, inner product (every slot):   {ip_noise}");
+    println!("noise budget (coefficient std / max in bits, slot error std / max):");
+    for (stage, r) in &budget {
+        println!(
+            "  {stage:<22} coeff std 2^{:>5.1} max 2^{:>5.1}   slot std {:.2e} max {:.2e}",
+            r.coefficients.log2_std(),
+            r.coefficients.log2_max(),
+            r.slots.std,
+            r.slots.max_abs
+        );
+    }
     println!(
         "|error| over {} products (dim {dim}, public-key encryption): max / mean",
         args.batch.max(1)

@@ -61,10 +61,14 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
     let shape = args.params.primes()?;
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let mut results = Vec::new();
+    let mut h;
+    let mut noise = None;
     for &isa in &isas {
         let ks = KeySwitcher::with_isa(shape.n, &shape.q, &shape.p, shape.dnum, isa)?;
         let qp = ks.qp_basis();
-        let mut s = sampling::from_signed(qp, &sampling::ternary_coeffs(shape.n, None, &mut rng));
+        let coeffs = sampling::ternary_coeffs(shape.n, None, &mut rng);
+        h = coeffs.iter().filter(|&&c| c != 0).count();
+        let mut s = sampling::from_signed(qp, &coeffs);
         s.ntt(qp)?;
         let mut s2 = s.clone();
         s2.mul_assign(&s, qp)?;
@@ -94,6 +98,11 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             conv.push(p.conv_ns as f64 / (p.conv_limbs.max(1) * shape.n as u64) as f64);
         }
         conv.sort_by(f64::total_cmp);
+        // The noise this switch added (every ISA computes the same words).
+        noise = Some((
+            ks.measure_noise(&c0, &c1, &s, &d, &s2)?,
+            ks.expected_noise_std(basis.len(), h)?,
+        ));
         results.push(Measured {
             isa,
             ms: t.as_secs_f64() * 1e3,
@@ -102,6 +111,11 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
         });
     }
     let scalar_ms = results.iter().find(|m| m.isa == Isa::Scalar).map(|m| m.ms);
+    let (e, want) = noise.expect("at least one ISA");
+    let noise_json = json!({
+        "std": e.std, "max_abs": e.max_abs, "mean": e.mean, "log2_std": e.log2_std(),
+        "log2_max": e.log2_max(), "expected_std": want, "log2_expected_std": want.log2(),
+    });
     if args.json {
         let best = results.last().expect("at least one ISA");
         let ghz = timing::nominal_ghz();
@@ -125,6 +139,7 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             "speedup_vs_scalar": scalar_ms.map(|s| s / best.ms),
             "clock_ghz": ghz,
             "conversion": conv(best),
+            "noise": noise_json,
             "runs": results.iter().map(|m| json!({
                 "isa": m.isa.to_string(),
                 "keyswitch_ms": m.ms,
@@ -166,6 +181,13 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
     println!(
         "per switch: {} NTT + {} INTT limb transforms, {} converted limbs, {} limb MACs, {} ModUp, {} ModDown",
         p.ntt, p.intt, p.conv_limbs, p.mac_limbs, p.mod_ups, p.mod_downs
+    );
+    println!(
+        "added noise (c0 + c1·s − d·s², coefficients): std 2^{:.2} (expected 2^{:.2}), max 2^{:.2}, mean {:+.3}",
+        e.log2_std(),
+        want.log2(),
+        e.log2_max(),
+        e.mean
     );
     Ok(())
 }

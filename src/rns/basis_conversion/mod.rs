@@ -11,6 +11,28 @@
 //! multiplied by the key's small error and divided by P; ModDown's extra u·P becomes an error of
 //! at most u < |P| after the division by P.
 //!
+//! ## Exact conversion (ModDown, ModUp)
+//! [`BasisConverter::exact`] removes u: with t_i = [x_i·(Q/q_i)^{−1}]_{q_i} ∈ [0, q_i),
+//! `Σ_i t_i·(Q/q_i) = x + u·Q` and `Σ_i t_i/q_i = x/Q + u`, so for the centered representative
+//! x_c ∈ [−Q/2, Q/2] the overflow is `v = ⌊Σ_i t_i/q_i⌉` and `x_c = Σ_i t_i·(Q/q_i) − v·Q`
+//! (Halevi–Polyakov–Shoup, eprint 2018/117; the idea of Lattigo's exact ModUp). v is estimated
+//! in f64 per coefficient: `Σ_i f64(t_i >> sh_i) · (2^{sh_i}/q_i)` with sh_i = max(0,
+//! bits(q_i) − 52), so every conversion to f64 is exact; the products and the sum (in order
+//! i = 0, 1, …, unfused) have relative error < 2^−50, total < s·2^−49; `+ 2^52` rounds to the
+//! nearest integer. Every ISA does the same IEEE operations in the same order, so v — and the
+//! output — are bit-identical to scalar. The estimate can be off only when x_c is within
+//! ≈ s·2^−49·Q of ±Q/2 (a rounding tie), where it yields x_c ∓ Q instead: for ModDown the result
+//! is then ⌊x/P⌉ rounded the other way at a tie, |error| ≤ 1/2 + 2^−40 either way. Range:
+//! 0 ≤ v ≤ s ≤ [`MAX_EXACT_SOURCE_LIMBS`] = 7; the correction `[−v·Q]_{p_j}` comes from an
+//! 8-entry table per output prime (`vpermq` on AVX-512, two 32-bit permutes on AVX2) and is added
+//! mod p_j to the reduced output. Cost: s f64 multiply-adds per coefficient plus one lookup
+//! and one modular add per output word — small next to the s 64×64 products per output word.
+//!
+//! ModDown = `(x_Q − Conv^exact_{P→Q}(x_P))·P^{−1}` = (x − x_c)/P = ⌊x/P⌉: **round to nearest**,
+//! zero-mean error in [−1/2, 1/2] (the fast conversion gave ⌊x/P⌋ − u: mean ≈ −(|P| + 1)/2,
+//! the same sign for every coefficient). ModUp can use it for digits of ≤ 7 limbs, giving
+//! centered digits (zero mean; see [`crate::keyswitch`]'s noise section, which says when).
+//!
 //! ## Kernel
 //! Step 1 multiplies each source limb by its constant `(Q/q_i)^{−1}` (Shoup, canonical result).
 //! Step 2 accumulates the products per output coefficient **without reducing**: exactly in
@@ -679,17 +701,35 @@ pub struct ModUp {
 }
 
 impl ModUp {
-    /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`.
+    /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`, with
+    /// centered digits (the exact conversion) when the digit has at most
+    /// [`MAX_EXACT_SOURCE_LIMBS`] limbs.
     pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
-        Self::with_isa(extended, digit, Isa::detect())
+        Self::with_options(extended, digit, true, Isa::detect())
     }
 
     /// As [`ModUp::new`] with the conversion's ISA capped at `isa`.
     pub fn with_isa(extended: &RnsBasis, digit: std::ops::Range<usize>, isa: Isa) -> Result<ModUp> {
+        Self::with_options(extended, digit, true, isa)
+    }
+
+    /// As [`ModUp::new`], choosing the conversion and the ISA cap: `exact` (centered digits, if
+    /// the digit has at most [`MAX_EXACT_SOURCE_LIMBS`] limbs) or the fast one
+    /// (`[d]_D + u·D`, u ∈ [0, α)).
+    pub fn with_options(
+        extended: &RnsBasis,
+        digit: std::ops::Range<usize>,
+        exact: bool,
+        isa: Isa,
+    ) -> Result<ModUp> {
         let src = extended.sub_basis(digit.clone());
         let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
         let dst = extended.select(&others);
-        let converter = BasisConverter::with_isa(&src, &dst, &others, isa)?;
+        let converter = if exact && src.len() <= MAX_EXACT_SOURCE_LIMBS {
+            BasisConverter::exact_with_isa(&src, &dst, &others, isa)?
+        } else {
+            BasisConverter::with_isa(&src, &dst, &others, isa)?
+        };
         Ok(ModUp { digit, converter })
     }
 
