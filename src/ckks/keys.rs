@@ -161,6 +161,11 @@ impl KeyGenerator {
         }
     }
 
+    /// The context the keys are generated for.
+    pub fn context(&self) -> &Arc<CkksContext> {
+        &self.ctx
+    }
+
     /// A fresh secret key.
     pub fn secret_key(&mut self) -> Result<SecretKey> {
         let params = self.ctx.params();

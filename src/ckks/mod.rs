@@ -46,4 +46,4 @@ pub use evaluator::{Evaluator, EvaluatorScratch};
 pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
 pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
 pub use serialize::FORMAT_VERSION;
-pub use sum::{SumCosts, SumMethod, SumPlan};
+pub use sum::{SumChoice, SumCosts, SumMethod, SumPlan};
