@@ -4,11 +4,13 @@
 //! Ciphertexts and plaintexts are immutable values: every operation returns a new handle.
 
 use crate::handle::{get, handle_kind, register, release};
-use crate::{CkksStatus, FfiResult, check_out, fail, guard, slice, slice_mut, write_bytes, write_out};
+use crate::{
+    CkksStatus, FfiResult, check_out, fail, guard, slice, slice_mut, write_bytes, write_out,
+};
 use accel::ckks::{
-    Ciphertext, CkksContext as RustContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
-    EvaluatorScratch, GaloisKeys, KeyGenerator, Plaintext, Preset, PublicKey, RelinKey, SecretKey,
-    SumChoice, SumMethod, SumPlan,
+    Ciphertext, CkksContext as RustContext, CkksParams, Decryptor, Encoder, Encryptor,
+    EvaluationKeys, Evaluator, EvaluatorScratch, GaloisKeys, KeyGenerator, Plaintext, Preset,
+    PublicKey, RelinKey, SecretKey, SumChoice, SumMethod, SumPlan,
 };
 use accel::parallel::{EngineConfig, InnerProductEngine, Mode};
 use std::sync::{Arc, Mutex};
@@ -239,7 +241,10 @@ fn ctx_handle(ctx: Arc<RustContext>) -> *mut CkksContext {
 
 /// Creates a context for a preset (`CkksPreset` value).
 #[unsafe(no_mangle)]
-pub extern "C" fn ckks_context_create_preset(preset: u32, out: *mut *mut CkksContext) -> CkksStatus {
+pub extern "C" fn ckks_context_create_preset(
+    preset: u32,
+    out: *mut *mut CkksContext,
+) -> CkksStatus {
     guard(|| {
         check_out(out, "out")?;
         let preset = match preset {
@@ -297,7 +302,11 @@ pub extern "C" fn ckks_context_info(
     guard(|| {
         let c = get::<Ctx, _>(ctx, "ctx")?;
         let p = c.ctx.params();
-        for (ptr, v, what) in [(n, p.n(), "n"), (slots, p.slots(), "slots"), (max_level, p.max_level(), "max_level")] {
+        for (ptr, v, what) in [
+            (n, p.n(), "n"),
+            (slots, p.slots(), "slots"),
+            (max_level, p.max_level(), "max_level"),
+        ] {
             if !ptr.is_null() {
                 write_out(ptr, v, what)?;
             }
@@ -416,7 +425,12 @@ fn resolve_sum(kind: u32, radix: usize) -> FfiResult<SumChoice> {
         0 => SumChoice::Tree,
         1 => SumChoice::Hoisted((radix != 0).then_some(radix)),
         2 => SumChoice::Auto,
-        k => return fail(CkksStatus::InvalidArgument, format!("unknown sum method {k}")),
+        k => {
+            return fail(
+                CkksStatus::InvalidArgument,
+                format!("unknown sum method {k}"),
+            );
+        }
     })
 }
 
@@ -475,8 +489,16 @@ pub extern "C" fn ckks_encode(
         let c = get::<Ctx, _>(ctx, "ctx")?;
         let v = slice(values, count, "values")?;
         let p = c.ctx.params();
-        let scale = if scale > 0.0 { scale } else { p.default_scale() };
-        let level = if level == TOP_LEVEL { p.max_level() } else { level };
+        let scale = if scale > 0.0 {
+            scale
+        } else {
+            p.default_scale()
+        };
+        let level = if level == TOP_LEVEL {
+            p.max_level()
+        } else {
+            level
+        };
         let pt = c.encoder.encode(v, scale, level)?;
         write_out(out, register(Pt(pt)), "out")
     })
@@ -675,7 +697,12 @@ fn binary(
     a: *const CkksCiphertext,
     b: *const CkksCiphertext,
     out: *mut *mut CkksCiphertext,
-    op: impl FnOnce(&Evaluator, &Ciphertext, &Ciphertext, &mut EvaluatorScratch) -> accel::Result<Ciphertext>,
+    op: impl FnOnce(
+        &Evaluator,
+        &Ciphertext,
+        &Ciphertext,
+        &mut EvaluatorScratch,
+    ) -> accel::Result<Ciphertext>,
 ) -> CkksStatus {
     guard(|| {
         check_out(out, "out")?;

@@ -54,7 +54,10 @@ pub(crate) fn register<T: Handle, P>(obj: T) -> *mut P {
 /// The object behind a handle, checked for liveness and type.
 pub(crate) fn get<T: Handle, P>(handle: *const P, what: &str) -> FfiResult<Arc<T>> {
     if handle.is_null() {
-        return fail(CkksStatus::NullPointer, format!("{what} ({}) is NULL", T::KIND));
+        return fail(
+            CkksStatus::NullPointer,
+            format!("{what} ({}) is NULL", T::KIND),
+        );
     }
     let reg = registry_read();
     match reg.get(&(handle as usize)) {
@@ -102,12 +105,6 @@ pub(crate) fn release<T: Handle, P>(handle: *mut P, what: &str) -> FfiResult<()>
             Ok(())
         }
     }
-}
-
-/// Number of live handles (for leak checks in tests).
-#[cfg(test)]
-pub(crate) fn live() -> usize {
-    registry_read().len()
 }
 
 /// Ties a Rust payload type to the C type name used in messages.

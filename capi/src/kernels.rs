@@ -3,8 +3,8 @@
 
 use crate::handle::{get, handle_kind, register, release};
 use crate::{
-    CkksStatus, FfiResult, check_out, fail, guard, input_checks, partial_overlap, slice,
-    slice_mut, write_out,
+    CkksStatus, FfiResult, check_out, fail, guard, input_checks, partial_overlap, slice, slice_mut,
+    write_out,
 };
 use accel::eltwise::{Eltwise, LazyRange};
 use accel::ntt::NttPlan;
@@ -182,7 +182,11 @@ fn factors(dir: Dir, input: u64, output: u64) -> FfiResult<(u64, bool)> {
                 CkksStatus::InvalidArgument,
                 format!(
                     "output_mod_factor {output} is not supported ({} accepts 1 or {})",
-                    if dir == Dir::Forward { "forward" } else { "inverse" },
+                    if dir == Dir::Forward {
+                        "forward"
+                    } else {
+                        "inverse"
+                    },
                     if dir == Dir::Forward { 4 } else { 2 }
                 ),
             );
@@ -193,8 +197,16 @@ fn factors(dir: Dir, input: u64, output: u64) -> FfiResult<(u64, bool)> {
             CkksStatus::InvalidArgument,
             format!(
                 "input_mod_factor {input} is not supported ({} accepts {})",
-                if dir == Dir::Forward { "forward" } else { "inverse" },
-                if dir == Dir::Forward { "1, 2 or 4" } else { "1 or 2" }
+                if dir == Dir::Forward {
+                    "forward"
+                } else {
+                    "inverse"
+                },
+                if dir == Dir::Forward {
+                    "1, 2 or 4"
+                } else {
+                    "1 or 2"
+                }
             ),
         );
     }
@@ -326,7 +338,10 @@ pub extern "C" fn ckks_rns_basis_create(
     guard(|| {
         check_out(out, "out")?;
         if count == 0 {
-            return fail(CkksStatus::InvalidLength, "a basis needs at least one prime");
+            return fail(
+                CkksStatus::InvalidLength,
+                "a basis needs at least one prime",
+            );
         }
         let primes = slice(primes, count, "primes")?;
         let basis = RnsBasis::new(n, primes)?;

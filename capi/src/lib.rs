@@ -206,8 +206,10 @@ static INPUT_CHECKS: AtomicBool = AtomicBool::new(true);
 /// (never memory errors: lengths, pointers and handles are always checked).
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_set_input_checks(enabled: i32) -> CkksStatus {
-    INPUT_CHECKS.store(enabled != 0, Ordering::Relaxed);
-    CkksStatus::Ok
+    guard(|| {
+        INPUT_CHECKS.store(enabled != 0, Ordering::Relaxed);
+        Ok(())
+    })
 }
 
 pub(crate) fn input_checks() -> bool {
@@ -227,8 +229,14 @@ pub(crate) fn slice<'a, T>(ptr: *const T, len: usize, what: &str) -> FfiResult<&
     if !ptr.is_aligned() {
         return fail(CkksStatus::InvalidArgument, format!("{what} is misaligned"));
     }
-    if len.checked_mul(size_of::<T>()).is_none_or(|b| b > isize::MAX as usize) {
-        return fail(CkksStatus::InvalidLength, format!("{what}: length {len} is too large"));
+    if len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
+        return fail(
+            CkksStatus::InvalidLength,
+            format!("{what}: length {len} is too large"),
+        );
     }
     // SAFETY: non-null and aligned (checked above); the C caller guarantees that `ptr` points
     // to `len` initialized elements that stay valid and unmodified for the call (the documented

@@ -105,7 +105,12 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [u64]) -> R) -> R {
 
 fn check_limbs(basis: &RnsBasis, data: &[u64], factor: u64, what: &str) -> FfiResult<()> {
     for (i, limb) in data.chunks_exact(basis.n()).enumerate() {
-        check_range(limb, basis.modulus(i).value(), factor, &format!("{what} limb {i}"))?;
+        check_range(
+            limb,
+            basis.modulus(i).value(),
+            factor,
+            &format!("{what} limb {i}"),
+        )?;
     }
     Ok(())
 }
@@ -122,7 +127,10 @@ pub extern "C" fn ckks_modup_create(
     guard(|| {
         check_out(out, "out")?;
         let ext = get::<Basis, _>(extended, "extended")?;
-        if digit_begin >= digit_end || digit_end > ext.0.len() || digit_end - digit_begin == ext.0.len() {
+        if digit_begin >= digit_end
+            || digit_end > ext.0.len()
+            || digit_end - digit_begin == ext.0.len()
+        {
             return fail(
                 CkksStatus::InvalidArgument,
                 format!(
@@ -132,7 +140,14 @@ pub extern "C" fn ckks_modup_create(
             );
         }
         let up = ModUp::new(&ext.0, digit_begin..digit_end)?;
-        write_out(out, register(ModUpH { up, ext: ext.0.clone() }), "out")
+        write_out(
+            out,
+            register(ModUpH {
+                up,
+                ext: ext.0.clone(),
+            }),
+            "out",
+        )
     })
 }
 
@@ -155,7 +170,10 @@ pub extern "C" fn ckks_modup_apply(
         if digit_len != range.len() * n {
             return fail(
                 CkksStatus::InvalidLength,
-                format!("digit_len {digit_len} != {} digit limbs × n = {n}", range.len()),
+                format!(
+                    "digit_len {digit_len} != {} digit limbs × n = {n}",
+                    range.len()
+                ),
             );
         }
         if out_len != m.ext.len() * n {
@@ -258,7 +276,10 @@ pub extern "C" fn ckks_keyswitcher_create(
     guard(|| {
         check_out(out, "out")?;
         if q_len == 0 || p_len == 0 {
-            return fail(CkksStatus::InvalidLength, "Q and P need at least one prime each");
+            return fail(
+                CkksStatus::InvalidLength,
+                "Q and P need at least one prime each",
+            );
         }
         let ks = KeySwitcher::new(n, slice(q, q_len, "q")?, slice(p, p_len, "p")?, dnum)?;
         write_out(
@@ -345,7 +366,10 @@ pub extern "C" fn ckks_switching_key_from_parts(
             );
         }
         let polys = |words: &[u64], what: &str| -> FfiResult<Vec<RnsPoly>> {
-            words.chunks_exact(per).map(|w| qp_poly(&sw.ks, w, what)).collect()
+            words
+                .chunks_exact(per)
+                .map(|w| qp_poly(&sw.ks, w, what))
+                .collect()
         };
         let bs = polys(slice(b, len, "b")?, "b")?;
         let as_ = polys(slice(a, len, "a")?, "a")?;
@@ -393,7 +417,10 @@ pub extern "C" fn ckks_keyswitch(
             .pop()
             .unwrap_or_else(|| sw.ks.scratch());
         let r = sw.ks.switch(&dp, &k.0, &mut o0, &mut o1, &mut scratch);
-        sw.pool.lock().unwrap_or_else(|p| p.into_inner()).push(scratch);
+        sw.pool
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(scratch);
         r?;
         slice_mut(out0, len, "out0")?.copy_from_slice(o0.as_words());
         slice_mut(out1, len, "out1")?.copy_from_slice(o1.as_words());

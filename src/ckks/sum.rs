@@ -11,11 +11,11 @@
 use super::ciphertext::Ciphertext;
 use super::evaluator::{Evaluator, EvaluatorScratch};
 use super::keys::{EvaluationKeys, GaloisKeys, KeyGenerator, SecretKey};
-use crate::rns::RnsPoly;
-use std::sync::Arc;
 use crate::error::{Error, Result};
+use crate::rns::RnsPoly;
 use crate::rns::{Representation, automorphism};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How an inner sum is computed.
@@ -179,7 +179,8 @@ impl Evaluator {
         let ctx = self.context();
         let basis = ctx.basis(level)?;
         let zero = RnsPoly::zero(basis, Representation::Evaluation);
-        let ct = Ciphertext::from_parts(ctx, vec![zero.clone(), zero], ctx.params().default_scale())?;
+        let ct =
+            Ciphertext::from_parts(ctx, vec![zero.clone(), zero], ctx.params().default_scale())?;
         let costs = self.calibrate_sum(&ct, level, &mut self.scratch())?;
         let method = match (choice, costs.choose(span, SumChoice::MAX_RADIX).0) {
             (SumChoice::Hoisted(None), SumMethod::Tree) => forced(4)?,
