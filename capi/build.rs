@@ -1,5 +1,5 @@
 //! Generates include/ckks_accel.h with cbindgen on every build (the file is only rewritten when
-//! its contents change). CI regenerates it and diffs against the checked-in copy.
+//! its contents change). CI (.ci/capi.sh) saves the checked-in copy, rebuilds and diffs.
 
 use std::path::PathBuf;
 
@@ -13,10 +13,5 @@ fn main() {
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate the header");
-    // `CKKS_ACCEL_HEADER_OUT` redirects the output (CI writes a fresh copy elsewhere to diff).
-    let out = std::env::var_os("CKKS_ACCEL_HEADER_OUT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| dir.join("include").join("ckks_accel.h"));
-    println!("cargo:rerun-if-env-changed=CKKS_ACCEL_HEADER_OUT");
-    bindings.write_to_file(out);
+    bindings.write_to_file(dir.join("include").join("ckks_accel.h"));
 }
