@@ -11,9 +11,9 @@ use ckks_accel::ntt::NttPlan;
 fn schoolbook(a: &[u64], b: &[u64], m: &Modulus) -> Vec<u64> {
     let n = a.len();
     let mut c = vec![0u64; n];
-    for i in 0..n {
-        for j in 0..n {
-            let p = m.mul_mod(a[i], b[j]);
+    for (i, &ai) in a.iter().enumerate() {
+        for (j, &bj) in b.iter().enumerate() {
+            let p = m.mul_mod(ai, bj);
             let k = (i + j) % n;
             c[k] = if i + j < n {
                 m.add_mod(c[k], p)

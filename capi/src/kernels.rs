@@ -72,6 +72,28 @@ pub(crate) fn check_range(data: &[u64], q: u64, factor: u64, what: &str) -> FfiR
     Ok(())
 }
 
+/// Range-checks every limb of `len` words at `ptr` over `basis` before any output is written,
+/// so that a failing call leaves every array untouched.
+fn check_all_limbs(
+    basis: &RnsBasis,
+    ptr: *const u64,
+    len: usize,
+    factor: u64,
+    what: &str,
+) -> FfiResult<()> {
+    if !input_checks() {
+        return Ok(());
+    }
+    let data = slice(ptr, len, what)?;
+    for (i, limb) in data.chunks_exact(basis.n()).enumerate() {
+        check_range(limb, basis.modulus(i).value(), factor, what).map_err(|mut f| {
+            f.msg = format!("limb {i}: {}", f.msg);
+            f
+        })?;
+    }
+    Ok(())
+}
+
 /// The detected instruction set, as a static string ("scalar", "avx2", "avx512", "avx512ifma").
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_detected_isa(out: *mut *const c_char) -> CkksStatus {
@@ -213,7 +235,9 @@ fn factors(dir: Dir, input: u64, output: u64) -> FfiResult<(u64, bool)> {
     Ok((input, reduce))
 }
 
-/// Runs one transform of `plan` from `input` to `output` (the same pointer: in place).
+/// Runs one transform of `plan` from `input` to `output` (the same pointer: in place);
+/// `check`: range-check the input here (multi-limb callers check every limb up front).
+#[allow(clippy::too_many_arguments)]
 fn transform(
     plan: &NttPlan,
     dir: Dir,
@@ -222,6 +246,7 @@ fn transform(
     len: usize,
     factor: u64,
     reduce: bool,
+    check: bool,
 ) -> FfiResult<()> {
     if partial_overlap(input, output.cast_const(), len) {
         return fail(
@@ -232,7 +257,9 @@ fn transform(
     let q = plan.modulus();
     if std::ptr::eq(input, output.cast_const()) {
         let data = slice_mut(output, len, "data")?;
-        check_range(data, q, factor, "input")?;
+        if check {
+            check_range(data, q, factor, "input")?;
+        }
         match (dir, reduce) {
             (Dir::Forward, true) => plan.forward(data),
             (Dir::Forward, false) => plan.forward_lazy(data),
@@ -241,8 +268,10 @@ fn transform(
         }
     } else {
         let src = slice(input, len, "input")?;
+        if check {
+            check_range(src, q, factor, "input")?;
+        }
         let dst = slice_mut(output, len, "output")?;
-        check_range(src, q, factor, "input")?;
         match (dir, reduce) {
             (Dir::Forward, true) => plan.forward_into(src, dst),
             (Dir::Forward, false) => plan.forward_lazy_into(src, dst),
@@ -274,7 +303,7 @@ fn ntt_call(
         if input.is_null() || output.is_null() {
             return fail(CkksStatus::NullPointer, "input or output is NULL");
         }
-        transform(&p.0, dir, input, output, len, factor, reduce)
+        transform(&p.0, dir, input, output, len, factor, reduce, true)
     })
 }
 
@@ -405,14 +434,12 @@ fn rns_ntt_call(
                 "input and output overlap without being the same array",
             );
         }
+        check_all_limbs(&b.0, input, len, factor, "input")?;
         let n = b.0.n();
         for i in 0..limbs {
             // Pointer offsets within the caller's arrays (len = limbs·n words, checked above).
             let (src, dst) = (input.wrapping_add(i * n), output.wrapping_add(i * n));
-            transform(b.0.plan(i), dir, src, dst, n, factor, reduce).map_err(|mut f| {
-                f.msg = format!("limb {i}: {}", f.msg);
-                f
-            })?;
+            transform(b.0.plan(i), dir, src, dst, n, factor, reduce, false)?;
         }
         Ok(())
     })
@@ -493,10 +520,11 @@ fn binary(
         if a.is_null() || b.is_null() || out.is_null() {
             return fail(CkksStatus::NullPointer, "a, b or out is NULL");
         }
+        check_all_limbs(&bs.0, a, len, 1, "a")?;
+        check_all_limbs(&bs.0, b, len, 1, "b")?;
         let (a_is_out, b_is_out) = (std::ptr::eq(a, o), std::ptr::eq(b, o));
         for i in 0..limbs {
             let ops: &Eltwise = bs.0.ops(i);
-            let q = bs.0.modulus(i).value();
             let (ai, bi, oi) = (
                 a.wrapping_add(i * n),
                 b.wrapping_add(i * n),
@@ -505,8 +533,6 @@ fn binary(
             match (a_is_out, b_is_out) {
                 (false, false) => {
                     let (x, y) = (slice(ai, n, "a")?, slice(bi, n, "b")?);
-                    check_range(x, q, 1, "a")?;
-                    check_range(y, q, 1, "b")?;
                     let z = slice_mut(oi, n, "out")?;
                     match op {
                         Op::Add => ops.add(x, y, z),
@@ -516,7 +542,6 @@ fn binary(
                 }
                 (true, true) => {
                     let z = slice_mut(oi, n, "out")?;
-                    check_range(z, q, 1, "a")?;
                     match op {
                         Op::Add => {
                             let y = z.to_vec();
@@ -532,8 +557,6 @@ fn binary(
                 (true, false) => {
                     let y = slice(bi, n, "b")?;
                     let z = slice_mut(oi, n, "out")?;
-                    check_range(z, q, 1, "a")?;
-                    check_range(y, q, 1, "b")?;
                     match op {
                         Op::Add => ops.add_assign(z, y),
                         Op::Sub => ops.sub_assign(z, y),
@@ -543,8 +566,6 @@ fn binary(
                 (false, true) => {
                     let x = slice(ai, n, "a")?;
                     let z = slice_mut(oi, n, "out")?;
-                    check_range(x, q, 1, "a")?;
-                    check_range(z, q, 1, "b")?;
                     match op {
                         Op::Add => ops.add_assign(z, x),
                         Op::Mul => ops.mul_assign(z, x),
@@ -626,20 +647,18 @@ pub extern "C" fn ckks_eltwise_mul_add(
             );
         }
         let in_place = std::ptr::eq(c, o);
+        for (ptr, what) in [(a, "a"), (b, "b"), (c, "c")] {
+            check_all_limbs(&bs.0, ptr, len, 1, what)?;
+        }
         for i in 0..limbs {
             let ops = bs.0.ops(i);
-            let q = bs.0.modulus(i).value();
             let x = slice(a.wrapping_add(i * n), n, "a")?;
             let y = slice(b.wrapping_add(i * n), n, "b")?;
-            check_range(x, q, 1, "a")?;
-            check_range(y, q, 1, "b")?;
             if in_place {
                 let z = slice_mut(out.wrapping_add(i * n), n, "out")?;
-                check_range(z, q, 1, "c")?;
                 ops.mul_add_assign(z, x, y);
             } else {
                 let w = slice(c.wrapping_add(i * n), n, "c")?;
-                check_range(w, q, 1, "c")?;
                 let z = slice_mut(out.wrapping_add(i * n), n, "out")?;
                 ops.mul_add(x, y, w, z);
             }
@@ -680,24 +699,25 @@ pub extern "C" fn ckks_eltwise_mul_scalar(
         if a.is_null() || out.is_null() {
             return fail(CkksStatus::NullPointer, "a or out is NULL");
         }
-        for i in 0..limbs {
-            let ops = bs.0.ops(i);
+        for (i, &wi) in w.iter().enumerate() {
             let q = bs.0.modulus(i).value();
-            if w[i] >= q {
+            if wi >= q {
                 return fail(
                     CkksStatus::OutOfRange,
-                    format!("scalars[{i}] = {} is not below q = {q}", w[i]),
+                    format!("scalars[{i}] = {wi} is not below q = {q}"),
                 );
             }
+        }
+        check_all_limbs(&bs.0, a, len, 4, "a")?;
+        for (i, &wi) in w.iter().enumerate() {
+            let ops = bs.0.ops(i);
             if std::ptr::eq(a, o) {
                 let z = slice_mut(out.wrapping_add(i * n), n, "out")?;
-                check_range(z, q, 4, "a")?;
-                ops.mul_scalar_assign(z, w[i]);
+                ops.mul_scalar_assign(z, wi);
             } else {
                 let x = slice(a.wrapping_add(i * n), n, "a")?;
-                check_range(x, q, 4, "a")?;
                 let z = slice_mut(out.wrapping_add(i * n), n, "out")?;
-                ops.mul_scalar(x, w[i], z);
+                ops.mul_scalar(x, wi, z);
             }
         }
         Ok(())
@@ -728,11 +748,11 @@ pub extern "C" fn ckks_eltwise_reduce(
                 );
             }
         };
+        if input_mod_factor != 0 {
+            check_all_limbs(&bs.0, data, len, input_mod_factor, "data")?;
+        }
         let all = slice_mut(data, len, "data")?;
         for (i, limb) in all.chunks_exact_mut(n).take(limbs).enumerate() {
-            if input_mod_factor != 0 {
-                check_range(limb, bs.0.modulus(i).value(), input_mod_factor, "data")?;
-            }
             bs.0.ops(i).reduce(limb, from);
         }
         Ok(())
