@@ -138,20 +138,30 @@ impl From<accel::Error> for Fail {
 }
 
 thread_local! {
-    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    /// The last failure's message on this thread; `None` after a successful call (no
+    /// allocation on the success path).
+    static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
 }
 
 fn set_last_error(msg: &str) {
     // Interior NULs cannot appear in a C string: replace them.
     let c = CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+    LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
+}
+
+fn clear_last_error() {
+    LAST_ERROR.with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            *e = None;
+        }
+    });
 }
 
 /// Runs one entry point: catches panics, records the message, returns the status.
 pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> CkksStatus {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => {
-            set_last_error("");
+            clear_last_error();
             CkksStatus::Ok
         }
         Ok(Err(fail)) => {
@@ -174,7 +184,10 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> CkksStatus {
 /// pointer stays valid until the next ckks_* call on this thread; never NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_last_error() -> *const c_char {
-    LAST_ERROR.with(|e| e.borrow().as_ptr())
+    LAST_ERROR.with(|e| match e.borrow().as_ref() {
+        Some(msg) => msg.as_ptr(),
+        None => c"".as_ptr(),
+    })
 }
 
 /// A static, NUL-terminated name for a status code ("ok", "null pointer", …).
