@@ -198,6 +198,16 @@ pub enum Error {
         /// Scale of the right operand.
         right: f64,
     },
+    /// A scale that is not finite, below 1 or above the modulus of the object's level.
+    #[error(
+        "scale {scale:e} is invalid: it must be finite and in [1, 2^{max_log2:.1}] (the modulus at this level)"
+    )]
+    ScaleOutOfRange {
+        /// The scale.
+        scale: f64,
+        /// log2 of the modulus Q_ℓ at the object's level.
+        max_log2: f64,
+    },
     /// A ciphertext of the wrong degree (number of parts) was passed.
     #[error("ciphertext has {found} parts, {expected} expected")]
     WrongDegree {

@@ -141,7 +141,7 @@ fn packed_mode_serves_many_products_per_ciphertext() {
         .run(&pairs, dim)
         .unwrap();
     let decoded: Vec<Vec<f64>> = out.iter().map(|c| e.decrypt_slots(c)).collect();
-    let got = layout.unpack(&decoded, k);
+    let got = layout.unpack(&decoded, k).unwrap();
     for i in 0..k {
         let want: f64 = xs[i].iter().zip(&ys[i]).map(|(a, b)| a * b).sum();
         assert!((got[i] - want).abs() < 1e-5, "packed product {i}");

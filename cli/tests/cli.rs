@@ -197,3 +197,34 @@ fn inner_product_hoisted_sum_and_output_level() {
     assert_eq!(v["ops_per_product"]["mod_down"], 10.0);
     assert_eq!(v["rotation_keys"], 12);
 }
+
+#[test]
+fn inner_product_validates_every_option_before_key_generation() {
+    // At set L key generation takes minutes: each bad option must fail in well under that.
+    for (extra, needle) in [
+        (&["--output-level", "99"][..], "--output-level"),
+        (&["--radix", "3"][..], "radix"),
+        (&["--sum", "tree", "--radix", "4"][..], "--radix"),
+        (&["--sum", "fast"][..], "--sum"),
+        (&["--bound=-1"][..], "--bound -1 must be"),
+        (&["--bound", "0"][..], "--bound 0 must be"),
+        (&["--bound", "NaN"][..], "--bound"),
+        (&["--threads", "100000"][..], "--threads"),
+        (&["--k", "100000000"][..], "--k"),
+    ] {
+        let t = std::time::Instant::now();
+        let out = cli()
+            .args(["inner-product", "--params", "L", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?} accepted");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(20),
+            "{extra:?} took {:?}",
+            t.elapsed()
+        );
+    }
+}

@@ -75,6 +75,17 @@ pub fn ntt_primes(bits: u32, n: usize, count: usize) -> Result<Vec<u64>> {
         1u64 << bits
     };
     let lower = 1u64 << (bits - 1);
+    // At most this many candidates k·2n + 1 lie in [lower, upper): refuse a larger count before
+    // allocating anything (a huge count used to abort on capacity overflow).
+    let candidates = ((upper - lower) / two_n + 1) as usize;
+    if count > candidates {
+        return Err(Error::NotEnoughPrimes {
+            bits,
+            two_n,
+            wanted: count,
+            found: candidates,
+        });
+    }
     let mut out = Vec::with_capacity(count);
     // Largest q = k·2n + 1 below `upper`.
     let mut q = (upper - 2) / two_n * two_n + 1;

@@ -94,10 +94,27 @@ impl CkksContext {
     }
 
     /// The centered integer (as f64) whose residues mod q_0..q_{l−1} are `residues`, by Garner's
-    /// mixed-radix conversion (exact digits, f64 only for the final value).
-    pub fn centered_value(&self, residues: &[u64]) -> f64 {
+    /// mixed-radix conversion (exact digits, f64 only for the final value). Errors unless
+    /// 1 ≤ l ≤ |Q| (at most [`super::MAX_Q_PRIMES`]) and every residue is below its prime.
+    pub fn centered_value(&self, residues: &[u64]) -> Result<f64> {
         let q = self.ks.q_basis();
         let l = residues.len();
+        if l == 0 || l > q.len() || l > super::params::MAX_Q_PRIMES {
+            return Err(Error::InvalidLevel {
+                level: l,
+                min: 1,
+                max: q.len(),
+            });
+        }
+        if let Some((i, &r)) = residues
+            .iter()
+            .enumerate()
+            .find(|&(i, &r)| r >= q.primes()[i])
+        {
+            return Err(Error::ModulusOutOfRange {
+                q: r.max(q.primes()[i]),
+            });
+        }
         let mut digits = [0u64; 64];
         let mut neg_digits = [0u64; 64];
         for i in 0..l {
@@ -126,10 +143,21 @@ impl CkksContext {
             }
             acc
         };
-        if x_small {
+        Ok(if x_small {
             eval(&digits[..l])
         } else {
             -(eval(&neg_digits[..l]) + 1.0)
-        }
+        })
+    }
+}
+
+/// Checks a scale for an object over `basis` (level ℓ = `basis.len()` − 1): finite, at least 1
+/// and at most Q_ℓ. Outside that range decoding returns ∞, NaN or noise.
+pub(crate) fn check_scale(scale: f64, basis: &RnsBasis) -> Result<()> {
+    let max_log2: f64 = basis.primes().iter().map(|&q| (q as f64).log2()).sum();
+    if scale.is_finite() && scale >= 1.0 && scale.log2() <= max_log2 {
+        Ok(())
+    } else {
+        Err(Error::ScaleOutOfRange { scale, max_log2 })
     }
 }

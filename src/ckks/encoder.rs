@@ -38,6 +38,7 @@ impl Encoder {
         level: usize,
     ) -> Result<Plaintext> {
         let basis = self.ctx.basis(level)?;
+        super::context::check_scale(scale, basis)?;
         let n = basis.n();
         let mut coeffs = vec![0i128; n];
         self.ctx.fft().encode(values, scale, &mut coeffs)?;
@@ -81,6 +82,7 @@ impl Encoder {
     /// Decodes all n/2 slots.
     pub fn decode_complex(&self, pt: &Plaintext) -> Result<Vec<Complex64>> {
         self.ctx.check_id(pt.params_id)?;
+        super::context::check_scale(pt.scale, self.ctx.basis(pt.level())?)?;
         let basis = self.ctx.basis(pt.level())?;
         let mut poly = pt.poly.clone();
         poly.intt(basis)?;
@@ -94,7 +96,7 @@ impl Encoder {
                 }
                 self.ctx.centered_value(&residues)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut out = vec![Complex64::new(0.0, 0.0); self.slots()];
         self.ctx.fft().decode(&coeffs, pt.scale, &mut out);
         Ok(out)

@@ -3,16 +3,18 @@
 //! Public key (b, a) = (−a·s + e, a): `Enc(m) = (b·u + e0 + m, a·u + e1)` with u ternary and
 //! e0, e1 Gaussian. Secret key: `(−a·s + e + m, a)` with a uniform. Decryption:
 //! `m ≈ c0 + c1·s (+ c2·s²)` over the ciphertext's level.
+//!
+//! Secret-dependent temporaries (copies and powers of s, c_i·s^i, the ephemeral u, the errors)
+//! live in [`SecretPoly`]s and are wiped on drop; the generators' ChaCha20 state is wiped on
+//! drop too ([`SecretRng`]).
 
 use super::ciphertext::{Ciphertext, Plaintext};
 use super::context::CkksContext;
 use super::keys::{PublicKey, SecretKey, os_rng};
 use crate::error::{Error, Result};
-use crate::rns::{Representation, RnsPoly, sampling};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use crate::rns::sampling::SecretRng;
+use crate::rns::{Representation, SecretPoly, sampling};
 use std::sync::Arc;
-use zeroize::Zeroize;
 
 enum EncKey {
     Public(PublicKey),
@@ -23,7 +25,7 @@ enum EncKey {
 pub struct Encryptor {
     ctx: Arc<CkksContext>,
     key: EncKey,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
 }
 
 impl std::fmt::Debug for Encryptor {
@@ -59,7 +61,7 @@ impl Encryptor {
 
     /// Replaces the randomness with a seeded stream — **for tests and benchmarks only**.
     pub fn with_seed(mut self, seed: u64) -> Encryptor {
-        self.rng = ChaCha20Rng::seed_from_u64(seed);
+        self.rng = SecretRng::seed_from_u64(seed);
         self
     }
 
@@ -68,36 +70,36 @@ impl Encryptor {
         self.ctx.check_id(pt.params_id)?;
         let basis = self.ctx.basis(pt.level())?;
         let n = basis.n();
-        let gaussian = |rng: &mut ChaCha20Rng| -> Result<RnsPoly> {
-            let mut e = sampling::from_signed(basis, &sampling::gaussian_coeffs(n, rng));
+        let gaussian = |rng: &mut SecretRng| -> Result<SecretPoly> {
+            let mut e = SecretPoly::new(sampling::from_signed(
+                basis,
+                &sampling::gaussian_coeffs(n, &mut **rng),
+            ));
             e.ntt(basis)?;
             Ok(e)
         };
         let (mut c0, c1) = match &self.key {
             EncKey::Public(pk) => {
-                let mut coeffs = sampling::ternary_coeffs(n, None, &mut self.rng);
-                let mut u = sampling::from_signed(basis, &coeffs);
-                coeffs.zeroize();
+                let coeffs = sampling::ternary_coeffs(n, None, &mut *self.rng);
+                let mut u = SecretPoly::new(sampling::from_signed(basis, &coeffs));
                 u.ntt(basis)?;
                 let (mut b, mut a) = (pk.b.clone(), pk.a.clone());
                 b.truncate(basis)?;
                 a.truncate(basis)?;
                 b.mul_assign(&u, basis)?;
                 a.mul_assign(&u, basis)?;
-                u.as_words_mut().zeroize();
-                b.add_assign(&gaussian(&mut self.rng)?, basis)?;
-                a.add_assign(&gaussian(&mut self.rng)?, basis)?;
+                b.add_assign(&*gaussian(&mut self.rng)?, basis)?;
+                a.add_assign(&*gaussian(&mut self.rng)?, basis)?;
                 (b, a)
             }
             EncKey::Secret(sk) => {
-                let a = sampling::uniform(basis, Representation::Evaluation, &mut self.rng);
+                let a = sampling::uniform(basis, Representation::Evaluation, &mut *self.rng);
                 let mut s = sk.s.clone();
                 s.truncate(basis)?;
                 let mut c0 = a.clone();
                 c0.mul_assign(&s, basis)?;
-                s.as_words_mut().zeroize();
                 c0.neg_assign(basis)?;
-                c0.add_assign(&gaussian(&mut self.rng)?, basis)?;
+                c0.add_assign(&*gaussian(&mut self.rng)?, basis)?;
                 (c0, a)
             }
         };
@@ -146,14 +148,14 @@ impl Decryptor {
         s.truncate(basis)?;
         let mut m = ct.parts[0].clone();
         let mut s_pow = s.clone();
+        // c_i·s^i are secret-dependent temporaries: wiped on drop, also on an error return.
+        let mut t = SecretPoly::zero(basis, Representation::Evaluation);
         for part in &ct.parts[1..] {
-            let mut t = part.clone();
+            t.as_words_mut().copy_from_slice(part.as_words());
             t.mul_assign(&s_pow, basis)?;
             m.add_assign(&t, basis)?;
             s_pow.mul_assign(&s, basis)?;
         }
-        s.as_words_mut().zeroize();
-        s_pow.as_words_mut().zeroize();
         Ok(Plaintext {
             params_id: ct.params_id,
             poly: m,

@@ -146,7 +146,7 @@ impl Evaluator {
         Ok(())
     }
 
-    fn check_degree(ct: &Ciphertext, degree: usize) -> Result<()> {
+    pub(crate) fn check_degree(ct: &Ciphertext, degree: usize) -> Result<()> {
         if ct.degree() == degree {
             Ok(())
         } else {
@@ -261,12 +261,21 @@ impl Evaluator {
     /// `ct ·= pt` (same level; the scales multiply).
     pub fn mul_plain_assign(&self, ct: &mut Ciphertext, pt: &Plaintext) -> Result<()> {
         self.check_plain(ct, pt, false)?;
+        self.product_scale(ct.scale, pt.scale, ct.level())?;
         let basis = self.basis(ct.level())?;
         for p in &mut ct.parts {
             p.mul_assign(&pt.poly, basis)?;
         }
         ct.scale *= pt.scale;
         Ok(())
+    }
+
+    /// The scale of a product, checked: finite and within the modulus of `level` (else the
+    /// result would decode to ∞/NaN or noise).
+    fn product_scale(&self, a: f64, b: f64, level: usize) -> Result<f64> {
+        let s = a * b;
+        super::context::check_scale(s, self.basis(level)?)?;
+        Ok(s)
     }
 
     /// Adds the real constant `c` to every slot (rounded at the ciphertext's scale).
@@ -295,6 +304,7 @@ impl Evaluator {
         self.check(ct)?;
         let basis = self.basis(ct.level())?;
         let delta = self.ctx.params().default_scale();
+        self.product_scale(ct.scale, delta, ct.level())?;
         let v = (c * delta).round();
         if !v.is_finite() || v.abs() >= 2f64.powi(126) {
             return Err(Error::InvalidParameters {
@@ -331,6 +341,7 @@ impl Evaluator {
                 right: b.level(),
             });
         }
+        let scale = self.product_scale(a.scale, b.scale, a.level())?;
         let basis = self.basis(a.level())?;
         out.params_id = a.params_id;
         out.parts
@@ -347,7 +358,7 @@ impl Evaluator {
         out.parts[1].mul_assign(&b.parts[1], basis)?;
         out.parts[1].mul_add_assign(&a.parts[1], &b.parts[0], basis)?;
         out.parts[2].mul_assign(&b.parts[1], basis)?;
-        out.scale = a.scale * b.scale;
+        out.scale = scale;
         Ok(())
     }
 
@@ -433,11 +444,15 @@ impl Evaluator {
         }
         let basis = self.basis(ct.level())?;
         let lower = self.basis(ct.level() - 1)?;
+        let scale = ct.scale / *basis.primes().last().expect("level ≥ 1") as f64;
+        // A scale below 1 after rescaling means the message was rescaled too often: refuse
+        // rather than return a ciphertext whose decoding is noise.
+        super::context::check_scale(scale, lower)?;
         Self::shape_like(out, ct, ct.degree(), lower);
         for (src, dst) in ct.parts.iter().zip(out.parts.iter_mut()) {
             src.rescale_into(basis, dst, &mut scratch.rescale)?;
         }
-        out.scale = ct.scale / *basis.primes().last().expect("level ≥ 1") as f64;
+        out.scale = scale;
         scratch.ks.profile.rescales += 1;
         Ok(())
     }
@@ -585,6 +600,7 @@ impl Evaluator {
     /// Complex conjugation of every slot.
     pub fn conjugate(&self, ct: &Ciphertext, scratch: &mut EvaluatorScratch) -> Result<Ciphertext> {
         self.check(ct)?;
+        Self::check_degree(ct, 2)?;
         let g = 2 * self.ctx.params().n() - 1;
         self.galois(g, || "conjugation key".into())?;
         scratch
@@ -625,6 +641,7 @@ impl Evaluator {
         scratch: &mut EvaluatorScratch,
     ) -> Result<()> {
         self.check(ct)?;
+        Self::check_degree(ct, 2)?;
         self.check_inner_sum(span)?;
         let mut rot = std::mem::replace(
             &mut scratch.tmp,

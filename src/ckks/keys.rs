@@ -2,17 +2,20 @@
 //! the [`KeyGenerator`] that makes them from a ChaCha20 CSPRNG seeded by the OS.
 //!
 //! All keys carry the parameter id and live in evaluation form; switching keys over Q ∪ P
-//! (see [`crate::keyswitch`]). Uniform parts are stored in full (no seed compression).
+//! (see [`crate::keyswitch`]). A generator [`KeyGenerator::with_seeded_keys`] makes switching
+//! keys whose uniform parts come from a stored 32-byte seed, so they serialize compressed.
 
 use super::context::CkksContext;
 use crate::error::{Error, Result};
-use crate::keyswitch::SwitchingKey;
-use crate::rns::{Automorphism, Representation, RnsPoly, automorphism, sampling};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use crate::keyswitch::{SEED_LEN, SwitchingKey};
+use crate::rns::sampling::SecretRng;
+use crate::rns::{
+    Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, automorphism, sampling,
+};
+use rand_core::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use super::params::SecretDistribution;
 
@@ -21,13 +24,7 @@ use super::params::SecretDistribution;
 #[derive(Clone)]
 pub struct SecretKey {
     pub(crate) params_id: u64,
-    pub(crate) s: RnsPoly,
-}
-
-impl Drop for SecretKey {
-    fn drop(&mut self) {
-        self.s.as_words_mut().zeroize();
-    }
+    pub(crate) s: SecretPoly,
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -55,6 +52,25 @@ pub struct PublicKey {
     pub(crate) a: RnsPoly,
 }
 
+impl PublicKey {
+    /// The basis the public key lives over (the top level of Q).
+    pub(crate) fn basis(ctx: &CkksContext) -> Result<&RnsBasis> {
+        ctx.basis(ctx.params().max_level())
+    }
+    /// `b = −a·s + e` (evaluation form).
+    pub fn b(&self) -> &RnsPoly {
+        &self.b
+    }
+    /// The uniform `a` (evaluation form).
+    pub fn a(&self) -> &RnsPoly {
+        &self.a
+    }
+    /// Id of the parameters.
+    pub fn params_id(&self) -> u64 {
+        self.params_id
+    }
+}
+
 /// Relinearization key: switches s² to s.
 #[derive(Debug, Clone)]
 pub struct RelinKey {
@@ -63,6 +79,10 @@ pub struct RelinKey {
 }
 
 impl RelinKey {
+    /// The switching key (s² → s).
+    pub fn key(&self) -> &SwitchingKey {
+        &self.key
+    }
     /// Bytes of key material.
     pub fn key_size_bytes(&self) -> usize {
         self.key.size_bytes()
@@ -94,12 +114,19 @@ impl GaloisKeys {
     pub fn size_bytes(&self) -> usize {
         self.keys.values().map(|(_, k)| k.size_bytes()).sum()
     }
-    /// Adds `other`'s keys (same parameters).
-    pub fn merge(&mut self, other: GaloisKeys) {
-        if self.keys.is_empty() {
+    /// Adds `other`'s keys. Errors with [`Error::ParamsMismatch`] (and changes nothing) if
+    /// they belong to other parameters than the keys already present.
+    pub fn merge(&mut self, other: GaloisKeys) -> Result<()> {
+        if self.keys.is_empty() && self.params_id == 0 {
             self.params_id = other.params_id;
+        } else if other.params_id != self.params_id && !other.keys.is_empty() {
+            return Err(Error::ParamsMismatch {
+                expected: self.params_id,
+                found: other.params_id,
+            });
         }
         self.keys.extend(other.keys);
+        Ok(())
     }
 
     /// Number of keys.
@@ -121,10 +148,27 @@ pub struct EvaluationKeys {
     pub galois: GaloisKeys,
 }
 
+/// Largest key error (bits) [`KeyGenerator::verify_relin_key`] accepts: genuine keys have
+/// Gaussian errors (σ = 3.2) of a few bits; wrong uniform parts give about log2(q).
+pub const KEY_ERROR_BITS_MAX: f64 = 10.0;
+
+fn key_error_ok(what: &str, bits: f64) -> Result<f64> {
+    if bits <= KEY_ERROR_BITS_MAX {
+        Ok(bits)
+    } else {
+        Err(Error::KeyMismatch {
+            reason: format!(
+                "{what} does not belong to this secret key (error 2^{bits:.1}, genuine keys stay below 2^{KEY_ERROR_BITS_MAX}): wrong seed or tampered parts"
+            ),
+        })
+    }
+}
+
 /// Generates keys from a ChaCha20 CSPRNG.
 pub struct KeyGenerator {
     ctx: Arc<CkksContext>,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
+    seeded: bool,
 }
 
 impl std::fmt::Debug for KeyGenerator {
@@ -133,15 +177,13 @@ impl std::fmt::Debug for KeyGenerator {
     }
 }
 
-/// A ChaCha20 generator seeded from the operating system.
-pub(crate) fn os_rng() -> Result<ChaCha20Rng> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| Error::InvalidParameters {
+/// A ChaCha20 generator seeded from the operating system (state wiped on drop).
+pub(crate) fn os_rng() -> Result<SecretRng> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut *seed).map_err(|e| Error::InvalidParameters {
         reason: format!("OS randomness unavailable: {e}"),
     })?;
-    let rng = ChaCha20Rng::from_seed(seed);
-    seed.zeroize();
-    Ok(rng)
+    Ok(SecretRng::from_seed(*seed))
 }
 
 impl KeyGenerator {
@@ -150,6 +192,7 @@ impl KeyGenerator {
         Ok(KeyGenerator {
             ctx,
             rng: os_rng()?,
+            seeded: false,
         })
     }
 
@@ -157,13 +200,29 @@ impl KeyGenerator {
     pub fn from_seed(ctx: Arc<CkksContext>, seed: u64) -> KeyGenerator {
         KeyGenerator {
             ctx,
-            rng: ChaCha20Rng::seed_from_u64(seed),
+            rng: SecretRng::seed_from_u64(seed),
+            seeded: false,
         }
     }
 
     /// The context the keys are generated for.
     pub fn context(&self) -> &Arc<CkksContext> {
         &self.ctx
+    }
+
+    /// With `true`, switching keys made from now on (relinearization, Galois) expand their
+    /// uniform parts from a fresh 32-byte seed drawn from this generator, and keep it: they can
+    /// then be serialized compressed (`to_bytes_compressed`, half the size). Same security (the
+    /// parts are public and uniform either way); see `keyswitch::seeded` for the expansion.
+    pub fn with_seeded_keys(mut self, seeded: bool) -> KeyGenerator {
+        self.seeded = seeded;
+        self
+    }
+
+    fn key_seed(&mut self) -> [u8; SEED_LEN] {
+        let mut seed = [0u8; SEED_LEN];
+        self.rng.fill_bytes(&mut seed);
+        seed
     }
 
     /// A fresh secret key.
@@ -173,10 +232,9 @@ impl KeyGenerator {
             SecretDistribution::Ternary => None,
             SecretDistribution::TernaryHammingWeight(h) => Some(h),
         };
-        let mut coeffs = sampling::ternary_coeffs(params.n(), h, &mut self.rng);
+        let coeffs = sampling::ternary_coeffs(params.n(), h, &mut *self.rng);
         let qp = self.ctx.qp_basis();
-        let mut s = sampling::from_signed(qp, &coeffs);
-        coeffs.zeroize();
+        let mut s = SecretPoly::new(sampling::from_signed(qp, &coeffs));
         s.ntt(qp)?;
         Ok(SecretKey {
             params_id: params.id(),
@@ -192,15 +250,19 @@ impl KeyGenerator {
     pub fn public_key(&mut self, sk: &SecretKey) -> Result<PublicKey> {
         self.check(sk)?;
         let q = self.ctx.basis(self.ctx.params().max_level())?;
-        let a = sampling::uniform(q, Representation::Evaluation, &mut self.rng);
-        let mut b = sampling::from_signed(q, &sampling::gaussian_coeffs(q.n(), &mut self.rng));
+        let a = sampling::uniform(q, Representation::Evaluation, &mut *self.rng);
+        // b holds the error e until a·s is subtracted: wiped if an error return drops it.
+        let mut b = SecretPoly::new(sampling::from_signed(
+            q,
+            &sampling::gaussian_coeffs(q.n(), &mut *self.rng),
+        ));
         b.ntt(q)?;
         let mut s_q = sk.s.clone();
         s_q.truncate(q)?;
-        let mut a_s = a.clone();
+        let mut a_s = SecretPoly::copy_of(&a);
         a_s.mul_assign(&s_q, q)?;
-        s_q.as_words_mut().zeroize();
         b.sub_assign(&a_s, q)?;
+        let b = b.declassify();
         Ok(PublicKey {
             params_id: sk.params_id,
             b,
@@ -214,14 +276,19 @@ impl KeyGenerator {
         let qp = self.ctx.qp_basis();
         let mut s2 = sk.s.clone();
         s2.mul_assign(&sk.s, qp)?;
-        let key = self
-            .ctx
-            .key_switcher()
-            .generate_key(&s2, &sk.s, &mut self.rng);
-        s2.as_words_mut().zeroize();
+        let key = if self.seeded {
+            let seed = self.key_seed();
+            self.ctx
+                .key_switcher()
+                .generate_key_seeded(&s2, &sk.s, seed, &mut *self.rng)?
+        } else {
+            self.ctx
+                .key_switcher()
+                .generate_key(&s2, &sk.s, &mut *self.rng)?
+        };
         Ok(RelinKey {
             params_id: sk.params_id,
-            key: key?,
+            key,
         })
     }
 
@@ -229,10 +296,19 @@ impl KeyGenerator {
     pub fn galois_key(&mut self, sk: &SecretKey, g: usize) -> Result<(Automorphism, SwitchingKey)> {
         self.check(sk)?;
         let auto = Automorphism::new(self.ctx.params().n(), g)?;
-        let key = self
-            .ctx
-            .key_switcher()
-            .generate_galois_key(&sk.s, &auto, &mut self.rng)?;
+        let key = if self.seeded {
+            let seed = self.key_seed();
+            self.ctx.key_switcher().generate_galois_key_seeded(
+                &sk.s,
+                &auto,
+                seed,
+                &mut *self.rng,
+            )?
+        } else {
+            self.ctx
+                .key_switcher()
+                .generate_galois_key(&sk.s, &auto, &mut *self.rng)?
+        };
         Ok((auto, key))
     }
 
@@ -261,6 +337,39 @@ impl KeyGenerator {
             params_id: sk.params_id,
             keys,
         })
+    }
+
+    /// Checks with the secret key that `key` is a genuine relinearization key of `sk`: its error
+    /// must stay below 2^[`KEY_ERROR_BITS_MAX`] (a wrong seed or tampered parts give ~2^60).
+    /// Returns the measured error in bits.
+    pub fn verify_relin_key(&self, sk: &SecretKey, key: &RelinKey) -> Result<f64> {
+        self.check(sk)?;
+        self.ctx.check_id(key.params_id)?;
+        let qp = self.ctx.qp_basis();
+        let mut s2 = SecretPoly::copy_of(&sk.s);
+        s2.mul_assign(&sk.s, qp)?;
+        let bits = self
+            .ctx
+            .key_switcher()
+            .key_error_bits(&key.key, &s2, &sk.s)?;
+        key_error_ok("relinearization key", bits)
+    }
+
+    /// As [`KeyGenerator::verify_relin_key`] for every Galois key; returns the largest error.
+    pub fn verify_galois_keys(&self, sk: &SecretKey, keys: &GaloisKeys) -> Result<f64> {
+        self.check(sk)?;
+        if !keys.is_empty() {
+            self.ctx.check_id(keys.params_id)?;
+        }
+        let qp = self.ctx.qp_basis();
+        let mut worst = 0.0f64;
+        for (&g, (auto, key)) in &keys.keys {
+            let mut s_g = SecretPoly::zero(qp, Representation::Evaluation);
+            auto.apply(&sk.s, &mut s_g, qp)?;
+            let bits = self.ctx.key_switcher().key_error_bits(key, &s_g, &sk.s)?;
+            worst = worst.max(key_error_ok(&format!("Galois key {g}"), bits)?);
+        }
+        Ok(worst)
     }
 
     /// Rotation steps of the plain doubling tree sum over `span` slots: 1, 2, 4, …, span/2.

@@ -35,7 +35,7 @@ mod encryptor;
 mod evaluator;
 mod keys;
 mod params;
-mod serialize;
+pub mod serialize;
 mod sum;
 
 pub use ciphertext::{Ciphertext, Plaintext};
@@ -43,7 +43,12 @@ pub use context::CkksContext;
 pub use encoder::Encoder;
 pub use encryptor::{Decryptor, Encryptor};
 pub use evaluator::{Evaluator, EvaluatorScratch};
-pub use keys::{EvaluationKeys, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
-pub use params::{CkksParams, CkksParamsBuilder, Preset, SecretDistribution, max_log_qp};
+pub use keys::{
+    EvaluationKeys, GaloisKeys, KEY_ERROR_BITS_MAX, KeyGenerator, PublicKey, RelinKey, SecretKey,
+};
+pub use params::{
+    CkksParams, CkksParamsBuilder, MAX_CKKS_RING_DEGREE, MAX_P_PRIMES, MAX_Q_PRIMES, Preset,
+    SecretDistribution, max_log_qp,
+};
 pub use serialize::FORMAT_VERSION;
 pub use sum::{SumChoice, SumCosts, SumMethod, SumPlan};

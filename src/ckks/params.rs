@@ -6,6 +6,14 @@ use crate::arith::{Modulus, ntt_primes};
 use crate::error::{Error, Result};
 use crate::keyswitch::ReferenceSet;
 use serde::{Deserialize, Serialize};
+
+/// Most Q primes a parameter set may have (decoding's CRT reconstruction and the format are
+/// sized for it). Checked before any prime is generated.
+pub const MAX_Q_PRIMES: usize = 64;
+/// Most special primes (P) a parameter set may have (exact fast basis conversion bound).
+pub const MAX_P_PRIMES: usize = crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
+/// Largest ring degree of a CKKS parameter set (the security table ends at 2^17).
+pub const MAX_CKKS_RING_DEGREE: usize = 1 << 17;
 use std::collections::BTreeMap;
 
 /// Standard deviation of the error distribution (the only value supported).
@@ -37,8 +45,10 @@ pub fn max_log_qp(n: usize) -> Option<u32> {
     }
 }
 
-/// Validated CKKS parameters. Build with [`CkksParams::builder`] or [`CkksParams::preset`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Validated CKKS parameters. Build with [`CkksParams::builder`] or [`CkksParams::preset`]
+/// (or load with [`CkksParams::from_bytes`]); there is no other way to make one, so every value
+/// is validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CkksParams {
     n: usize,
     q: Vec<u64>,
@@ -118,6 +128,21 @@ impl CkksParamsBuilder {
             return invalid("ring degree not set".into());
         };
         crate::ntt::check_ring_degree(n)?;
+        if n > MAX_CKKS_RING_DEGREE {
+            return Err(Error::InvalidRingDegree {
+                n,
+                min: crate::ntt::MIN_RING_DEGREE,
+                max: MAX_CKKS_RING_DEGREE,
+            });
+        }
+        // Resource caps first: nothing is generated or allocated for an oversized request.
+        let q_count = self.q_primes.as_ref().map_or(self.q_bits.len(), Vec::len);
+        let p_count = self.p_primes.as_ref().map_or(self.p_bits.len(), Vec::len);
+        if q_count > MAX_Q_PRIMES || p_count > MAX_P_PRIMES {
+            return invalid(format!(
+                "{q_count} Q primes and {p_count} special primes: at most {MAX_Q_PRIMES} and {MAX_P_PRIMES}"
+            ));
+        }
         let (q, p) = match (self.q_primes, self.p_primes) {
             (Some(q), Some(p)) => (q, p),
             (None, None) => generate_primes(n, &self.q_bits, &self.p_bits)?,
@@ -311,25 +336,6 @@ impl CkksParams {
         });
         eat(ERROR_SIGMA.to_bits());
         h
-    }
-
-    /// Re-validates deserialized parameters (and recomputes the id).
-    pub(crate) fn revalidate(&self) -> Result<CkksParams> {
-        let p = CkksParams::builder()
-            .ring_degree(self.n)
-            .q_primes(&self.q)
-            .p_primes(&self.p)
-            .dnum(self.dnum)
-            .log_scale(self.log_scale)
-            .secret(self.secret)
-            .allow_insecure(self.insecure)
-            .build()?;
-        if p.id != self.id {
-            return Err(Error::Deserialize {
-                reason: "parameter id does not match the parameters".into(),
-            });
-        }
-        Ok(p)
     }
 
     /// Stable identifier (FNV-1a of every field) carried by keys and ciphertexts.

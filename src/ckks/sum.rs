@@ -232,6 +232,7 @@ impl Evaluator {
             SumMethod::Tree => self.inner_sum_assign(ct, span, scratch),
             SumMethod::Hoisted(plan) => {
                 self.check(ct)?;
+                Self::check_degree(ct, 2)?;
                 self.check_sum(method, span)?;
                 for &(r, s) in &plan.steps {
                     self.hoisted_step(ct, r, s, scratch)?;
@@ -451,7 +452,7 @@ impl KeyGenerator {
             .into_iter()
             .filter(|&s| s != 1)
             .collect();
-        galois.merge(self.galois_keys(sk, &rest, false)?);
+        galois.merge(self.galois_keys(sk, &rest, false)?)?;
         Ok((method, galois))
     }
 }

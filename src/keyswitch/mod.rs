@@ -25,15 +25,17 @@
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
 
 mod reference;
+mod seeded;
 
 pub use reference::{ReferencePrimes, ReferenceSet};
+pub use seeded::SEED_LEN;
 
 use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
 use crate::profile::{Profile, ProfileLevel, Section};
 use crate::rns::basis_conversion::{LimbDot, MAX_SOURCE_LIMBS, ModDown, ModUp};
-use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
+use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, sampling};
 use rand_core::CryptoRng;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -73,6 +75,9 @@ pub struct SwitchingKey {
     galois: Option<usize>,
     b: Vec<RnsPoly>,
     a: Vec<RnsPoly>,
+    /// The seed the `a` parts were expanded from ([`KeySwitcher::expand_uniform`]), if any:
+    /// such a key can be stored compressed (the `b` parts and the seed).
+    seed: Option<[u8; SEED_LEN]>,
 }
 
 impl std::fmt::Debug for SwitchingKey {
@@ -334,6 +339,18 @@ impl KeySwitcher {
         s_to: &RnsPoly,
         rng: &mut R,
     ) -> Result<SwitchingKey> {
+        self.generate_key_with_a(s_from, s_to, None, rng)
+    }
+
+    /// As [`KeySwitcher::generate_key`]; with `a_parts` (one uniform polynomial per digit) the
+    /// key uses them instead of drawing its own, and only the errors come from `rng`.
+    pub(crate) fn generate_key_with_a<R: CryptoRng + ?Sized>(
+        &self,
+        s_from: &RnsPoly,
+        s_to: &RnsPoly,
+        a_parts: Option<Vec<RnsPoly>>,
+        rng: &mut R,
+    ) -> Result<SwitchingKey> {
         let qp = &self.qp;
         for s in [s_from, s_to] {
             qp.check(s.primes())?;
@@ -344,26 +361,46 @@ impl KeySwitcher {
                 });
             }
         }
+        if a_parts.as_ref().is_some_and(|a| a.len() != self.dnum) {
+            return Err(Error::KeyMismatch {
+                reason: format!(
+                    "{} uniform parts for {} digits",
+                    a_parts.map_or(0, |a| a.len()),
+                    self.dnum
+                ),
+            });
+        }
+        let mut given = a_parts.map(Vec::into_iter);
         let (l, n) = (self.q.len(), self.n);
         let mut bs = Vec::with_capacity(self.dnum);
         let mut as_ = Vec::with_capacity(self.dnum);
+        // a_j·s_to and P·s_from: secret-dependent, wiped on drop.
+        let mut as_to = SecretPoly::zero(qp, Representation::Evaluation);
+        let mut p_s = SecretPoly::zero(qp, Representation::Evaluation);
         for j in 0..self.dnum {
-            let a = sampling::uniform(qp, Representation::Evaluation, rng);
-            let mut b = sampling::from_signed(qp, &sampling::gaussian_coeffs(n, rng));
+            // Drawn in this order (a, then e, per digit) so unseeded keys are as before.
+            let a = match given.as_mut().and_then(Iterator::next) {
+                Some(a) => a,
+                None => sampling::uniform(qp, Representation::Evaluation, rng),
+            };
+            // b holds e (then e − a·s) until complete: wiped if an error return drops it.
+            let mut b = SecretPoly::new(sampling::from_signed(
+                qp,
+                &sampling::gaussian_coeffs(n, rng),
+            ));
             b.ntt(qp)?;
             // b = e − a·s_to + g_j·s_from, with g_j = P mod q_i on the digit's limbs, 0 elsewhere.
-            let mut as_to = a.clone();
+            as_to.as_words_mut().copy_from_slice(a.as_words());
             as_to.mul_assign(s_to, qp)?;
             b.sub_assign(&as_to, qp)?;
             for i in j * self.alpha..((j + 1) * self.alpha).min(l) {
                 let m = qp.modulus(i);
                 let p_mod = m.product_mod(self.p.primes().iter().copied());
                 let ops = qp.ops(i);
-                let mut tmp = AlignedVec::from_slice(s_from.limb(i));
-                ops.mul_scalar_assign(&mut tmp, p_mod);
-                ops.add_assign(b.limb_mut(i), &tmp);
+                ops.mul_scalar(s_from.limb(i), p_mod, p_s.limb_mut(i));
+                ops.add_assign(b.limb_mut(i), p_s.limb(i));
             }
-            bs.push(b);
+            bs.push(b.declassify());
             as_.push(a);
         }
         Ok(SwitchingKey {
@@ -371,6 +408,7 @@ impl KeySwitcher {
             galois: None,
             b: bs,
             a: as_,
+            seed: None,
         })
     }
 
@@ -383,11 +421,10 @@ impl KeySwitcher {
         rng: &mut R,
     ) -> Result<SwitchingKey> {
         let qp = &self.qp;
-        let mut s_g = RnsPoly::zero(qp, Representation::Evaluation);
+        let mut s_g = SecretPoly::zero(qp, Representation::Evaluation);
         auto.apply(s, &mut s_g, qp)?;
-        let key = self.generate_key(&s_g, s, rng);
-        s_g.as_words_mut().fill(0);
-        let mut key = key?;
+        let mut key = self.generate_key(&s_g, s, rng)?;
+        drop(s_g); // wiped (volatile writes), not `fill(0)`
         let inv = auto.inverse()?;
         let mut tmp = RnsPoly::zero(qp, Representation::Evaluation);
         for poly in key.b.iter_mut().chain(key.a.iter_mut()) {
@@ -428,6 +465,7 @@ impl KeySwitcher {
             galois,
             b,
             a,
+            seed: None,
         })
     }
 

@@ -142,7 +142,7 @@ impl EncryptedBatch {
             .map(|ct| encoder.decode(&dec.decrypt(ct)?))
             .collect::<Result<Vec<_>>>()?;
         if self.plan.mode == Mode::Packed {
-            Ok(self.layout.unpack(&decoded, self.count))
+            self.layout.unpack(&decoded, self.count)
         } else {
             Ok(decoded.iter().map(|d| d[0]).collect())
         }

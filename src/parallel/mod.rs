@@ -176,15 +176,38 @@ impl PackedLayout {
             .collect())
     }
 
-    /// The `count` products from the decoded slot vectors of the packed results.
-    pub fn unpack(&self, decoded: &[Vec<f64>], count: usize) -> Vec<f64> {
-        decoded
+    /// The `count` products from the decoded slot vectors of the packed results. Errors if
+    /// `count` needs more ciphertexts than given or a slot vector is shorter than the layout.
+    pub fn unpack(&self, decoded: &[Vec<f64>], count: usize) -> Result<Vec<f64>> {
+        let need = count.div_ceil(self.per_ciphertext.max(1));
+        if need > decoded.len() {
+            return Err(Error::InvalidParameters {
+                reason: format!(
+                    "{count} products need {need} packed ciphertexts, {} given",
+                    decoded.len()
+                ),
+            });
+        }
+        let slots = self.per_ciphertext * self.dim;
+        if let Some(v) = decoded[..need].iter().find(|v| v.len() < slots) {
+            return Err(Error::InvalidParameters {
+                reason: format!(
+                    "decoded vector of {} slots, the layout needs {slots}",
+                    v.len()
+                ),
+            });
+        }
+        Ok(decoded
             .iter()
             .flat_map(|slots| (0..self.per_ciphertext).map(move |j| slots[j * self.dim]))
             .take(count)
-            .collect()
+            .collect())
     }
 }
+
+/// Most worker threads an engine accepts (checked before the pool or any scratch is built:
+/// each worker preallocates a scratch arena of several polynomials).
+pub const MAX_THREADS: usize = 1024;
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,9 +304,9 @@ impl InnerProductEngine {
     pub fn new(eval: Evaluator, config: EngineConfig) -> Result<InnerProductEngine> {
         let mut builder = rayon::ThreadPoolBuilder::new();
         if let Some(t) = config.threads {
-            if t == 0 {
+            if t == 0 || t > MAX_THREADS {
                 return Err(Error::InvalidParameters {
-                    reason: "threads must be at least 1".into(),
+                    reason: format!("threads = {t} must be in 1..={MAX_THREADS}"),
                 });
             }
             builder = builder.num_threads(t);

@@ -18,8 +18,10 @@ pub mod automorphism;
 pub mod basis_conversion;
 mod rescale;
 pub mod sampling;
+mod secret;
 
 pub use automorphism::Automorphism;
+pub use secret::SecretPoly;
 
 use crate::aligned::AlignedVec;
 use crate::arith::Modulus;
@@ -29,6 +31,7 @@ use crate::isa::Isa;
 use crate::ntt::NttPlan;
 use std::ops::Range;
 use std::sync::Arc;
+use zeroize::Zeroize;
 
 /// Coefficient or evaluation (NTT, bit-reversed) form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -252,6 +255,13 @@ impl std::fmt::Debug for RnsPoly {
     }
 }
 
+impl zeroize::Zeroize for RnsPoly {
+    /// Wipes the whole allocation (also the words past the current level), volatile writes.
+    fn zeroize(&mut self) {
+        self.data.zeroize();
+    }
+}
+
 impl RnsPoly {
     /// The zero polynomial over `basis`.
     pub fn zero(basis: &RnsBasis, repr: Representation) -> RnsPoly {
@@ -293,6 +303,33 @@ impl RnsPoly {
     /// Ring degree.
     pub fn n(&self) -> usize {
         self.n
+    }
+
+    /// Limb `i`, or [`Error::InvalidLevel`] if there is no such limb. ([`RnsPoly::limb`] panics
+    /// instead, like slice indexing, for the kernels' internal use.)
+    pub fn try_limb(&self, i: usize) -> Result<&[u64]> {
+        if i < self.num_limbs() {
+            Ok(self.limb(i))
+        } else {
+            Err(self.no_limb(i))
+        }
+    }
+
+    /// Limb `i` mutably, or [`Error::InvalidLevel`] if there is no such limb.
+    pub fn try_limb_mut(&mut self, i: usize) -> Result<&mut [u64]> {
+        if i < self.num_limbs() {
+            Ok(self.limb_mut(i))
+        } else {
+            Err(self.no_limb(i))
+        }
+    }
+
+    fn no_limb(&self, i: usize) -> Error {
+        Error::InvalidLevel {
+            level: i,
+            min: 0,
+            max: self.num_limbs().saturating_sub(1),
+        }
     }
 
     /// Number of limbs.
@@ -371,6 +408,8 @@ impl RnsPoly {
     /// level.
     pub fn reshape(&mut self, basis: &RnsBasis, repr: Representation) {
         if self.data.len() < basis.len() * basis.n || self.n != basis.n {
+            // The old buffer may hold secret-derived data: wipe it before freeing (rare path).
+            self.data.zeroize();
             self.data = AlignedVec::zeroed(basis.len() * basis.n);
         }
         self.n = basis.n;

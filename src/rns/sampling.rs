@@ -3,11 +3,73 @@
 //!
 //! Small polynomials are sampled once as signed integers and written into every limb, so
 //! their CRT value is the same integer mod Q. Randomness comes from the caller's
-//! [`rand_core::CryptoRng`] (ChaCha20 in the CKKS layer).
+//! [`rand_core::CryptoRng`] (ChaCha20 in the CKKS layer, held in a [`SecretRng`] that wipes
+//! its state on drop).
+//!
+//! ## Constant time
+//! The secret-value samplers neither branch on nor index memory by the values they produce:
+//! - uniform ternary: one 64-bit draw per coefficient mapped to {0, 1, 2} by a multiply-high
+//!   (bias ≤ 3·2^−64), no rejection;
+//! - fixed Hamming weight h: h signed ±1 and n − h zeros, then a random permutation by sorting
+//!   on random 64-bit keys with a bitonic network (n/4·log n·(log n + 1) compare-exchanges, each
+//!   a masked select) — the access pattern depends only on n;
+//! - Gaussian: a full scan of the cumulative table per sample;
+//! - [`from_signed`]: a masked add of q for negative values (no division) when |c| < q.
+//!
+//! Uniform residues ([`uniform_below`]) use rejection sampling: the timing reveals how many
+//! draws were rejected, which is independent of the accepted (public) value.
+//! These claims are about the Rust source; the compiler is not proven to preserve them (no
+//! `black_box` barriers, no verification of the generated code).
 
 use super::{Representation, RnsBasis, RnsPoly};
-use rand_core::CryptoRng;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, SeedableRng};
+use std::ops::{Deref, DerefMut};
 use std::sync::OnceLock;
+use zeroize::Zeroizing;
+
+/// A ChaCha20 generator whose state (key, counter, buffered output) is overwritten when it is
+/// dropped. Derefs to [`ChaCha20Rng`].
+pub struct SecretRng(ChaCha20Rng);
+
+impl SecretRng {
+    /// From a 32-byte seed (the caller wipes its copy).
+    pub fn from_seed(seed: [u8; 32]) -> SecretRng {
+        SecretRng(ChaCha20Rng::from_seed(seed))
+    }
+    /// A deterministic stream from a u64 — tests and benchmarks only.
+    pub fn seed_from_u64(seed: u64) -> SecretRng {
+        SecretRng(ChaCha20Rng::seed_from_u64(seed))
+    }
+}
+
+impl Deref for SecretRng {
+    type Target = ChaCha20Rng;
+    fn deref(&self) -> &ChaCha20Rng {
+        &self.0
+    }
+}
+
+impl DerefMut for SecretRng {
+    fn deref_mut(&mut self) -> &mut ChaCha20Rng {
+        &mut self.0
+    }
+}
+
+impl Drop for SecretRng {
+    fn drop(&mut self) {
+        // Overwrite every field (the state is inline, no heap) with an all-zero generator;
+        // `black_box` keeps the store from being removed as dead.
+        self.0 = ChaCha20Rng::from_seed([0u8; 32]);
+        std::hint::black_box(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for SecretRng {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretRng { .. }")
+    }
+}
 
 /// Standard deviation of the error distribution.
 pub const SIGMA: f64 = 3.2;
@@ -39,38 +101,99 @@ pub fn uniform<R: CryptoRng + ?Sized>(
     p
 }
 
-/// Writes signed small coefficients into every limb (coefficient form).
+/// Writes signed small coefficients into every limb (coefficient form). Constant time for
+/// |c| < q (a masked add, no division); larger values are reduced with a division.
 pub fn from_signed(basis: &RnsBasis, coeffs: &[i64]) -> RnsPoly {
     let mut p = RnsPoly::zero(basis, Representation::Coefficient);
     for (i, limb) in p.limbs_mut().enumerate() {
         let q = basis.primes()[i];
         for (x, &c) in limb.iter_mut().zip(coeffs) {
-            *x = c.rem_euclid(q as i64) as u64;
+            *x = if c.unsigned_abs() < q {
+                (c as u64).wrapping_add(q & ((c >> 63) as u64))
+            } else {
+                c.rem_euclid(q as i64) as u64
+            };
         }
     }
     p
 }
 
-/// Ternary coefficients in {−1, 0, 1}: uniform, or with exactly `hamming_weight` non-zeros.
+/// Ternary coefficients in {−1, 0, 1}: uniform, or with exactly `hamming_weight` non-zeros
+/// (clamped to n), each non-zero ±1 with probability 1/2. Constant time (module docs); the
+/// result is wiped when dropped.
 pub fn ternary_coeffs<R: CryptoRng + ?Sized>(
     n: usize,
     hamming_weight: Option<usize>,
     rng: &mut R,
-) -> Vec<i64> {
+) -> Zeroizing<Vec<i64>> {
     match hamming_weight {
-        None => (0..n).map(|_| uniform_below(rng, 3) as i64 - 1).collect(),
+        None => Zeroizing::new(
+            (0..n)
+                .map(|_| ((rng.next_u64() as u128 * 3) >> 64) as i64 - 1)
+                .collect(),
+        ),
         Some(h) => {
             let h = h.min(n);
-            let mut c = vec![0i64; n];
-            // Partial Fisher–Yates over positions; signs from one random bit each.
-            let mut pos: Vec<usize> = (0..n).collect();
-            for k in 0..h {
-                let j = k + uniform_below(rng, (n - k) as u64) as usize;
-                pos.swap(k, j);
-                c[pos[k]] = if rng.next_u64() & 1 == 0 { 1 } else { -1 };
-            }
-            c
+            // h signed ones first, zeros after, then a data-independent random permutation.
+            let mut vals: Zeroizing<Vec<i64>> = Zeroizing::new(
+                (0..n)
+                    .map(|i| {
+                        let sign = (rng.next_u64() & 1) as i64; // 0 → +1, 1 → −1
+                        let nonzero = (i < h) as i64; // public: depends on the index only
+                        nonzero * (1 - 2 * sign)
+                    })
+                    .collect(),
+            );
+            let mut keys: Zeroizing<Vec<u64>> =
+                Zeroizing::new((0..n).map(|_| rng.next_u64()).collect());
+            bitonic_sort_by_key(&mut keys, &mut vals);
+            vals
         }
+    }
+}
+
+/// Sorts `keys` ascending (any length; padded virtually to a power of two) carrying `vals`
+/// along, with a bitonic network: the sequence of compared indices depends only on the length,
+/// and each compare-exchange is a masked select.
+fn bitonic_sort_by_key(keys: &mut [u64], vals: &mut [i64]) {
+    let n = keys.len();
+    if !n.is_power_of_two() {
+        // Non-power-of-two lengths only occur for non-CKKS callers; fall back to a padded sort.
+        let m = n.next_power_of_two();
+        let mut k: Zeroizing<Vec<u64>> = Zeroizing::new(keys.to_vec());
+        let mut v: Zeroizing<Vec<i64>> = Zeroizing::new(vals.to_vec());
+        k.resize(m, u64::MAX);
+        v.resize(m, 0);
+        bitonic_sort_by_key(&mut k, &mut v);
+        // Padding keys are maximal, so (barring ties at u64::MAX) they sort last.
+        keys.copy_from_slice(&k[..n]);
+        vals.copy_from_slice(&v[..n]);
+        return;
+    }
+    let mut size = 2;
+    while size <= n {
+        let mut stride = size / 2;
+        while stride > 0 {
+            for i in 0..n {
+                let j = i ^ stride;
+                if j > i {
+                    let ascending = (i & size) == 0;
+                    let (a, b) = (keys[i], keys[j]);
+                    // swap iff (a > b) == ascending, as a mask.
+                    let gt = (a > b) as u64;
+                    let swap = (gt ^ (!ascending) as u64).wrapping_neg();
+                    let t = (a ^ b) & swap;
+                    keys[i] = a ^ t;
+                    keys[j] = b ^ t;
+                    let (va, vb) = (vals[i], vals[j]);
+                    let tv = (va ^ vb) & swap as i64;
+                    vals[i] = va ^ tv;
+                    vals[j] = vb ^ tv;
+                }
+            }
+            stride /= 2;
+        }
+        size *= 2;
     }
 }
 
@@ -113,7 +236,8 @@ pub fn gaussian_sample<R: CryptoRng + ?Sized>(rng: &mut R) -> i64 {
     (magnitude ^ -sign) + sign
 }
 
-/// n Gaussian coefficients.
-pub fn gaussian_coeffs<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Vec<i64> {
-    (0..n).map(|_| gaussian_sample(rng)).collect()
+/// n Gaussian coefficients (wiped when dropped: an error term reveals the secret given the
+/// public data it was added to).
+pub fn gaussian_coeffs<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Zeroizing<Vec<i64>> {
+    Zeroizing::new((0..n).map(|_| gaussian_sample(rng)).collect())
 }

@@ -108,6 +108,9 @@ fn bottleneck(p: &Profile, product_ns: f64) -> (String, f64, Value) {
     (name.to_string(), t / total, Value::Object(shares))
 }
 
+/// Most products one run accepts (each holds two encrypted vectors in memory).
+const MAX_K: usize = 1 << 16;
+
 /// Runs the main job.
 pub fn run(args: &InnerProductArgs) -> CliResult {
     let isa = match args.isa {
@@ -139,6 +142,41 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
             reason: "requested".into(),
         },
     };
+    // Every option is checked here, before the context and the keys (minutes at set L).
+    let max_level = params.max_level();
+    let sum_level = args.output_level.unwrap_or(max_level - 1);
+    if sum_level + 1 > max_level {
+        return Err(format!(
+            "--output-level {sum_level} must be below {max_level} (the product's level after rescaling is {})",
+            max_level - 1
+        )
+        .into());
+    }
+    match (args.sum, args.radix) {
+        (SumArg::Tree, Some(r)) => {
+            return Err(format!("--radix {r} needs --sum hoisted or auto, not tree").into());
+        }
+        (SumArg::Hoisted | SumArg::Auto, Some(r)) => {
+            ckks_accel::ckks::SumPlan::radix(dim, r)?;
+        }
+        (_, None) => {}
+    }
+    if !(args.bound.is_finite() && args.bound > 0.0) {
+        return Err(format!("--bound {} must be a positive number", args.bound).into());
+    }
+    if let Some(&t) = threads
+        .iter()
+        .find(|&&t| t > ckks_accel::parallel::MAX_THREADS)
+    {
+        return Err(format!(
+            "--threads {t}: at most {} worker threads",
+            ckks_accel::parallel::MAX_THREADS
+        )
+        .into());
+    }
+    if k > MAX_K {
+        return Err(format!("--k {k}: at most {MAX_K} products per run").into());
+    }
     let quiet = args.json;
     let ctx = CkksContext::with_isa(params, isa)?;
 
@@ -156,10 +194,6 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     let mut galois = kg.galois_keys(&sk, &[1], false)?;
     pb.inc(1);
     let relin_bytes = relin.key_size_bytes();
-    let sum_level = args.output_level.unwrap_or(ctx.params().max_level() - 1);
-    if sum_level + 1 > ctx.params().max_level() {
-        return Err(format!("--output-level must be below {}", ctx.params().max_level()).into());
-    }
     let (method, predicted, tree_predicted) = {
         let probe_eval = Evaluator::new(
             ctx.clone(),
@@ -196,7 +230,7 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         .collect();
     let pb = bar(steps.len() as u64, "rotation keys", quiet);
     for &s in &steps {
-        galois.merge(kg.galois_keys(&sk, &[s], false)?);
+        galois.merge(kg.galois_keys(&sk, &[s], false)?)?;
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -313,7 +347,7 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     }
     pb.finish_and_clear();
     let got: Vec<f64> = if packed {
-        layout.unpack(&decoded, k)
+        layout.unpack(&decoded, k)?
     } else {
         decoded.iter().map(|d| d[0]).collect()
     };

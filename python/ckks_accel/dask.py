@@ -1,0 +1,288 @@
+"""Encrypted inner products on a Dask cluster.
+
+The evaluation keys go to each worker **once**: :class:`KeysPlugin` is a Dask ``WorkerPlugin``
+registered with the scheduler, which hands it to every current worker and to every worker that
+joins later (including a replacement the nanny starts after a crash); on each worker it
+deserializes the keys into one :class:`~ckks_accel.InnerProductEngine` (one evaluator, the Rust
+thread pool, per-thread scratch). Tasks carry only ciphertexts.
+
+:class:`DaskInnerProduct` maps a batch of ciphertext pairs over the workers in chunks; each chunk
+runs on the worker's engine (GIL released, so the worker keeps heart-beating), results come back
+in input order. A chunk whose worker dies is rescheduled by the scheduler on another worker
+(Dask's ``distributed.scheduler.allowed-failures``, default 3, bounds how often); each chunk's
+result is stored once under its index and the batch is checked complete, so nothing is lost or
+duplicated. Usage::
+
+    from dask.distributed import Client
+    from ckks_accel.dask import DaskInnerProduct
+    client = Client("tcp://scheduler:8786")               # or LocalCluster(), SLURMCluster(), ...
+    with DaskInnerProduct(client, keys, threads=None) as dip:   # ships the keys once per worker
+        results = dip.map(pairs, progress=lambda done, total: print(done, total))
+
+Workers: one Dask worker process per machine with ``--nthreads 1`` and the engine on all cores
+(``threads=None``), or several single-threaded workers with ``threads=1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from distributed import Client, WorkerPlugin, as_completed, get_worker
+
+from . import Ciphertext, Context, EvaluationKeys, InnerProductEngine, Params
+from .errors import CkksError, MismatchError
+
+__all__ = ["DaskInnerProduct", "KeysPlugin", "WorkerKeysMissing", "plugin_name"]
+
+
+class WorkerKeysMissing(CkksError, LookupError):
+    """A task ran on a worker that has no evaluation keys of this name (plugin not registered,
+    already removed, or its setup failed there)."""
+
+
+def plugin_name(keys_bytes: bytes) -> str:
+    """The plugin name for serialized keys: content-addressed, so registering the same keys
+    twice is a no-op and different keys never collide."""
+    return "ckks-accel-keys-" + hashlib.sha256(keys_bytes).hexdigest()[:24]
+
+
+class KeysPlugin(WorkerPlugin):
+    """Holds serialized evaluation keys; on each worker builds one engine from them.
+
+    The plugin is pickled once on the client and stored by the scheduler, which sends it to every
+    worker (current and future) exactly once. After ``setup`` the worker drops the serialized
+    copy and keeps only the engine.
+    """
+
+    def __init__(
+        self,
+        params_bytes: bytes,
+        keys_bytes: bytes,
+        *,
+        threads: int | None = None,
+        mode: str = "task",
+        sum: str | int | None = None,
+        output_level: int | None = None,
+    ) -> None:
+        self.name = plugin_name(keys_bytes)
+        self.params_bytes = params_bytes
+        self.keys_bytes: bytes | None = keys_bytes
+        self.threads = threads
+        self.mode = mode
+        self.sum = sum
+        self.output_level = output_level
+        self.engine: InnerProductEngine | None = None
+        self.context: Context | None = None
+        self.params_id: int | None = None
+        self.setup_seconds: float | None = None
+        self.chunks_run = 0
+        self.busy_seconds = 0.0  # time inside the engine (the rest of a task is transport)
+
+    def setup(self, worker: Any) -> None:
+        t = time.perf_counter()
+        if self.keys_bytes is None:
+            raise WorkerKeysMissing(f"{self.name}: the serialized keys were already consumed")
+        # The client chose these parameters (insecure ones only with an explicit opt-in).
+        params = Params.from_bytes(self.params_bytes, allow_insecure=True)
+        self.context = Context(params)
+        keys = EvaluationKeys.from_bytes(self.context, self.keys_bytes)
+        self.engine = InnerProductEngine(
+            keys,
+            threads=self.threads,
+            mode=self.mode,
+            sum=self.sum,
+            output_level=self.output_level,
+        )
+        self.params_id = params.id
+        self.keys_bytes = None  # the engine holds the keys; don't keep a second copy
+        self.setup_seconds = time.perf_counter() - t
+
+    def teardown(self, worker: Any) -> None:
+        self.engine = None
+        self.context = None
+
+
+def _run_chunk(name: str, params_id: int, chunk: list[tuple[bytes, bytes]], dim: int) -> list[bytes]:
+    """Task body: the inner products of one chunk on this worker's engine.
+
+    Ciphertexts travel as their serialized bytes (opaque to the scheduler, which otherwise
+    unpickles and re-pickles every task argument — and would need ckks_accel itself); they are
+    loaded with the worker's context, which checks their parameters."""
+    worker = get_worker()
+    plugin = worker.plugins.get(name)
+    if not isinstance(plugin, KeysPlugin) or plugin.engine is None:
+        raise WorkerKeysMissing(
+            f"worker {worker.address} has no evaluation keys {name!r}: register them with "
+            "DaskInnerProduct (or client.register_plugin(KeysPlugin(...))) first"
+        )
+    if plugin.params_id != params_id:
+        raise MismatchError(
+            f"worker keys are for parameters {plugin.params_id:#018x}, the batch for {params_id:#018x}"
+        )
+    ctx = plugin.context
+
+    def load(x: bytes | Ciphertext) -> Ciphertext:
+        return x if isinstance(x, Ciphertext) else Ciphertext.from_bytes(ctx, x)
+
+    pairs = [(load(a), load(b)) for a, b in chunk]
+    t = time.perf_counter()
+    out = plugin.engine.run(pairs, dim)
+    plugin.busy_seconds += time.perf_counter() - t
+    plugin.chunks_run += 1
+    return [c.to_bytes() for c in out]
+
+
+class DaskInnerProduct:
+    """Batches of encrypted inner products on a Dask cluster, keys shipped once per worker.
+
+    ``threads``: engine threads per worker (None: every core of the worker's machine). ``mode``,
+    ``sum``, ``output_level``: as for :class:`~ckks_accel.InnerProductEngine`. Use as a context
+    manager (or call :meth:`close`) to remove the keys from the workers afterwards.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        keys: EvaluationKeys,
+        *,
+        threads: int | None = None,
+        mode: str = "task",
+        sum: str | int | None = None,
+        output_level: int | None = None,
+    ) -> None:
+        self.client = client
+        self.params = keys.params
+        self.context = keys.context
+        self.dim = keys.dim
+        keys_bytes = keys.to_bytes()  # compressed (seeded) whenever the keys allow: half the bytes
+        self.key_bytes = len(keys_bytes)
+        self.plugin = KeysPlugin(
+            self.params.to_bytes(),
+            keys_bytes,
+            threads=threads,
+            mode=mode,
+            sum=sum,
+            output_level=output_level,
+        )
+        self.name = self.plugin.name
+        t = time.perf_counter()
+        # Returns once every current worker has run setup (it raises if one failed).
+        client.register_plugin(self.plugin, name=self.name)
+        self.ship_seconds = time.perf_counter() - t
+        del keys_bytes
+        self.plugin.keys_bytes = None  # the scheduler keeps the pickled copy for new workers
+        self._closed = False
+
+    def workers_with_keys(self) -> dict[str, bool]:
+        """Which workers currently hold an engine for these keys."""
+        name = self.name
+
+        def has(dask_worker: Any) -> bool:
+            p = dask_worker.plugins.get(name)
+            return isinstance(p, KeysPlugin) and p.engine is not None
+
+        return self.client.run(has)
+
+    def busy_seconds(self) -> dict[str, float]:
+        """Seconds each worker has spent inside its engine for these keys (the rest of a
+        worker's time is transport, (de)serialization and waiting)."""
+        name = self.name
+
+        def busy(dask_worker: Any) -> float:
+            p = dask_worker.plugins.get(name)
+            return p.busy_seconds if isinstance(p, KeysPlugin) else 0.0
+
+        return self.client.run(busy)
+
+    def map(
+        self,
+        pairs: Sequence[tuple[Ciphertext, Ciphertext]],
+        dim: int | None = None,
+        *,
+        chunk_size: int | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> list[Ciphertext]:
+        """⟨a_i, b_i⟩ for every pair, in input order (each result equals the single-process
+        engine's bit for bit). ``chunk_size`` defaults to about 4 chunks per worker.
+        ``progress(done, total)`` is called on the client as chunks finish."""
+        if self._closed:
+            raise WorkerKeysMissing("this DaskInnerProduct was closed; its keys left the workers")
+        dim = dim if dim is not None else self.dim
+        if dim is None:
+            raise ValueError("give dim (the keys were not made for a dim)")
+        pairs = list(pairs)
+        pid = self.params.id
+        for i, pair in enumerate(pairs):
+            if len(pair) != 2 or not all(isinstance(c, Ciphertext) for c in pair):
+                raise TypeError(f"pair {i} is not a (Ciphertext, Ciphertext) tuple")
+            for c in pair:
+                if c.params.id != pid:
+                    raise MismatchError(
+                        f"pair {i}: ciphertext of parameters {c.params.id:#018x}, keys are for {pid:#018x}"
+                    )
+        total = len(pairs)
+        if total == 0:
+            return []
+        if chunk_size is None:
+            workers = max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
+            chunk_size = max(1, math.ceil(total / (4 * workers)))
+        batch = uuid.uuid4().hex[:12]
+        starts = list(range(0, total, chunk_size))
+        futures = []
+        info = {}
+        for c, s in enumerate(starts):
+            payload = [(a.to_bytes(), b.to_bytes()) for a, b in pairs[s : s + chunk_size]]
+            f = self.client.submit(
+                _run_chunk,
+                self.name,
+                pid,
+                payload,
+                dim,
+                key=f"ckks-ip-{batch}-{c}",
+                pure=False,
+            )
+            futures.append(f)
+            info[f.key] = (c, s, min(chunk_size, total - s))
+        results: list[Ciphertext | None] = [None] * total
+        seen: set[int] = set()
+        done = 0
+        try:
+            for f in as_completed(futures):
+                c, s, n = info[f.key]
+                out = f.result()
+                if c in seen:  # cannot happen with unique keys; guard the invariant anyway
+                    raise CkksError(f"chunk {c} returned twice")
+                if len(out) != n:
+                    raise CkksError(f"chunk {c} returned {len(out)} results for {n} pairs")
+                seen.add(c)
+                results[s : s + n] = [Ciphertext.from_bytes(self.context, b) for b in out]
+                done += n
+                if progress is not None:
+                    progress(done, total)
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            raise CkksError(f"{len(missing)} results missing (first: {missing[0]})")
+        return results  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Removes the keys from every worker (and from the scheduler)."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self.client.unregister_worker_plugin(self.name)
+            except Exception:  # noqa: BLE001 - already gone (e.g. the cluster shut down)
+                pass
+
+    def __enter__(self) -> DaskInnerProduct:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
