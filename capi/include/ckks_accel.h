@@ -473,13 +473,31 @@ CkksStatus ckks_galois_keys_deserialize(const CkksContext *ctx,
                                         size_t len,
                                         CkksGaloisKeys **out);
 
+// A secret key to bytes (ternary coefficients, **not encrypted**: protect them at rest). Two-call
+// pattern as the other serializers; the library's own copy is zeroized.
+CkksStatus ckks_secret_key_serialize(const CkksContext *ctx,
+                                     const CkksSecretKey *sk,
+                                     uint8_t *buf,
+                                     size_t cap,
+                                     size_t *written);
+
+// A secret key from `len` bytes (checked: parameters, ternary coefficients).
+CkksStatus ckks_secret_key_deserialize(const CkksContext *ctx,
+                                       const uint8_t *buf,
+                                       size_t len,
+                                       CkksSecretKey **out);
+
 // Serializes the context's parameters: `buf` NULL (or `cap` too small) → `*written` = size
 // needed and `CKKS_STATUS_BUFFER_TOO_SMALL`; otherwise the bytes are written and `*written` is
 // their count. The same pattern holds for every `*_serialize` function.
 CkksStatus ckks_params_serialize(const CkksContext *ctx, uint8_t *buf, size_t cap, size_t *written);
 
-// Creates a context from serialized parameters.
-CkksStatus ckks_context_from_params(const uint8_t *buf, size_t len, CkksContext **out);
+// Creates a context from serialized parameters. Parameters below 128-bit security are refused
+// unless `allow_insecure != 0` (tests and experiments only).
+CkksStatus ckks_context_from_params(const uint8_t *buf,
+                                    size_t len,
+                                    int32_t allow_insecure,
+                                    CkksContext **out);
 
 // Releases a `CkksNttPlan` (NULL is a no-op). Using the handle afterwards, or freeing it twice,
 // returns `CKKS_STATUS_INVALID_HANDLE`.

@@ -1028,6 +1028,40 @@ pub extern "C" fn ckks_galois_keys_deserialize(
     })
 }
 
+/// A secret key to bytes (ternary coefficients, **not encrypted**: protect them at rest). Two-call
+/// pattern as the other serializers; the library's own copy is zeroized.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckks_secret_key_serialize(
+    ctx: *const CkksContext,
+    sk: *const CkksSecretKey,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> CkksStatus {
+    guard(|| {
+        let c = get::<Ctx, _>(ctx, "ctx")?;
+        let k = get::<Sk, _>(sk, "sk")?;
+        let bytes = k.0.to_bytes(&c.ctx)?; // Zeroizing: wiped on drop
+        write_bytes(&bytes, buf, cap, written)
+    })
+}
+
+/// A secret key from `len` bytes (checked: parameters, ternary coefficients).
+#[unsafe(no_mangle)]
+pub extern "C" fn ckks_secret_key_deserialize(
+    ctx: *const CkksContext,
+    buf: *const u8,
+    len: usize,
+    out: *mut *mut CkksSecretKey,
+) -> CkksStatus {
+    guard(|| {
+        check_out(out, "out")?;
+        let c = get::<Ctx, _>(ctx, "ctx")?;
+        let sk = SecretKey::from_bytes(&c.ctx, slice(buf, len, "buf")?)?;
+        write_out(out, register(Sk(sk)), "out")
+    })
+}
+
 /// Serializes the context's parameters: `buf` NULL (or `cap` too small) → `*written` = size
 /// needed and `CKKS_STATUS_BUFFER_TOO_SMALL`; otherwise the bytes are written and `*written` is
 /// their count. The same pattern holds for every `*_serialize` function.
@@ -1044,16 +1078,23 @@ pub extern "C" fn ckks_params_serialize(
     })
 }
 
-/// Creates a context from serialized parameters.
+/// Creates a context from serialized parameters. Parameters below 128-bit security are refused
+/// unless `allow_insecure != 0` (tests and experiments only).
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_context_from_params(
     buf: *const u8,
     len: usize,
+    allow_insecure: i32,
     out: *mut *mut CkksContext,
 ) -> CkksStatus {
     guard(|| {
         check_out(out, "out")?;
-        let params = CkksParams::from_bytes(slice(buf, len, "buf")?)?;
+        let bytes = slice(buf, len, "buf")?;
+        let params = if allow_insecure != 0 {
+            CkksParams::from_bytes_allow_insecure(bytes)?
+        } else {
+            CkksParams::from_bytes(bytes)?
+        };
         write_out(out, ctx_handle(RustContext::new(params)?), "out")
     })
 }

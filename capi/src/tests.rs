@@ -934,7 +934,43 @@ fn ckks_pipeline_batch_serialization_and_bad_input() {
     let mut pbytes = vec![0u8; n];
     ok(ckks_params_serialize(ctx, pbytes.as_mut_ptr(), n, &mut n));
     let mut ctx2 = null_mut();
-    ok(ckks_context_from_params(pbytes.as_ptr(), n, &mut ctx2));
+    err(
+        ckks_context_from_params(pbytes.as_ptr(), n, 0, &mut ctx2),
+        CkksStatus::InvalidArgument,
+        "secure",
+    );
+    ok(ckks_context_from_params(pbytes.as_ptr(), n, 1, &mut ctx2));
+    // The secret key through bytes decrypts the same; the bytes of another kind are refused.
+    ckks_secret_key_serialize(ctx, sk, null_mut(), 0, &mut n);
+    let mut skb = vec![0u8; n];
+    ok(ckks_secret_key_serialize(
+        ctx,
+        sk,
+        skb.as_mut_ptr(),
+        n,
+        &mut n,
+    ));
+    let (mut sk_back, mut dec2) = (null_mut(), null_mut());
+    ok(ckks_secret_key_deserialize(
+        ctx,
+        skb.as_ptr(),
+        n,
+        &mut sk_back,
+    ));
+    ok(ckks_decryptor_create(ctx, sk_back, &mut dec2));
+    let mut pt_back = null_mut();
+    ok(ckks_decrypt(dec2, ip, &mut pt_back));
+    let (mut v0, mut w0) = (0.0f64, 0usize);
+    ok(ckks_decode(ctx, pt_back, &mut v0, 1, &mut w0));
+    assert!((v0 - want).abs() < 1e-6);
+    ok(ckks_plaintext_free(pt_back));
+    ok(ckks_decryptor_free(dec2));
+    ok(ckks_secret_key_free(sk_back));
+    err(
+        ckks_secret_key_deserialize(ctx, pbytes.as_ptr(), pbytes.len(), &mut sk_back),
+        CkksStatus::Deserialize,
+        "",
+    );
 
     // Mismatched objects: a ciphertext of other parameters, a missing key, bad dims.
     let other = toy_context(12);
