@@ -103,6 +103,24 @@ fn prime_counts_are_capped_before_generating_anything() {
 }
 
 #[test]
+fn digit_counts_that_leave_empty_digits_are_an_error() {
+    // Found by fuzz/params_builder: 13 Q primes in 10 digits (⌈13/10⌉ = 2 per digit fill only 7)
+    // panicked slicing the Q chain.
+    let r = CkksParams::builder()
+        .ring_degree(1 << 12)
+        .q_bits(&[47; 13])
+        .p_bits(&[47; 7])
+        .dnum(10)
+        .log_scale(40)
+        .allow_insecure(true)
+        .build();
+    match r {
+        Err(Error::InvalidParameters { reason }) => assert!(reason.contains("empty digits")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn ntt_primes_with_a_huge_count_is_an_error() {
     for count in [usize::MAX, 1 << 40] {
         let r = quick(|| ntt_primes(50, 1 << 12, count));

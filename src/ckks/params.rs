@@ -169,6 +169,14 @@ impl CkksParamsBuilder {
             ));
         }
         let alpha = q.len().div_ceil(dnum);
+        if (dnum - 1) * alpha >= q.len() {
+            // e.g. 13 primes in 10 digits: ⌈13/10⌉ = 2 primes per digit fill only 7 digits.
+            return invalid(format!(
+                "dnum = {dnum} leaves empty digits: {} Q primes at {alpha} per digit fill only {}",
+                q.len(),
+                q.len().div_ceil(alpha)
+            ));
+        }
         let max_src = crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
         if alpha > max_src || p.len() > max_src {
             return invalid(format!(

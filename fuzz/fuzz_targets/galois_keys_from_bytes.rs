@@ -1,0 +1,19 @@
+//! `GaloisKeys::from_bytes` on arbitrary bytes (full and seeded encodings): never panics, and
+//! whatever loads re-serializes to exactly the input in the encoding it came in (the format is
+//! canonical).
+#![no_main]
+
+use ckks_accel::ckks::GaloisKeys;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let ctx = ckks_accel_fuzz::ctx();
+    if let Ok(x) = GaloisKeys::from_bytes(ctx, data) {
+        let full = x.to_bytes();
+        let compressed = x.to_bytes_compressed().ok();
+        assert!(
+            full == data || compressed.as_deref() == Some(data),
+            "non-canonical encoding accepted"
+        );
+    }
+});

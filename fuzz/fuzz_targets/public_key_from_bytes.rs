@@ -1,0 +1,13 @@
+//! `PublicKey::from_bytes` on arbitrary bytes: never panics, and whatever loads re-serializes to
+//! exactly the input (the format is canonical).
+#![no_main]
+
+use ckks_accel::ckks::PublicKey;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let ctx = ckks_accel_fuzz::ctx();
+    if let Ok(x) = PublicKey::from_bytes(ctx, data) {
+        assert_eq!(x.to_bytes(), data, "non-canonical encoding accepted");
+    }
+});
