@@ -52,7 +52,7 @@ fn bench_set(c: &mut Criterion, set: ReferenceSet) {
             b.iter(|| conv.convert(black_box(x.as_words()), &mut out, &mut scratch))
         });
         // ModDown of one polynomial over Q ∪ P.
-        let md = ModDown::new(&q, &p).expect("mod down");
+        let md = ModDown::with_isa(&q, &p, isa).expect("mod down");
         let y = sampling::uniform(&qp, Representation::Evaluation, &mut rng);
         let mut res = vec![0u64; q.len() * n];
         let mut md_scratch = vec![0u64; md.scratch_len(n)];

@@ -94,15 +94,80 @@ fn check_conversion_isas(n: usize, src_p: &[u64], dst_p: &[u64]) {
             .enumerate()
             .for_each(|(k, v)| *v = [0, q - 1, q / 2, 1][k % 4]);
     }
-    let reference = BasisConverter::with_isa(&src, &dst, &pos, Isa::Scalar).unwrap();
-    for input in [&x, &edge] {
-        let want = convert_poly(&reference, input, &dst).unwrap();
-        for isa in Isa::available() {
-            let conv = BasisConverter::with_isa(&src, &dst, &pos, isa).unwrap();
-            let got = convert_poly(&conv, input, &dst).unwrap();
-            assert_eq!(got, want, "{isa} (ran on {}) n={n}", conv.isa());
+    // The lazy accumulators' upper edge: x_i = [−Q/q_i]_{q_i} makes every step-1 product
+    // t_i = x_i·(Q/q_i)^{−1} = q_i − 1, the largest value each term can contribute.
+    let mut top = x.clone();
+    let q_all = product(src_p);
+    for (i, limb) in top.limbs_mut().enumerate() {
+        let q = src_p[i];
+        let q_hat = to_u64(&(&q_all / big(q) % big(q)));
+        limb.iter_mut()
+            .enumerate()
+            .for_each(|(k, v)| *v = if k % 2 == 0 { q - q_hat } else { q - 1 });
+    }
+    let exact = src_p.len() <= ckks_accel::rns::basis_conversion::MAX_EXACT_SOURCE_LIMBS;
+    for is_exact in [false, true] {
+        if is_exact && !exact {
+            continue;
+        }
+        let build = |isa| {
+            if is_exact {
+                BasisConverter::exact_with_isa(&src, &dst, &pos, isa).unwrap()
+            } else {
+                BasisConverter::with_isa(&src, &dst, &pos, isa).unwrap()
+            }
+        };
+        let reference = build(Isa::Scalar);
+        for input in [&x, &edge, &top] {
+            let want = convert_poly(&reference, input, &dst).unwrap();
+            for isa in Isa::available() {
+                let conv = build(isa);
+                let got = convert_poly(&conv, input, &dst).unwrap();
+                assert_eq!(
+                    got,
+                    want,
+                    "{isa} (ran on {}) n={n} exact={is_exact}",
+                    conv.isa()
+                );
+            }
         }
     }
+}
+
+/// Every case of the split-52 IFMA kernel (source primes < 2^50, in [2^50, 2^52), ≥ 2^52;
+/// output primes < 2^50 and ≥ 2^50) and the 15-limb maximum, against scalar on every ISA.
+#[test]
+fn split52_conversion_cases_match_scalar() {
+    let n = 1 << 10;
+    let p50 = primes(49, n, 6, 0);
+    let p51 = primes(51, n, 3, 0);
+    let p52 = primes(52, n, 2, 0);
+    let p60 = primes(60, n, 2, 0);
+    let p62 = primes(62, n, 16, 0);
+    // Narrow sources to narrow + wide outputs (ModUp of a 50-bit digit).
+    check_conversion_isas(n, &p50[..3], &[&p50[3..], &p60[..], &p62[..2]].concat());
+    // Wide rows with 2^50 ≤ p < 2^52 (A0 may exceed p there).
+    check_conversion_isas(n, &p50[..3], &[&p51[..], &p52[..]].concat());
+    check_conversion_isas(
+        n,
+        &[&p62[..1], &p50[..2]].concat(),
+        &[&p51[..], &p52[..]].concat(),
+    );
+    // Sources in [2^50, 2^52): t < 2^52 but the 2^104 part appears in narrow rows.
+    check_conversion_isas(n, &p51, &[&p50[..], &p62[..1]].concat());
+    // Sources ≥ 2^52 (t1 ≠ 0) to every kind of output (ModDown, and ModUp of digit 0).
+    check_conversion_isas(
+        n,
+        &[&p62[..2], &p52[..]].concat(),
+        &[&p50[..], &p60[..]].concat(),
+    );
+    check_conversion_isas(
+        n,
+        &[&p60[..1], &p50[..2]].concat(),
+        &[&p50[2..], &p62[..3]].concat(),
+    );
+    // The most source limbs one conversion takes, all 62-bit, to 62- and 50-bit outputs.
+    check_conversion_isas(n, &p62[..15], &[&p62[15..], &p50[..2]].concat());
 }
 
 #[test]

@@ -232,9 +232,9 @@ impl KeySwitcher {
             let ql = qb.prefix(l);
             let ext = ql.concat(&pb)?;
             let mod_ups = (0..l.div_ceil(alpha))
-                .map(|j| ModUp::new(&ext, j * alpha..((j + 1) * alpha).min(l)))
+                .map(|j| ModUp::with_isa(&ext, j * alpha..((j + 1) * alpha).min(l), isa))
                 .collect::<Result<Vec<_>>>()?;
-            let mod_down = ModDown::new(&ql, &pb)?;
+            let mod_down = ModDown::with_isa(&ql, &pb, isa)?;
             levels.push(Level {
                 ext,
                 q: ql,
@@ -302,7 +302,16 @@ impl KeySwitcher {
         let n = self.n;
         let (l, k) = (self.q.len(), self.p.len());
         let ext = l + k;
-        let conv = (self.alpha * n).max(k * n + l * n + k * n);
+        // The largest scratch any level's converters ask for (their size depends on the kernel:
+        // exact conversions and the split-52 IFMA kernel take per-tile extras).
+        let conv = self
+            .levels
+            .iter()
+            .flat_map(|lv| {
+                let ups = lv.mod_ups.iter().map(|u| u.converter().scratch_len());
+                ups.chain([lv.mod_down.scratch_len(n)])
+            })
+            .fold((self.alpha * n).max(k * n + l * n + k * n), usize::max);
         KeySwitchScratch {
             id: self.id,
             n,

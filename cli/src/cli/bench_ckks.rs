@@ -6,8 +6,9 @@ use super::{CliResult, timing};
 use ckks_accel::Isa;
 use ckks_accel::ckks::{
     CkksContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
-    KeyGenerator, Preset,
+    KeyGenerator, Preset, SumMethod, SumPlan,
 };
+use ckks_accel::parallel::PackedLayout;
 use clap::Args;
 use serde_json::json;
 use std::num::NonZeroUsize;
@@ -29,9 +30,86 @@ pub struct CkksArgs {
     #[arg(long, value_name = "N")]
     pub reps: Option<NonZeroUsize>,
 
+    /// Products per batch for the precision report (inputs uniform in [−1, 1)).
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Max and mean |error| of one sum method over a batch of products.
+struct BatchError {
+    name: &'static str,
+    max: f64,
+    mean: f64,
+}
+
+/// Runs `batch` inner products (fresh public-key encryptions, uniform inputs) with the plain
+/// tree, a hoisted radix-4 sum, the hoisted sum at output level 1 (level-aware) and the tree on
+/// packed ciphertexts (two vectors per ciphertext when they fit), and reports max and mean
+/// |error| against the float64 products.
+#[allow(clippy::too_many_arguments)]
+fn batch_errors(
+    eval: &Evaluator,
+    encoder: &Encoder,
+    enc: &mut Encryptor,
+    dec: &Decryptor,
+    dim: usize,
+    batch: usize,
+    hoisted: &SumMethod,
+) -> CliResult<Vec<BatchError>> {
+    let xs: Vec<Vec<f64>> = (0..batch)
+        .map(|i| test_vector(dim, 100 + 2 * i as u64))
+        .collect();
+    let ys: Vec<Vec<f64>> = (0..batch)
+        .map(|i| test_vector(dim, 101 + 2 * i as u64))
+        .collect();
+    let want: Vec<f64> = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| a * b).sum())
+        .collect();
+    let slots = encoder.slots();
+    let layout = PackedLayout::new(slots, dim)?;
+    let mut s = eval.scratch();
+    let mut run = |name: &'static str,
+                   px: &[Vec<f64>],
+                   py: &[Vec<f64>],
+                   method: &SumMethod,
+                   level: Option<usize>|
+     -> CliResult<BatchError> {
+        let mut decoded = Vec::with_capacity(px.len());
+        for (x, y) in px.iter().zip(py) {
+            let a = enc.encrypt(&encoder.encode_default(x)?)?;
+            let b = enc.encrypt(&encoder.encode_default(y)?)?;
+            let mut out = a.clone();
+            eval.inner_product_with(&a, &b, dim, method, level, &mut out, &mut s)?;
+            decoded.push(encoder.decode(&dec.decrypt(&out)?)?);
+        }
+        let got: Vec<f64> = if px.len() < batch {
+            layout.unpack(&decoded, batch)?
+        } else {
+            decoded.iter().map(|d| d[0]).collect()
+        };
+        let errs: Vec<f64> = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).collect();
+        Ok(BatchError {
+            name,
+            max: errs.iter().copied().fold(0.0, f64::max),
+            mean: errs.iter().sum::<f64>() / errs.len().max(1) as f64,
+        })
+    };
+    let mut rows = vec![
+        run("tree", &xs, &ys, &SumMethod::Tree, None)?,
+        run("hoisted", &xs, &ys, hoisted, None)?,
+        run("level_aware", &xs, &ys, hoisted, Some(1))?,
+    ];
+    if layout.per_ciphertext >= 2 {
+        let (px, py) = (layout.pack(&xs)?, layout.pack(&ys)?);
+        rows.push(run("packed", &px, &py, &SumMethod::Tree, None)?);
+    }
+    Ok(rows)
 }
 
 /// Deterministic test vectors in [−1, 1).
@@ -63,8 +141,12 @@ pub fn run(args: &CkksArgs) -> CliResult {
     let mut kg = KeyGenerator::from_seed(ctx.clone(), 7);
     let sk = kg.secret_key()?;
     let pk = kg.public_key(&sk)?;
+    let hoisted = SumMethod::Hoisted(SumPlan::radix(dim, 4)?);
     let mut steps = KeyGenerator::tree_sum_steps(dim);
     steps.extend([1, 2, 4, 8]);
+    steps.extend(hoisted.rotation_steps(dim));
+    steps.sort_unstable();
+    steps.dedup();
     let keys = Arc::new(EvaluationKeys {
         relin: Some(kg.relin_key(&sk)?),
         galois: kg.galois_keys(&sk, &steps, false)?,
@@ -115,6 +197,15 @@ pub fn run(args: &CkksArgs) -> CliResult {
     let want: f64 = x.iter().zip(&y).map(|(p, q)| p * q).sum();
     let err = (got[0] - want).abs();
     let isa = Isa::detect();
+    let rows = batch_errors(
+        &eval,
+        &encoder,
+        &mut enc,
+        &dec,
+        dim,
+        args.batch.max(1),
+        &hoisted,
+    )?;
     if args.json {
         let out = json!({
             "params": args.params.to_string(),
@@ -127,6 +218,8 @@ pub fn run(args: &CkksArgs) -> CliResult {
                 "inner_product": ms(t_ip),
             },
             "inner_product_max_abs_error": err,
+            "batch": args.batch.max(1),
+            "errors": rows.iter().map(|r| (r.name.to_string(), json!({"max_abs": r.max, "mean_abs": r.mean}))).collect::<serde_json::Map<_, _>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -152,5 +245,12 @@ pub fn run(args: &CkksArgs) -> CliResult {
         "inner product dim {dim}: error {err:.2e} (got {:.9}, expected {want:.9})",
         got[0]
     );
+    println!(
+        "|error| over {} products (dim {dim}, public-key encryption): max / mean",
+        args.batch.max(1)
+    );
+    for r in &rows {
+        println!("{:<24} {:>10.2e} {:>10.2e}", r.name, r.max, r.mean);
+    }
     Ok(())
 }

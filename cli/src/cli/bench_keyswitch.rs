@@ -38,7 +38,12 @@ struct Measured {
     isa: Isa,
     ms: f64,
     profile: Profile,
+    /// Median over [`PROFILED_RUNS`] profiled switches of the conversion time per output word.
+    conv_ns_per_word: f64,
 }
+
+/// Profiled switches per ISA for the conversion's time per output word.
+const PROFILED_RUNS: usize = 5;
 
 /// Runs the benchmark.
 pub fn run(args: &KeySwitchArgs) -> CliResult {
@@ -75,18 +80,33 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)
                 .expect("valid inputs")
         });
-        // One more run with section timers for the breakdown.
-        scratch.profile = Profile::new(ProfileLevel::Timed);
-        ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)?;
+        // More runs with section timers: the breakdown (last run) and the conversion's median
+        // time per output word.
+        let mut conv = Vec::with_capacity(PROFILED_RUNS);
+        for _ in 0..PROFILED_RUNS {
+            scratch.profile = Profile::new(ProfileLevel::Timed);
+            ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)?;
+            let p = &scratch.profile;
+            conv.push(p.conv_ns as f64 / (p.conv_limbs.max(1) * shape.n as u64) as f64);
+        }
+        conv.sort_by(f64::total_cmp);
         results.push(Measured {
             isa,
             ms: t.as_secs_f64() * 1e3,
             profile: scratch.profile,
+            conv_ns_per_word: conv[PROFILED_RUNS / 2],
         });
     }
     let scalar_ms = results.iter().find(|m| m.isa == Isa::Scalar).map(|m| m.ms);
     if args.json {
         let best = results.last().expect("at least one ISA");
+        let ghz = timing::nominal_ghz();
+        let conv = |m: &Measured| {
+            json!({
+                "ns_per_output_word": m.conv_ns_per_word,
+                "cycles_per_output_word": ghz.map(|g| m.conv_ns_per_word * g),
+            })
+        };
         let out = json!({
             "params": args.params.to_string(),
             "n": shape.n,
@@ -99,10 +119,13 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             "breakdown": breakdown(&best.profile),
             "ops": ops(&best.profile),
             "speedup_vs_scalar": scalar_ms.map(|s| s / best.ms),
+            "clock_ghz": ghz,
+            "conversion": conv(best),
             "runs": results.iter().map(|m| json!({
                 "isa": m.isa.to_string(),
                 "keyswitch_ms": m.ms,
                 "breakdown": breakdown(&m.profile),
+                "conversion": conv(m),
             })).collect::<Vec<Value>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);

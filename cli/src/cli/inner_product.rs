@@ -351,11 +351,13 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     } else {
         decoded.iter().map(|d| d[0]).collect()
     };
-    let max_err = got
+    let abs_errs: Vec<f64> = got
         .iter()
         .zip(&expected)
         .map(|(g, w)| (g - w).abs())
-        .fold(0.0, f64::max);
+        .collect();
+    let max_err = abs_errs.iter().copied().fold(0.0, f64::max);
+    let mean_err = abs_errs.iter().sum::<f64>() / abs_errs.len().max(1) as f64;
 
     // Report.
     // Speedup and efficiency are relative to the 1-thread run (absent if it was not run).
@@ -417,7 +419,8 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         let out = json!({
             "params": args.params.to_string(), "isa": isa.to_string(), "k": k, "dim": dim,
             "mode": plan.mode.to_string(), "mode_reason": plan.reason, "schedule": args.schedule.to_string(),
-            "profile": format!("{:?}", args.profile).to_lowercase(), "max_abs_error": max_err, "bound": args.bound,
+            "profile": format!("{:?}", args.profile).to_lowercase(), "max_abs_error": max_err,
+            "mean_abs_error": mean_err, "bound": args.bound,
             "ok": ok, "sum": sum_json, "rotation_keys": rotation_keys, "evaluation_key_bytes": key_bytes,
             "ops_per_product": ops, "runs": run_rows,
         });
@@ -468,7 +471,7 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
             key_bytes as f64 / (1 << 20) as f64
         );
         println!(
-            "max |error| over {k} products: {max_err:.2e} (bound {:.0e}) — {}",
+            "max |error| over {k} products: {max_err:.2e}, mean {mean_err:.2e} (bound {:.0e}) — {}",
             args.bound,
             if ok { "ok" } else { "FAILED" }
         );

@@ -59,6 +59,16 @@ fn median(samples: &mut [Duration]) -> Duration {
     }
 }
 
+/// The clock the "cycles per word" figures are given in: `cpu MHz` of the first CPU in
+/// /proc/cpuinfo, in GHz (on these VMs the nominal/TSC clock; the core may turbo above it).
+/// `None` where the file or the field is missing.
+pub fn nominal_ghz() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("cpu MHz"))?;
+    let mhz: f64 = line.split(':').nth(1)?.trim().parse().ok()?;
+    Some(mhz / 1e3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,10 @@
 //! AVX-512 conversion kernel (64-bit lanes): products from `vpmullq` and the `vpmuludq`-built
 //! high half, accumulated in lo/hi lanes with an unsigned-compare carry.
 
-use super::{ConvKernel, DstConsts};
+use super::{ConvKernel, DstConsts, ROUND_MAGIC};
 use crate::arith::avx512::{load, mul_hi_u64, store};
 use crate::isa::Avx512Token;
-use core::arch::x86_64::__m512i;
+use core::arch::x86_64::{__m512d, __m512i};
 
 #[derive(Clone, Copy)]
 pub(crate) struct Conv512(pub Avx512Token);
@@ -62,6 +62,37 @@ impl ConvKernel for Conv512 {
             f._mm512_set1_epi64(1),
         );
         (lo2, hi2)
+    }
+    type F = __m512d;
+    #[inline(always)]
+    fn f_splat(self, x: f64) -> __m512d {
+        self.0.avx512f._mm512_set1_pd(x)
+    }
+    #[inline(always)]
+    fn f_mac(self, acc: __m512d, x: __m512i, sh: __m512i, c: __m512d) -> __m512d {
+        let f = self.0.avx512f;
+        // x >> sh < 2^52 becomes the double 2^52 + (x >> sh) by OR-ing in the exponent; taking
+        // 2^52 away again is exact. Then one multiply and one add, unfused (as scalar).
+        let magic = self.splat(ROUND_MAGIC.to_bits());
+        let xf = f._mm512_sub_pd(
+            f._mm512_castsi512_pd(f._mm512_or_si512(f._mm512_srlv_epi64(x, sh), magic)),
+            f._mm512_castsi512_pd(magic),
+        );
+        f._mm512_add_pd(acc, f._mm512_mul_pd(xf, c))
+    }
+    #[inline(always)]
+    fn f_round(self, acc: __m512d) -> __m512i {
+        let f = self.0.avx512f;
+        let r = f._mm512_add_pd(acc, f._mm512_set1_pd(ROUND_MAGIC));
+        f._mm512_sub_epi64(f._mm512_castpd_si512(r), self.splat(ROUND_MAGIC.to_bits()))
+    }
+    #[inline(always)]
+    fn lookup8(self, v: __m512i, table: &[u64; 8]) -> __m512i {
+        self.0.avx512f._mm512_permutexvar_epi64(v, load(table))
+    }
+    #[inline(always)]
+    fn add_mod(self, a: __m512i, b: __m512i, q: __m512i) -> __m512i {
+        self.csub(self.0.avx512f._mm512_add_epi64(a, b), q)
     }
     #[inline(always)]
     fn acc_reduce(self, (lo, hi): (__m512i, __m512i), c: &DstConsts) -> __m512i {

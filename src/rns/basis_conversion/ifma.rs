@@ -1,11 +1,11 @@
 //! IFMA conversion kernel (every prime < 2^50): `vpmadd52luq` / `vpmadd52huq` accumulate the low
 //! and high 52-bit halves of each product in separate lanes (no carries to track).
 
-use super::{ConvKernel, DstConsts};
+use super::{ConvKernel, DstConsts, ROUND_MAGIC};
 use crate::arith::MASK52;
 use crate::arith::avx512::{load, mul_shoup52, store};
 use crate::isa::IfmaToken;
-use core::arch::x86_64::__m512i;
+use core::arch::x86_64::{__m512d, __m512i};
 
 #[derive(Clone, Copy)]
 pub(crate) struct ConvIfma(pub IfmaToken);
@@ -50,6 +50,37 @@ impl ConvKernel for ConvIfma {
             ifma._mm512_madd52lo_epu64(lo, t, m),
             ifma._mm512_madd52hi_epu64(hi, t, m),
         )
+    }
+    type F = __m512d;
+    #[inline(always)]
+    fn f_splat(self, x: f64) -> __m512d {
+        self.0.avx512f._mm512_set1_pd(x)
+    }
+    #[inline(always)]
+    fn f_mac(self, acc: __m512d, x: __m512i, sh: __m512i, c: __m512d) -> __m512d {
+        let f = self.0.avx512f;
+        // x >> sh < 2^52 becomes the double 2^52 + (x >> sh) by OR-ing in the exponent; taking
+        // 2^52 away again is exact. Then one multiply and one add, unfused (as scalar).
+        let magic = self.splat(ROUND_MAGIC.to_bits());
+        let xf = f._mm512_sub_pd(
+            f._mm512_castsi512_pd(f._mm512_or_si512(f._mm512_srlv_epi64(x, sh), magic)),
+            f._mm512_castsi512_pd(magic),
+        );
+        f._mm512_add_pd(acc, f._mm512_mul_pd(xf, c))
+    }
+    #[inline(always)]
+    fn f_round(self, acc: __m512d) -> __m512i {
+        let f = self.0.avx512f;
+        let r = f._mm512_add_pd(acc, f._mm512_set1_pd(ROUND_MAGIC));
+        f._mm512_sub_epi64(f._mm512_castpd_si512(r), self.splat(ROUND_MAGIC.to_bits()))
+    }
+    #[inline(always)]
+    fn lookup8(self, v: __m512i, table: &[u64; 8]) -> __m512i {
+        self.0.avx512f._mm512_permutexvar_epi64(v, load(table))
+    }
+    #[inline(always)]
+    fn add_mod(self, a: __m512i, b: __m512i, q: __m512i) -> __m512i {
+        self.csub(self.0.avx512f._mm512_add_epi64(a, b), q)
     }
     #[inline(always)]
     fn acc_reduce(self, (lo, hi): (__m512i, __m512i), c: &DstConsts) -> __m512i {

@@ -29,6 +29,8 @@ mod avx2;
 mod avx512;
 #[cfg(simd)]
 mod ifma;
+#[cfg(simd)]
+mod ifma_wide;
 
 use crate::arith::Modulus;
 use crate::error::{Error, Result};
@@ -38,6 +40,8 @@ use crate::rns::{RnsBasis, RnsPoly};
 
 /// Most source limbs one conversion accumulates exactly (15 · 2^124 < 2^128).
 pub const MAX_SOURCE_LIMBS: usize = 15;
+/// Most source limbs of an exact conversion (the overflow v ≤ #limbs indexes an 8-entry table).
+pub const MAX_EXACT_SOURCE_LIMBS: usize = 7;
 /// Coefficients per tile of the accumulation loop.
 pub const TILE: usize = 512;
 
@@ -68,7 +72,94 @@ pub(crate) trait ConvKernel: Copy {
     fn acc_mac(self, acc: Self::Acc, t: Self::V, m: Self::V) -> Self::Acc;
     /// The accumulated value mod p, in [0, p).
     fn acc_reduce(self, acc: Self::Acc, c: &DstConsts) -> Self::V;
+    /// Vector of f64 lanes for the overflow estimate of exact conversions.
+    type F: Copy;
+    fn f_splat(self, x: f64) -> Self::F;
+    /// `acc + f64(x >> sh) · c` with `x >> sh < 2^52` (converted exactly), one IEEE multiply
+    /// and one add, **not fused** — every ISA must produce the same bits as scalar.
+    fn f_mac(self, acc: Self::F, x: Self::V, sh: Self::V, c: Self::F) -> Self::F;
+    /// `acc` rounded to the nearest integer (ties to even), for 0 ≤ acc < 2^51.
+    fn f_round(self, acc: Self::F) -> Self::V;
+    /// `table[v]` per lane, v < 8.
+    fn lookup8(self, v: Self::V, table: &[u64; 8]) -> Self::V;
+    /// `(a + b) mod q` for a, b < q < 2^62.
+    fn add_mod(self, a: Self::V, b: Self::V, q: Self::V) -> Self::V;
+
+    /// Step 1 for source limb i: `dst = src · (Q/q_i)^{−1} mod q_i`, canonical.
+    #[inline(always)]
+    fn step1(self, conv: &BasisConverter, i: usize, src: &[u64], dst: &mut [u64]) {
+        default_step1(self, conv, i, src, dst)
+    }
+    /// Per-tile preparation of kernel-specific data in `extra` (coefficients t0..t0 + tile).
+    #[inline(always)]
+    fn tile_prep(
+        self,
+        _conv: &BasisConverter,
+        _scratch: &[u64],
+        _t0: usize,
+        _tile: usize,
+        _extra: &mut [u64],
+    ) {
+    }
+    /// Output row j at coefficients off..off + LANES: `Σ_i t_i · matrix[j][i] mod p_j`,
+    /// canonical (`toff` = off − tile start, an index into the tile data in `extra`).
+    #[inline(always)]
+    fn row_dot(
+        self,
+        conv: &BasisConverter,
+        j: usize,
+        scratch: &[u64],
+        _extra: &[u64],
+        off: usize,
+        _toff: usize,
+    ) -> Self::V {
+        default_row_dot(self, conv, j, scratch, off)
+    }
 }
+
+/// The generic step 1 (see [`ConvKernel::step1`]).
+#[inline(always)]
+pub(crate) fn default_step1<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    i: usize,
+    src: &[u64],
+    dst: &mut [u64],
+) {
+    let (w, ws, q) = (
+        k.splat(conv.q_hat_inv[i]),
+        k.splat(conv.q_hat_inv_shoup[i]),
+        k.splat(conv.src[i].value()),
+    );
+    for (d, x) in dst
+        .chunks_exact_mut(K::LANES)
+        .zip(src.chunks_exact(K::LANES))
+    {
+        k.store(d, k.mul_const(k.load(x), w, ws, q));
+    }
+}
+
+/// The generic row dot product (see [`ConvKernel::row_dot`]).
+#[inline(always)]
+pub(crate) fn default_row_dot<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    j: usize,
+    scratch: &[u64],
+    off: usize,
+) -> K::V {
+    let (n, s) = (conv.n, conv.src.len());
+    let row = &conv.matrix[j * s..(j + 1) * s];
+    let mut acc = k.acc_zero();
+    for (i, &mij) in row.iter().enumerate() {
+        let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
+        acc = k.acc_mac(acc, t, k.splat(mij));
+    }
+    k.acc_reduce(acc, &conv.dst_consts[j])
+}
+
+/// 2^52 as f64: adding it to 0 ≤ x < 2^51 rounds x to an integer held in the mantissa bits.
+pub(crate) const ROUND_MAGIC: f64 = 4_503_599_627_370_496.0;
 
 /// Precomputed fast base conversion from one basis to another, writing each output limb at a
 /// chosen limb position of an output polynomial.
@@ -85,12 +176,29 @@ pub struct BasisConverter {
     /// `matrix[j·src + i] = (Q/q_i) mod p_j`.
     matrix: Vec<u64>,
     dst_consts: Vec<DstConsts>,
+    /// Tables of the exact conversion (None: the fast, approximate one).
+    exact: Option<ExactTables>,
+    /// Tables of the split-52 IFMA kernel (IFMA CPU, some prime ≥ 2^50).
+    #[cfg(simd)]
+    wide: Option<ifma_wide::WideTables>,
     backend: Backend,
+}
+
+/// Constants of the exact conversion's overflow estimate and correction.
+#[derive(Debug, Clone)]
+struct ExactTables {
+    /// Per source prime: shift sh_i = max(0, bits(q_i) − 52), so that t_i >> sh_i < 2^52.
+    shift: Vec<u64>,
+    /// Per source prime: 2^{sh_i} / q_i as f64.
+    inv: Vec<f64>,
+    /// Per output prime p_j: `corr[j][v] = [−v·Q]_{p_j}` for v < 8.
+    corr: Vec<[u64; 8]>,
 }
 
 impl BasisConverter {
     /// A converter from `src` to `dst` (disjoint primes, same n), output limb j written at limb
-    /// `dst_pos[j]`. Uses the best ISA of this CPU: IFMA only if every prime is below 2^50.
+    /// `dst_pos[j]`. Uses the best ISA of this CPU; on IFMA, bases with a prime ≥ 2^50 use
+    /// the split-52 kernel (products from 52-bit halves, see `ifma_wide.rs`).
     pub fn new(src: &RnsBasis, dst: &RnsBasis, dst_pos: &[usize]) -> Result<BasisConverter> {
         Self::with_isa(src, dst, dst_pos, Isa::detect())
     }
@@ -102,10 +210,48 @@ impl BasisConverter {
         dst_pos: &[usize],
         isa: Isa,
     ) -> Result<BasisConverter> {
-        if src.is_empty() || src.len() > MAX_SOURCE_LIMBS {
+        Self::build(src, dst, dst_pos, isa, false)
+    }
+
+    /// The **exact** conversion (see the module docs): output j is `[x_c]_{p_j}` for the
+    /// centered representative x_c ∈ [−Q/2, Q/2] of x, with no multiple of Q added (up to the
+    /// rounding tie at |x_c| ≈ Q/2). At most [`MAX_EXACT_SOURCE_LIMBS`] source limbs. Best ISA
+    /// of this CPU.
+    pub fn exact(src: &RnsBasis, dst: &RnsBasis, dst_pos: &[usize]) -> Result<BasisConverter> {
+        Self::build(src, dst, dst_pos, Isa::detect(), true)
+    }
+
+    /// As [`BasisConverter::exact`] with the ISA capped at `isa`.
+    pub fn exact_with_isa(
+        src: &RnsBasis,
+        dst: &RnsBasis,
+        dst_pos: &[usize],
+        isa: Isa,
+    ) -> Result<BasisConverter> {
+        Self::build(src, dst, dst_pos, isa, true)
+    }
+
+    /// Whether this is the exact conversion.
+    pub fn is_exact(&self) -> bool {
+        self.exact.is_some()
+    }
+
+    fn build(
+        src: &RnsBasis,
+        dst: &RnsBasis,
+        dst_pos: &[usize],
+        isa: Isa,
+        exact: bool,
+    ) -> Result<BasisConverter> {
+        let max = if exact {
+            MAX_EXACT_SOURCE_LIMBS
+        } else {
+            MAX_SOURCE_LIMBS
+        };
+        if src.is_empty() || src.len() > max {
             return Err(Error::TooManySourceLimbs {
                 count: src.len(),
-                max: MAX_SOURCE_LIMBS,
+                max,
             });
         }
         if dst_pos.len() != dst.len() {
@@ -132,13 +278,10 @@ impl BasisConverter {
             .iter()
             .chain(dst.primes())
             .all(|&q| q < crate::arith::IFMA_MODULUS_LIMIT);
-        let isa = if isa == Isa::Avx512Ifma && !all_ifma {
-            Isa::Avx512
-        } else {
-            isa
-        };
         let backend = Backend::new(isa)?;
-        let w52 = isa == Isa::Avx512Ifma;
+        // IFMA with a prime ≥ 2^50: the split-52 kernel, with the 64-bit (w = 64) constants of
+        // the AVX-512 kernel plus its own tables.
+        let w52 = isa == Isa::Avx512Ifma && all_ifma;
         let src_m: Vec<Modulus> = (0..src.len()).map(|i| *src.modulus(i)).collect();
         let dst_m: Vec<Modulus> = (0..dst.len()).map(|j| *dst.modulus(j)).collect();
         let mut q_hat_inv = Vec::with_capacity(src_m.len());
@@ -164,7 +307,35 @@ impl BasisConverter {
             }
         }
         let dst_consts = dst_m.iter().map(|m| dst_consts(m, w52)).collect();
+        let exact = exact.then(|| {
+            let shift: Vec<u64> = src_m
+                .iter()
+                .map(|m| (64 - m.value().leading_zeros()).saturating_sub(52) as u64)
+                .collect();
+            let inv = src_m
+                .iter()
+                .zip(&shift)
+                .map(|(m, &sh)| (1u64 << sh) as f64 / m.value() as f64)
+                .collect();
+            let corr = dst_m
+                .iter()
+                .map(|mj| {
+                    let neg_q = mj.neg_mod(mj.product_mod(src_m.iter().map(|m| m.value())));
+                    let mut t = [0u64; 8];
+                    for v in 1..8 {
+                        t[v] = mj.add_mod(t[v - 1], neg_q);
+                    }
+                    t
+                })
+                .collect();
+            ExactTables { shift, inv, corr }
+        });
+        #[cfg(simd)]
+        let wide = (isa == Isa::Avx512Ifma && !all_ifma)
+            .then(|| ifma_wide::WideTables::new(&src_m, &dst_m, &q_hat_inv, &matrix));
         Ok(BasisConverter {
+            #[cfg(simd)]
+            wide,
             n: src.n(),
             src: src_m,
             dst: dst_m,
@@ -173,6 +344,7 @@ impl BasisConverter {
             q_hat_inv_shoup,
             matrix,
             dst_consts,
+            exact,
             backend,
         })
     }
@@ -192,9 +364,19 @@ impl BasisConverter {
         self.dst.len()
     }
 
-    /// Words of scratch [`BasisConverter::convert`] needs: one per source coefficient.
+    /// Words of scratch [`BasisConverter::convert`] needs: one per source coefficient (plus
+    /// one tile of overflow estimates for the exact conversion).
     pub fn scratch_len(&self) -> usize {
-        self.src.len() * self.n
+        self.src.len() * self.n + if self.exact.is_some() { TILE } else { 0 } + self.extra_len()
+    }
+
+    /// Words of kernel-specific per-tile scratch (t ≫ 52 of the split-52 kernel).
+    fn extra_len(&self) -> usize {
+        #[cfg(simd)]
+        if let Some(w) = &self.wide {
+            return w.wide_src.len() * TILE;
+        }
+        0
     }
 
     /// Converts `input` (the source limbs, coefficient form, canonical, one after another) and
@@ -231,6 +413,14 @@ impl BasisConverter {
             #[cfg(simd)]
             Backend::Avx512(s) => s.vectorize(Job {
                 k: avx512::Conv512(s),
+                conv: self,
+                input,
+                out,
+                scratch,
+            }),
+            #[cfg(simd)]
+            Backend::Ifma(s) if self.wide.is_some() => s.vectorize(Job {
+                k: ifma_wide::ConvIfmaWide(s),
                 conv: self,
                 input,
                 out,
@@ -278,39 +468,61 @@ fn convert_driver<K: ConvKernel>(
     let n = conv.n;
     let s = conv.src.len();
     // Step 1: t_i = x_i · (Q/q_i)^{−1} mod q_i.
-    for (i, m) in conv.src.iter().enumerate() {
-        let (w, ws, q) = (
-            k.splat(conv.q_hat_inv[i]),
-            k.splat(conv.q_hat_inv_shoup[i]),
-            k.splat(m.value()),
+    for i in 0..s {
+        k.step1(
+            conv,
+            i,
+            &input[i * n..(i + 1) * n],
+            &mut scratch[i * n..(i + 1) * n],
         );
-        let src = &input[i * n..(i + 1) * n];
-        let dst = &mut scratch[i * n..(i + 1) * n];
-        for (d, x) in dst
-            .chunks_exact_mut(K::LANES)
-            .zip(src.chunks_exact(K::LANES))
-        {
-            k.store(d, k.mul_const(k.load(x), w, ws, q));
-        }
     }
-    let scratch = &scratch[..s * n];
+    let (scratch, rest) = scratch.split_at_mut(s * n);
+    let (vs, extra) = rest.split_at_mut(if conv.exact.is_some() { TILE } else { 0 });
+    let scratch = &*scratch;
     // Step 2: per tile, every output limb from the same source tile.
     let tile = TILE.min(n);
     for t0 in (0..n).step_by(tile) {
+        // Exact conversion: v = round(Σ_i t_i / q_i) for the tile, in f64 (same bits on every
+        // ISA: exact inputs, the same unfused operations in the same order).
+        if let Some(ex) = &conv.exact {
+            for (off, v) in (t0..t0 + tile)
+                .step_by(K::LANES)
+                .zip(vs[..tile].chunks_exact_mut(K::LANES))
+            {
+                let mut f = k.f_splat(0.0);
+                for i in 0..s {
+                    let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
+                    f = k.f_mac(f, t, k.splat(ex.shift[i]), k.f_splat(ex.inv[i]));
+                }
+                k.store(v, k.f_round(f));
+            }
+        }
+        k.tile_prep(conv, scratch, t0, tile, extra);
+        let extra = &*extra;
         for (j, c) in conv.dst_consts.iter().enumerate() {
-            let row = &conv.matrix[j * s..(j + 1) * s];
             let pos = conv.dst_pos[j];
             let dst = &mut out[pos * n + t0..pos * n + t0 + tile];
-            for (off, d) in (t0..t0 + tile)
+            let chunks = (t0..t0 + tile)
                 .step_by(K::LANES)
-                .zip(dst.chunks_exact_mut(K::LANES))
-            {
-                let mut acc = k.acc_zero();
-                for (i, &mij) in row.iter().enumerate() {
-                    let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
-                    acc = k.acc_mac(acc, t, k.splat(mij));
+                .zip(dst.chunks_exact_mut(K::LANES));
+            // No closures here: a closure is a separate function without the kernel's target
+            // features, so the intrinsics inside it would not inline (measured: 20–50× slower).
+            match &conv.exact {
+                None => {
+                    for (off, d) in chunks {
+                        k.store(d, k.row_dot(conv, j, scratch, extra, off, off - t0));
+                    }
                 }
-                k.store(d, k.acc_reduce(acc, c));
+                Some(ex) => {
+                    // y − v·Q mod p_j, from the table of [−v·Q]_{p_j}.
+                    let (table, p) = (&ex.corr[j], k.splat(c.p));
+                    for (off, d) in chunks {
+                        let v = k.load(&vs[off - t0..off - t0 + K::LANES]);
+                        let corr = k.lookup8(v, table);
+                        let y = k.row_dot(conv, j, scratch, extra, off, off - t0);
+                        k.store(d, k.add_mod(y, corr, p));
+                    }
+                }
             }
         }
     }
@@ -469,10 +681,15 @@ pub struct ModUp {
 impl ModUp {
     /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`.
     pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
+        Self::with_isa(extended, digit, Isa::detect())
+    }
+
+    /// As [`ModUp::new`] with the conversion's ISA capped at `isa`.
+    pub fn with_isa(extended: &RnsBasis, digit: std::ops::Range<usize>, isa: Isa) -> Result<ModUp> {
         let src = extended.sub_basis(digit.clone());
         let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
         let dst = extended.select(&others);
-        let converter = BasisConverter::new(&src, &dst, &others)?;
+        let converter = BasisConverter::with_isa(&src, &dst, &others, isa)?;
         Ok(ModUp { digit, converter })
     }
 
@@ -488,8 +705,9 @@ impl ModUp {
     }
 }
 
-/// ModDown from Q_ℓ ∪ P to Q_ℓ: `(x_Q − Conv_{P→Q}(x_P)) · P^{−1} mod q_i`, i.e. ⌊x / P⌉ up to
-/// the conversion error (at most |P| − 1).
+/// ModDown from Q_ℓ ∪ P to Q_ℓ: `(x_Q − Conv^exact_{P→Q}(x_P)) · P^{−1} mod q_i` = ⌊x / P⌉,
+/// x divided by P and **rounded to nearest** (|error| ≤ 1/2 + 2^−40 per coefficient, zero
+/// mean; see the module docs).
 #[derive(Debug, Clone)]
 pub struct ModDown {
     q_len: usize,
@@ -501,7 +719,13 @@ pub struct ModDown {
 impl ModDown {
     /// For the layout `q` limbs followed by `p` limbs.
     pub fn new(q: &RnsBasis, p: &RnsBasis) -> Result<ModDown> {
-        let converter = BasisConverter::new(p, q, &(0..q.len()).collect::<Vec<_>>())?;
+        Self::with_isa(q, p, Isa::detect())
+    }
+
+    /// As [`ModDown::new`] with the conversion's ISA capped at `isa`.
+    pub fn with_isa(q: &RnsBasis, p: &RnsBasis, isa: Isa) -> Result<ModDown> {
+        let converter =
+            BasisConverter::exact_with_isa(p, q, &(0..q.len()).collect::<Vec<_>>(), isa)?;
         let p_inv = (0..q.len())
             .map(|i| {
                 let m = q.modulus(i);

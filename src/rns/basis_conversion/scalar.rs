@@ -1,6 +1,6 @@
 //! Scalar conversion kernel: `u128` accumulation, three Shoup products per output.
 
-use super::{ConvKernel, DstConsts};
+use super::{ConvKernel, DstConsts, ROUND_MAGIC};
 
 #[derive(Clone, Copy)]
 pub(crate) struct ScalarConv;
@@ -43,6 +43,28 @@ impl ConvKernel for ScalarConv {
     #[inline(always)]
     fn acc_mac(self, acc: u128, t: u64, m: u64) -> u128 {
         acc + t as u128 * m as u128
+    }
+    type F = f64;
+    #[inline(always)]
+    fn f_splat(self, x: f64) -> f64 {
+        x
+    }
+    #[inline(always)]
+    fn f_mac(self, acc: f64, x: u64, sh: u64, c: f64) -> f64 {
+        // x >> sh < 2^52: the conversion is exact; one multiply and one add, unfused.
+        acc + ((x >> sh) as f64) * c
+    }
+    #[inline(always)]
+    fn f_round(self, acc: f64) -> u64 {
+        (acc + ROUND_MAGIC).to_bits() - ROUND_MAGIC.to_bits()
+    }
+    #[inline(always)]
+    fn lookup8(self, v: u64, table: &[u64; 8]) -> u64 {
+        table[v as usize & 7]
+    }
+    #[inline(always)]
+    fn add_mod(self, a: u64, b: u64, q: u64) -> u64 {
+        csub(a + b, q)
     }
     #[inline(always)]
     fn acc_reduce(self, acc: u128, c: &DstConsts) -> u64 {
