@@ -39,6 +39,16 @@ pub enum Error {
         /// Twice the ring degree.
         two_n: u64,
     },
+    /// A root given for a plan is not a primitive 2n-th root of unity mod q (ψ^n ≢ −1).
+    #[error("{root} is not a primitive {two_n}-th root of unity mod {q} (need root^n = -1 mod q)")]
+    InvalidRoot {
+        /// The root that was given.
+        root: u64,
+        /// The prime.
+        q: u64,
+        /// Twice the ring degree.
+        two_n: u64,
+    },
     /// The IFMA kernels work on 52-bit lanes and need q < 2^50.
     #[error("the AVX-512 IFMA kernels need q < 2^50, got {q}")]
     ModulusTooLargeForIfma {

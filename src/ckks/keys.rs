@@ -206,6 +206,11 @@ impl KeyGenerator {
         }
     }
 
+    /// The context the keys are generated for.
+    pub fn context(&self) -> &Arc<CkksContext> {
+        &self.ctx
+    }
+
     /// With `true`, switching keys made from now on (relinearization, Galois) expand their
     /// uniform parts from a fresh 32-byte seed drawn from this generator, and keep it: they can
     /// then be serialized compressed (`to_bytes_compressed`, half the size). Same security (the

@@ -53,4 +53,4 @@ pub use params::{
     SecretDistribution, max_log_qp,
 };
 pub use serialize::FORMAT_VERSION;
-pub use sum::{SumCosts, SumMethod, SumPlan};
+pub use sum::{SumChoice, SumCosts, SumMethod, SumPlan};

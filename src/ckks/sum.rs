@@ -10,9 +10,12 @@
 
 use super::ciphertext::Ciphertext;
 use super::evaluator::{Evaluator, EvaluatorScratch};
+use super::keys::{EvaluationKeys, GaloisKeys, KeyGenerator, SecretKey};
 use crate::error::{Error, Result};
+use crate::rns::RnsPoly;
 use crate::rns::{Representation, automorphism};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How an inner sum is computed.
@@ -136,7 +139,56 @@ impl SumCosts {
     }
 }
 
+/// What the caller asks for; [`Evaluator::choose_sum`] / [`KeyGenerator::sum_keys`] resolve it
+/// to a [`SumMethod`] (the library form of the CLI's `--sum` and `--radix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SumChoice {
+    /// The plain doubling tree.
+    Tree,
+    /// Hoisted folding with this radix (a power of two ≥ 2), or with the radix the cost model
+    /// finds cheapest (radix 4 if the model prefers the tree).
+    Hoisted(Option<usize>),
+    /// The calibrated cost model picks the tree or the cheapest hoisted radix (up to
+    /// [`SumChoice::MAX_RADIX`]).
+    #[default]
+    Auto,
+}
+
+impl SumChoice {
+    /// Largest radix the cost model considers.
+    pub const MAX_RADIX: usize = 16;
+}
+
 impl Evaluator {
+    /// Resolves `choice` for sums over `span` slots at `level`, measuring the unit costs on this
+    /// machine for `Auto` and `Hoisted(None)` (a few ms: needs the rotation key for 1 step; the
+    /// timing runs on a zero ciphertext, the kernels' cost does not depend on the data).
+    /// Returns the method and the measured costs (`None` when nothing was measured).
+    pub fn choose_sum(
+        &self,
+        choice: SumChoice,
+        span: usize,
+        level: usize,
+    ) -> Result<(SumMethod, Option<SumCosts>)> {
+        let forced = |r: usize| SumPlan::radix(span, r).map(SumMethod::Hoisted);
+        match choice {
+            SumChoice::Tree => return Ok((SumMethod::Tree, None)),
+            SumChoice::Hoisted(Some(r)) => return Ok((forced(r)?, None)),
+            SumChoice::Hoisted(None) | SumChoice::Auto => {}
+        }
+        let ctx = self.context();
+        let basis = ctx.basis(level)?;
+        let zero = RnsPoly::zero(basis, Representation::Evaluation);
+        let ct =
+            Ciphertext::from_parts(ctx, vec![zero.clone(), zero], ctx.params().default_scale())?;
+        let costs = self.calibrate_sum(&ct, level, &mut self.scratch())?;
+        let method = match (choice, costs.choose(span, SumChoice::MAX_RADIX).0) {
+            (SumChoice::Hoisted(None), SumMethod::Tree) => forced(4)?,
+            (_, m) => m,
+        };
+        Ok((method, Some(costs)))
+    }
+
     /// Checks a method's keys and span before any work.
     pub fn check_sum(&self, method: &SumMethod, span: usize) -> Result<()> {
         match method {
@@ -344,5 +396,63 @@ impl Evaluator {
             hoisted_rotation,
             finish,
         })
+    }
+}
+
+impl KeyGenerator {
+    /// Resolves `choice` for sums over `span` slots at `level` (see [`Evaluator::choose_sum`])
+    /// and generates exactly the rotation keys the chosen method needs — what the CLI's
+    /// `--sum auto` does, as one library call.
+    ///
+    /// ```
+    /// # use ckks_accel::ckks::*;
+    /// # let params = CkksParams::builder().ring_degree(1 << 10).q_bits(&[50, 40]).p_bits(&[50])
+    /// #     .dnum(2).log_scale(40).allow_insecure(true).build()?;
+    /// # let ctx = CkksContext::new(params)?;
+    /// let mut kg = KeyGenerator::from_seed(ctx.clone(), 7);
+    /// let sk = kg.secret_key()?;
+    /// let (method, galois) = kg.sum_keys(&sk, SumChoice::Auto, 64, 0)?;
+    /// assert_eq!(galois.len(), method.rotation_steps(64).len());
+    /// # Ok::<(), ckks_accel::Error>(())
+    /// ```
+    pub fn sum_keys(
+        &mut self,
+        sk: &SecretKey,
+        choice: SumChoice,
+        span: usize,
+        level: usize,
+    ) -> Result<(SumMethod, GaloisKeys)> {
+        let ctx = self.context().clone();
+        let slots = ctx.params().slots();
+        if !span.is_power_of_two() || span > slots {
+            return Err(Error::InvalidParameters {
+                reason: format!("span {span} must be a power of two <= {slots}"),
+            });
+        }
+        let mut galois = self.galois_keys(sk, &[1], false)?;
+        let method = match choice {
+            SumChoice::Tree | SumChoice::Hoisted(Some(_)) => {
+                let probe = Evaluator::new(ctx, Arc::new(EvaluationKeys::default()))?;
+                probe.choose_sum(choice, span, level)?.0
+            }
+            _ => {
+                let probe = Evaluator::new(
+                    ctx,
+                    Arc::new(EvaluationKeys {
+                        relin: None,
+                        galois: galois.clone(),
+                    }),
+                )?;
+                probe.choose_sum(choice, span, level)?.0
+            }
+        };
+        // Every plan over span ≥ 2 starts with stride 1, so the rotation by 1 is always used.
+        let rest: Vec<i64> = method
+            .rotation_steps(span)
+            .into_iter()
+            .filter(|&s| s != 1)
+            .collect();
+        galois.merge(self.galois_keys(sk, &rest, false)?)?;
+        Ok((method, galois))
     }
 }

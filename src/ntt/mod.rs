@@ -299,20 +299,82 @@ impl NttPlan {
         Self::build(n, q, isa, width)
     }
 
+    /// A plan built on a given primitive 2n-th root of unity ψ (the one another library already
+    /// uses, e.g. to exchange evaluation-form data with it), on the best ISA for q.
+    ///
+    /// The forward transform then evaluates at ψ^(2·brv(k)+1) in bit-reversed order, exactly as
+    /// for [`NttPlan::new`] with its ψ; [`NttPlan::psi`] reports the root in use.
+    /// Errors with [`Error::InvalidRoot`] unless `root` < q and root^n ≡ −1 (mod q) (for 2n a
+    /// power of two this is equivalent to ψ having order exactly 2n), and with the errors of
+    /// [`NttPlan::new`] for bad `n` or `q`.
+    ///
+    /// ```
+    /// use ckks_accel::{arith::ntt_primes, ntt::NttPlan};
+    /// let (n, q) = (1024, ntt_primes(50, 1024, 1)?[0]);
+    /// let default = NttPlan::new(n, q)?;
+    /// let psi = default.psi();
+    /// let psi3 = default.modulus_ref().pow_mod(psi, 3);      // ψ^3 is another primitive root
+    /// let plan = NttPlan::with_root(n, q, psi3)?;
+    /// assert_eq!(plan.psi(), psi3);
+    /// assert!(NttPlan::with_root(n, q, default.modulus_ref().pow_mod(psi, 2)).is_err());
+    /// # Ok::<(), ckks_accel::Error>(())
+    /// ```
+    pub fn with_root(n: usize, q: u64, root: u64) -> Result<NttPlan> {
+        Self::with_root_isa(n, q, root, Isa::detect().best_for_modulus(q))
+    }
+
+    /// [`NttPlan::with_root`] forced onto `isa`.
+    pub fn with_root_isa(n: usize, q: u64, root: u64, isa: Isa) -> Result<NttPlan> {
+        let width = match isa {
+            Isa::Avx512Ifma => ShoupWidth::W52,
+            _ => ShoupWidth::W64,
+        };
+        Self::build_with(n, q, isa, width, Some(root))
+    }
+
     /// The scalar plan that computes bit for bit what `self` computes, lazy outputs included:
     /// the 64-bit scalar kernel, or for IFMA plans a scalar model of the 52-bit Shoup product.
     pub fn reference(&self) -> NttPlan {
-        Self::build(self.n, self.modulus.value(), Isa::Scalar, self.width)
-            .expect("parameters were valid for self")
+        Self::build_with(
+            self.n,
+            self.modulus.value(),
+            Isa::Scalar,
+            self.width,
+            Some(self.psi),
+        )
+        .expect("parameters were valid for self")
     }
 
     fn build(n: usize, q: u64, isa: Isa, width: ShoupWidth) -> Result<NttPlan> {
+        Self::build_with(n, q, isa, width, None)
+    }
+
+    fn build_with(
+        n: usize,
+        q: u64,
+        isa: Isa,
+        width: ShoupWidth,
+        root: Option<u64>,
+    ) -> Result<NttPlan> {
         check_ring_degree(n)?;
         let modulus = Modulus::new(q)?;
         if width == ShoupWidth::W52 && !modulus.ifma_friendly() {
             return Err(Error::ModulusTooLargeForIfma { q });
         }
-        let psi = primitive_root_2n(&modulus, n)?;
+        let two_n = 2 * n as u64;
+        let psi = match root {
+            None => primitive_root_2n(&modulus, n)?,
+            Some(root) => {
+                if !(q - 1).is_multiple_of(two_n) {
+                    return Err(Error::NotNttFriendly { q, two_n });
+                }
+                // For 2n a power of two, ψ has order exactly 2n iff ψ^n = −1.
+                if root >= q || modulus.pow_mod(root, n as u64) != q - 1 {
+                    return Err(Error::InvalidRoot { root, q, two_n });
+                }
+                root
+            }
+        };
         let backend = Backend::new(isa)?;
         let tables = Self::tables(n, &modulus, psi, width);
         Ok(NttPlan {
@@ -426,6 +488,56 @@ impl NttPlan {
     pub fn inverse_lazy(&self, a: &mut [u64]) {
         self.check(a, 2, "inverse_lazy");
         self.run_inverse(a, false);
+    }
+
+    /// Out-of-place [`NttPlan::forward`]: `out` = NTT(`input`), `input` untouched.
+    ///
+    /// # Panics
+    /// If either slice's length is not n; in debug builds also if an input is ≥ 4q.
+    pub fn forward_into(&self, input: &[u64], out: &mut [u64]) {
+        self.copy_in(input, out, 4, "forward_into");
+        self.run_forward(out, true);
+    }
+
+    /// Out-of-place [`NttPlan::forward_lazy`]: input [0, 4q), output [0, 4q).
+    ///
+    /// # Panics
+    /// As [`NttPlan::forward_into`].
+    pub fn forward_lazy_into(&self, input: &[u64], out: &mut [u64]) {
+        self.copy_in(input, out, 4, "forward_lazy_into");
+        self.run_forward(out, false);
+    }
+
+    /// Out-of-place [`NttPlan::inverse`]: input [0, 2q), output [0, q).
+    ///
+    /// # Panics
+    /// If either slice's length is not n; in debug builds also if an input is ≥ 2q.
+    pub fn inverse_into(&self, input: &[u64], out: &mut [u64]) {
+        self.copy_in(input, out, 2, "inverse_into");
+        self.run_inverse(out, true);
+    }
+
+    /// Out-of-place [`NttPlan::inverse_lazy`]: input [0, 2q), output [0, 2q).
+    ///
+    /// # Panics
+    /// As [`NttPlan::inverse_into`].
+    pub fn inverse_lazy_into(&self, input: &[u64], out: &mut [u64]) {
+        self.copy_in(input, out, 2, "inverse_lazy_into");
+        self.run_inverse(out, false);
+    }
+
+    /// Copies `input` to `out` (one pass, cache-warm for the transform that follows; the
+    /// transform itself then runs in place on `out`).
+    fn copy_in(&self, input: &[u64], out: &mut [u64], bound: u64, what: &str) {
+        self.check(input, bound, what);
+        assert_eq!(
+            out.len(),
+            self.n,
+            "NttPlan::{what}: output length {} != n = {}",
+            out.len(),
+            self.n
+        );
+        out.copy_from_slice(input);
     }
 
     fn check(&self, a: &[u64], bound: u64, what: &str) {

@@ -15,6 +15,10 @@
 //! - Results come back in input order and are bit-identical to a sequential run, whatever the
 //!   mode, schedule or thread count.
 
+mod batch;
+
+pub use batch::EncryptedBatch;
+
 use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch, SumMethod};
 use crate::error::{Error, Result};
 use crate::profile::{Profile, ProfileLevel};

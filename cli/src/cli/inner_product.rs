@@ -2,6 +2,7 @@
 //! runs the parallel engine at each thread count, decrypts and checks every result against the
 //! plaintext inner product, and prints the scaling table (or one JSON object).
 
+use super::args::{self, ModeArg, PresetArg, ProfileArg, ScheduleArg, SumArg};
 use super::{CliResult, isa_select};
 use ckks_accel::Isa;
 use ckks_accel::ckks::{
@@ -23,8 +24,8 @@ use std::time::Instant;
 /// Options of `inner-product`.
 #[derive(Debug, Args)]
 pub struct InnerProductArgs {
-    /// Parameter set: S, L (shared/workloads.md) or S-ifma, L-ifma.
-    #[arg(long, default_value = "S", value_parser = parse_preset)]
+    /// Parameter set of the reference workloads.
+    #[arg(long, default_value = "S", ignore_case = true, value_parser = args::parser::<PresetArg, Preset>())]
     pub params: Preset,
     /// Number of independent inner products [default: 64 for S, 16 for L].
     #[arg(long)]
@@ -35,14 +36,14 @@ pub struct InnerProductArgs {
     /// Thread counts to run, comma-separated [default: 1 up to every core].
     #[arg(long, value_delimiter = ',')]
     pub threads: Vec<usize>,
-    /// task, limb, packed or auto.
-    #[arg(long, default_value = "auto", value_parser = parse_mode)]
+    /// How the batch is spread over the workers.
+    #[arg(long, default_value = "auto", value_parser = args::parser::<ModeArg, Mode>())]
     pub mode: Mode,
-    /// Task-mode schedule: stealing or static.
-    #[arg(long, default_value = "stealing", value_parser = parse_schedule)]
+    /// Task-mode schedule.
+    #[arg(long, default_value = "stealing", value_parser = args::parser::<ScheduleArg, Schedule>())]
     pub schedule: Schedule,
-    /// Per-worker profiling: off, counts or timed.
-    #[arg(long, default_value = "counts", value_parser = parse_profile)]
+    /// Per-worker profiling.
+    #[arg(long, default_value = "counts", value_parser = args::parser::<ProfileArg, ProfileLevel>())]
     pub profile: ProfileLevel,
     /// Instruction set cap (must be available here) [default: the detected one].
     #[arg(long, value_parser = isa_select::parse_isa)]
@@ -53,10 +54,9 @@ pub struct InnerProductArgs {
     /// Largest acceptable |decrypted − expected| of any product (exit status 1 above it).
     #[arg(long, default_value_t = 1e-4)]
     pub bound: f64,
-    /// Inner-sum method: tree (plain doubling), hoisted (radix folding with double hoisting)
-    /// or auto (the calibrated cost model decides).
-    #[arg(long, default_value = "auto")]
-    pub sum: String,
+    /// Inner-sum method.
+    #[arg(long, value_enum, default_value_t = SumArg::Auto)]
+    pub sum: SumArg,
     /// Force the radix of the hoisted sum (power of two ≥ 2).
     #[arg(long)]
     pub radix: Option<usize>,
@@ -68,24 +68,6 @@ pub struct InnerProductArgs {
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_preset(s: &str) -> Result<Preset, String> {
-    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
-}
-fn parse_mode(s: &str) -> Result<Mode, String> {
-    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
-}
-fn parse_schedule(s: &str) -> Result<Schedule, String> {
-    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
-}
-fn parse_profile(s: &str) -> Result<ProfileLevel, String> {
-    match s {
-        "off" => Ok(ProfileLevel::Off),
-        "counts" => Ok(ProfileLevel::Counts),
-        "timed" => Ok(ProfileLevel::Timed),
-        _ => Err(format!("unknown profile level {s:?} (off, counts, timed)")),
-    }
 }
 
 fn bar(len: u64, msg: &str, hidden: bool) -> ProgressBar {
@@ -170,17 +152,14 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         )
         .into());
     }
-    match (args.sum.as_str(), args.radix) {
-        ("tree", Some(r)) => {
+    match (args.sum, args.radix) {
+        (SumArg::Tree, Some(r)) => {
             return Err(format!("--radix {r} needs --sum hoisted or auto, not tree").into());
         }
-        ("hoisted" | "auto", Some(r)) => {
+        (SumArg::Hoisted | SumArg::Auto, Some(r)) => {
             ckks_accel::ckks::SumPlan::radix(dim, r)?;
         }
-        ("tree" | "hoisted" | "auto", None) => {}
-        (other, _) => {
-            return Err(format!("unknown --sum {other:?} (tree, hoisted, auto)").into());
-        }
+        (_, None) => {}
     }
     if !(args.bound.is_finite() && args.bound > 0.0) {
         return Err(format!("--bound {} must be a positive number", args.bound).into());
@@ -229,17 +208,14 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         let forced = |r: usize| {
             ckks_accel::ckks::SumPlan::radix(dim, r).map(ckks_accel::ckks::SumMethod::Hoisted)
         };
-        let method = match (args.sum.as_str(), args.radix) {
-            ("tree", _) => ckks_accel::ckks::SumMethod::Tree,
-            ("hoisted", Some(r)) | ("auto", Some(r)) => forced(r)?,
-            ("hoisted", None) => match costs.choose(dim, 16).0 {
+        let method = match (args.sum, args.radix) {
+            (SumArg::Tree, _) => ckks_accel::ckks::SumMethod::Tree,
+            (SumArg::Hoisted | SumArg::Auto, Some(r)) => forced(r)?,
+            (SumArg::Hoisted, None) => match costs.choose(dim, 16).0 {
                 ckks_accel::ckks::SumMethod::Tree => forced(4)?,
                 m => m,
             },
-            ("auto", None) => costs.choose(dim, 16).0,
-            (other, _) => {
-                return Err(format!("unknown --sum {other:?} (tree, hoisted, auto)").into());
-            }
+            (SumArg::Auto, None) => costs.choose(dim, 16).0,
         };
         let predicted = match &method {
             ckks_accel::ckks::SumMethod::Tree => costs.tree(dim),

@@ -1,6 +1,7 @@
 //! `ckks-accel bench keyswitch`: median time of one hybrid key switch at the top level of a
 //! reference set, per instruction set, with a breakdown of where the time goes.
 
+use super::args::{self, PresetArg};
 use super::{CliResult, isa_select, timing};
 use ckks_accel::Isa;
 use ckks_accel::keyswitch::{KeySwitcher, ReferenceSet};
@@ -15,9 +16,8 @@ use std::num::NonZeroUsize;
 /// Options of `bench keyswitch`.
 #[derive(Debug, Args)]
 pub struct KeySwitchArgs {
-    /// Reference parameter set: S, L (shared/workloads.md) or their IFMA-friendly variants
-    /// S-ifma, L-ifma.
-    #[arg(long, default_value = "S", value_parser = parse_set)]
+    /// Reference parameter set (or its IFMA-friendly variant).
+    #[arg(long, default_value = "S", ignore_case = true, value_parser = args::parser::<PresetArg, ReferenceSet>())]
     pub params: ReferenceSet,
 
     /// Instruction sets to measure (each must be available). Default: scalar and the detected one.
@@ -31,10 +31,6 @@ pub struct KeySwitchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_set(s: &str) -> Result<ReferenceSet, String> {
-    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
 }
 
 /// One measured ISA.

@@ -1,5 +1,4 @@
 //! The CLI: commands run, JSON parses with the documented keys, bad ISA requests are refused.
-#![cfg(feature = "cli")]
 
 use std::process::Command;
 

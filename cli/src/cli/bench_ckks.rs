@@ -1,6 +1,7 @@
 //! `ckks-accel bench ckks`: median times of the CKKS operations at a reference set (top level,
 //! fresh ciphertexts, one thread) and the precision of the seed inner product.
 
+use super::args::{self, PresetArg};
 use super::{CliResult, timing};
 use ckks_accel::Isa;
 use ckks_accel::ckks::{
@@ -17,8 +18,8 @@ use std::time::Duration;
 /// Options of `bench ckks`.
 #[derive(Debug, Args)]
 pub struct CkksArgs {
-    /// Parameter set: S, L (shared/workloads.md) or S-ifma, L-ifma.
-    #[arg(long, default_value = "S", value_parser = parse_preset)]
+    /// Parameter set of the reference workloads.
+    #[arg(long, default_value = "S", ignore_case = true, value_parser = args::parser::<PresetArg, Preset>())]
     pub params: Preset,
 
     /// Inner-product length (power of two) [default: 4096 for S, 16384 for L].
@@ -160,10 +161,6 @@ fn batch_errors(
         rows.push(run("packed", &px, &py, &SumMethod::Tree, None)?);
     }
     Ok(rows)
-}
-
-fn parse_preset(s: &str) -> Result<Preset, String> {
-    s.parse().map_err(|e: ckks_accel::Error| e.to_string())
 }
 
 /// Deterministic test vectors in [−1, 1).

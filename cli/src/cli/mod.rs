@@ -3,6 +3,7 @@
 //! To add a command: a variant in [`Command`] or [`BenchWhat`] holding its `Args` struct, a
 //! module with a `run(&Args) -> CliResult` function, and an arm in [`run`].
 
+mod args;
 mod bench_ckks;
 mod bench_keyswitch;
 mod bench_ntt;
