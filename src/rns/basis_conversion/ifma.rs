@@ -1,7 +1,8 @@
 //! IFMA conversion kernel (every prime < 2^50): `vpmadd52luq` / `vpmadd52huq` accumulate the low
 //! and high 52-bit halves of each product in separate lanes (no carries to track).
 
-use super::{ConvKernel, DstConsts, ROUND_MAGIC};
+use super::avx512::Conv512;
+use super::{ConvKernel, DstConsts};
 use crate::arith::MASK52;
 use crate::arith::avx512::{load, mul_shoup52, store};
 use crate::isa::IfmaToken;
@@ -11,6 +12,11 @@ use core::arch::x86_64::{__m512d, __m512i};
 pub(crate) struct ConvIfma(pub IfmaToken);
 
 impl ConvIfma {
+    /// The AVX-512 kernel on the same CPU (IFMA implies every AVX-512 feature it uses).
+    #[inline(always)]
+    fn k512(self) -> Conv512 {
+        Conv512(self.0.avx512())
+    }
     #[inline(always)]
     fn csub(self, x: __m512i, m: __m512i) -> __m512i {
         let f = self.0.avx512f;
@@ -51,36 +57,27 @@ impl ConvKernel for ConvIfma {
             ifma._mm512_madd52hi_epu64(hi, t, m),
         )
     }
+    // The f64 overflow estimate and the table correction are the AVX-512 kernel's (same lanes).
     type F = __m512d;
     #[inline(always)]
     fn f_splat(self, x: f64) -> __m512d {
-        self.0.avx512f._mm512_set1_pd(x)
+        self.k512().f_splat(x)
     }
     #[inline(always)]
     fn f_mac(self, acc: __m512d, x: __m512i, sh: __m512i, c: __m512d) -> __m512d {
-        let f = self.0.avx512f;
-        // x >> sh < 2^52 becomes the double 2^52 + (x >> sh) by OR-ing in the exponent; taking
-        // 2^52 away again is exact. Then one multiply and one add, unfused (as scalar).
-        let magic = self.splat(ROUND_MAGIC.to_bits());
-        let xf = f._mm512_sub_pd(
-            f._mm512_castsi512_pd(f._mm512_or_si512(f._mm512_srlv_epi64(x, sh), magic)),
-            f._mm512_castsi512_pd(magic),
-        );
-        f._mm512_add_pd(acc, f._mm512_mul_pd(xf, c))
+        self.k512().f_mac(acc, x, sh, c)
     }
     #[inline(always)]
     fn f_round(self, acc: __m512d) -> __m512i {
-        let f = self.0.avx512f;
-        let r = f._mm512_add_pd(acc, f._mm512_set1_pd(ROUND_MAGIC));
-        f._mm512_sub_epi64(f._mm512_castpd_si512(r), self.splat(ROUND_MAGIC.to_bits()))
+        self.k512().f_round(acc)
     }
     #[inline(always)]
     fn lookup8(self, v: __m512i, table: &[u64; 8]) -> __m512i {
-        self.0.avx512f._mm512_permutexvar_epi64(v, load(table))
+        self.k512().lookup8(v, table)
     }
     #[inline(always)]
     fn add_mod(self, a: __m512i, b: __m512i, q: __m512i) -> __m512i {
-        self.csub(self.0.avx512f._mm512_add_epi64(a, b), q)
+        self.k512().add_mod(a, b, q)
     }
     #[inline(always)]
     fn acc_reduce(self, (lo, hi): (__m512i, __m512i), c: &DstConsts) -> __m512i {
