@@ -12,16 +12,10 @@ use rand_core::SeedableRng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
 fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(1 << 10)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::toy_params()
 }
 
 struct Env {

@@ -6,16 +6,10 @@ use ckks_accel::Error;
 use ckks_accel::ckks::*;
 use std::sync::Arc;
 
+mod common;
+
 fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(1 << 10)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::toy_params()
 }
 
 fn fnv(bytes: &[u8]) -> u64 {

@@ -34,3 +34,17 @@ pub fn test_primes(n: usize) -> Vec<u64> {
         ntt_primes(62, n, 1).unwrap()[0],
     ]
 }
+
+/// A small insecure CKKS set for fast tests: n = 2^10, Q = 50 + 35 + 35 bits, one 50-bit special
+/// prime, dnum 3, scale 2^35.
+pub fn toy_params() -> ckks_accel::ckks::CkksParams {
+    ckks_accel::ckks::CkksParams::builder()
+        .ring_degree(1 << 10)
+        .q_bits(&[50, 35, 35])
+        .p_bits(&[50])
+        .dnum(3)
+        .log_scale(35)
+        .allow_insecure(true)
+        .build()
+        .unwrap()
+}
