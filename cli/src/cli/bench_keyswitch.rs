@@ -112,13 +112,16 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
         "std": e.std, "max_abs": e.max_abs, "mean": e.mean, "log2_std": e.log2_std(),
         "log2_max": e.log2_max(), "expected_std": want, "log2_expected_std": want.log2(),
     });
+    let ghz = timing::measured_ghz();
+    // Words of the switched polynomial d (ℓ limbs of n words).
+    let in_words = (shape.q.len() * shape.n) as f64;
+    let cycles_per_word = |m: &Measured| m.ms * 1e6 * ghz / in_words;
     if args.json {
         let best = results.last().expect("at least one ISA");
-        let ghz = timing::nominal_ghz();
         let conv = |m: &Measured| {
             json!({
                 "ns_per_output_word": m.conv_ns_per_word,
-                "cycles_per_output_word": ghz.map(|g| m.conv_ns_per_word * g),
+                "cycles_per_output_word": m.conv_ns_per_word * ghz,
             })
         };
         let out = json!({
@@ -130,15 +133,18 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             "isa": best.isa.to_string(),
             "threads": 1,
             "keyswitch_ms": best.ms,
+            "keyswitch_cycles_per_word": cycles_per_word(best),
             "breakdown": breakdown(&best.profile),
             "ops": ops(&best.profile),
             "speedup_vs_scalar": scalar_ms.map(|s| s / best.ms),
             "clock_ghz": ghz,
+            "nominal_clock_ghz": timing::nominal_ghz(),
             "conversion": conv(best),
             "noise": noise_json,
             "runs": results.iter().map(|m| json!({
                 "isa": m.isa.to_string(),
                 "keyswitch_ms": m.ms,
+                "keyswitch_cycles_per_word": cycles_per_word(m),
                 "breakdown": breakdown(&m.profile),
                 "conversion": conv(m),
             })).collect::<Vec<Value>>(),
@@ -155,22 +161,29 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
         shape.dnum
     );
     println!(
-        "{:<12} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "isa", "ms", "×scalar", "ntt", "conv", "mac", "other"
+        "cycles at the measured clock {ghz:.2} GHz{}; cyc/word: per word of the switched \
+         polynomial (ℓ·n); conv cyc/w: conversion, per output word",
+        timing::nominal_ghz().map_or(String::new(), |g| format!(" (nominal {g:.2} GHz)"))
+    );
+    println!(
+        "{:<12} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "isa", "ms", "×scalar", "cyc/word", "ntt", "conv", "mac", "other", "conv cyc/w"
     );
     for m in &results {
         let b = breakdown(&m.profile);
         let pct = |k: &str| format!("{:.0}%", 100.0 * b[k].as_f64().unwrap_or(0.0));
         let speed = scalar_ms.map_or("n/a".into(), |s| format!("{:.2}", s / m.ms));
         println!(
-            "{:<12} {:>10.2} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "{:<12} {:>10.2} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>11.2}",
             m.isa.to_string(),
             m.ms,
             speed,
+            cycles_per_word(m),
             pct("ntt_intt"),
             pct("basis_conversion"),
             pct("mac"),
-            pct("other")
+            pct("other"),
+            m.conv_ns_per_word * ghz
         );
     }
     let p = &results.last().expect("at least one ISA").profile;
