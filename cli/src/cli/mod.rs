@@ -7,6 +7,7 @@ mod args;
 mod bench_ckks;
 mod bench_keyswitch;
 mod bench_ntt;
+mod bench_scaling;
 mod info;
 mod inner_product;
 mod isa_select;
@@ -54,6 +55,9 @@ pub enum BenchWhat {
     Ckks(bench_ckks::CkksArgs),
     /// One hybrid key switch (relinearization) at a reference set, with a time breakdown.
     Keyswitch(bench_keyswitch::KeySwitchArgs),
+    /// Relinearization time vs Q limbs and vs ring degree, ours and OpenFHE's: a table, an SVG
+    /// plot and a JSON file beside it.
+    Scaling(bench_scaling::ScalingArgs),
 }
 
 /// Parses the command line, validates `CKKS_ACCEL_ISA` and runs the command.
@@ -67,6 +71,7 @@ pub fn run() -> CliResult {
             BenchWhat::Ntt(args) => bench_ntt::run(args),
             BenchWhat::Keyswitch(args) => bench_keyswitch::run(args),
             BenchWhat::Ckks(args) => bench_ckks::run(args),
+            BenchWhat::Scaling(args) => bench_scaling::run(args),
         },
     }
 }

@@ -28,11 +28,16 @@ const WARM_UP_CALLS: u32 = 3;
 
 /// Median wall time of one call of `f` after a warm-up, over `reps` timed calls or, if `None`,
 /// over enough calls for about [`TARGET_TIME`] (at least [`MIN_REPS`]).
-pub fn median_time(reps: Option<NonZeroUsize>, mut f: impl FnMut()) -> Duration {
+pub fn median_time(reps: Option<NonZeroUsize>, f: impl FnMut()) -> Duration {
+    median_time_reps(reps, f).0
+}
+
+/// As [`median_time`], also returning the number of timed calls.
+pub fn median_time_reps(reps: Option<NonZeroUsize>, mut f: impl FnMut()) -> (Duration, usize) {
     let per_call = warm_up(&mut f);
     let reps = reps.map_or_else(|| auto_reps(per_call), NonZeroUsize::get);
     let mut samples: Vec<Duration> = (0..reps).map(|_| time_once(&mut f)).collect();
-    median(&mut samples)
+    (median(&mut samples), reps)
 }
 
 /// Runs `f` for [`WARM_UP_TIME`] and [`WARM_UP_CALLS`] calls; returns the mean time per call.
