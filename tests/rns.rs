@@ -135,10 +135,17 @@ fn check_conversion_isas(n: usize, src_p: &[u64], dst_p: &[u64]) {
 }
 
 /// Every case of the split-52 IFMA kernel (source primes < 2^50, in [2^50, 2^52), ≥ 2^52;
-/// output primes < 2^50 and ≥ 2^50) and the 15-limb maximum, against scalar on every ISA.
+/// output primes < 2^50 and ≥ 2^50) and the 15-limb maximum, against scalar on every ISA —
+/// at n = 2^10 (four output vectors per row step) and n = 16 (a tile of two vectors: one at a
+/// time).
 #[test]
 fn split52_conversion_cases_match_scalar() {
-    let n = 1 << 10;
+    for n in [1 << 10, 16] {
+        split52_cases(n);
+    }
+}
+
+fn split52_cases(n: usize) {
     let p50 = primes(49, n, 6, 0);
     let p51 = primes(51, n, 3, 0);
     let p52 = primes(52, n, 2, 0);
@@ -222,6 +229,31 @@ fn mod_down_divides_by_p() {
         &mut scratch,
         &mut Default::default(),
     );
+    // The paired form (two inputs, ordered by prime) gives the same words as two calls.
+    let x2 = random_poly(&qp, Representation::Evaluation, 11);
+    let mut single = RnsPoly::zero(&q, Representation::Evaluation);
+    md.apply(
+        &q,
+        &p,
+        x2.as_words(),
+        single.as_words_mut(),
+        &mut scratch,
+        &mut Default::default(),
+    );
+    let (mut pair0, mut pair1) = (out.clone(), single.clone());
+    pair0.as_words_mut().fill(0);
+    pair1.as_words_mut().fill(0);
+    let mut scratch2 = vec![0; md.scratch_len(n)];
+    md.apply_pair(
+        &q,
+        &p,
+        (x.as_words(), x2.as_words()),
+        (pair0.as_words_mut(), pair1.as_words_mut()),
+        (&mut scratch, &mut scratch2),
+        &mut Default::default(),
+    );
+    assert_eq!(pair0, out);
+    assert_eq!(pair1, single);
     out.intt(&q).unwrap();
     let qv = product(&q_p);
     for c in 0..n {
