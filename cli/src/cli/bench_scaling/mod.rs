@@ -459,8 +459,8 @@ fn print_table(results: &[CaseResult], info: &RunInfo) {
         }
     );
     println!(
-        "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10} {:>11} {:>10}  {}",
-        "sweep", "n", "Q", "dnum", "P ours", "ours ms", "OpenFHE ms", "OpenFHE÷", "notes"
+        "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10} {:>11} {:>10}  notes",
+        "sweep", "n", "Q", "dnum", "P ours", "ours ms", "OpenFHE ms", "OpenFHE÷"
     );
     for r in results {
         let s = &r.shape;

@@ -196,13 +196,12 @@ fn draw_panel(
             .map_err(|x| e(&x))?
             .label(peer_name.to_string())
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], PEER.stroke_width(2)));
+        // Below and right of each OpenFHE point: clear of a rising or flat line.
         let font = ("sans-serif", 12).into_font().color(&PEER);
         chart
-            .draw_series(
-                peer.iter().map(|&(x, o, p)| {
-                    Text::new(format!("{:.1}×", p / o), (x, p * 1.18), font.clone())
-                }),
-            )
+            .draw_series(peer.iter().map(|&(x, o, p)| {
+                EmptyElement::at((x, p)) + Text::new(format!("{:.1}×", p / o), (7, 5), font.clone())
+            }))
             .map_err(|x| e(&x))?;
     }
     chart
