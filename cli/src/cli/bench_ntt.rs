@@ -348,7 +348,7 @@ fn print_table(m: &Measured, reps: Option<NonZeroUsize>) {
          (inverse: inv + normalize)"
     );
     println!(
-        "{:>7} {:>4} {:>19}  {:<16} {:>10} {:>10} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7}",
+        "{:>7} {:>4} {:>19}  {:<19} {:>10} {:>10} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7}",
         "n",
         "bits",
         "q",
@@ -401,7 +401,7 @@ fn table_row(case: &Case, m: &Measured) -> String {
     let (sf, si) = pair(speedups(case, &m.cases));
     let (pf, pi) = pair(vs_peer(case, &m.peers));
     format!(
-        "{:>7} {:>4} {:>19}  {:<16} {fwd:>10} {inv:>10} {nsb:>8} {cyc:>8} {sf:>7} {si:>7} {pf:>7} {pi:>7}",
+        "{:>7} {:>4} {:>19}  {:<19} {fwd:>10} {inv:>10} {nsb:>8} {cyc:>8} {sf:>7} {si:>7} {pf:>7} {pi:>7}",
         case.n,
         case.bits,
         case.q,
@@ -413,7 +413,7 @@ fn table_row(case: &Case, m: &Measured) -> String {
 fn peer_row(p: &PeerCase, ghz: f64) -> String {
     let ns = ns_per_butterfly(p.times.forward, p.n);
     format!(
-        "{:>7} {:>4} {:>19}  {:<16} {:>10.2} {:>10.2} {:>8.3} {:>8.2} {:>7} {:>7} {:>7} {:>7}",
+        "{:>7} {:>4} {:>19}  {:<19} {:>10.2} {:>10.2} {:>8.3} {:>8.2} {:>7} {:>7} {:>7} {:>7}",
         p.n,
         p.bits,
         p.q,
