@@ -42,11 +42,13 @@
 //! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
 
+mod decompose;
 mod keygen;
 mod noise;
 mod reference;
 mod seeded;
 
+pub use decompose::Decomposition;
 pub use keygen::SwitchingKey;
 pub use reference::{ReferencePrimes, ReferenceSet};
 pub use seeded::SEED_LEN;
@@ -85,34 +87,6 @@ pub struct KeySwitcher {
     dots: Vec<LimbDot>,
     /// A fingerprint of (Q, P, dnum) carried by every key.
     id: u64,
-}
-
-/// The decomposition of one input (ModUp'ed digits in evaluation form), reusable for several
-/// keys and automorphisms (hoisting).
-#[derive(Clone)]
-pub struct Decomposition {
-    q_len: usize,
-    digits: usize,
-    ext_len: usize,
-    n: usize,
-    data: AlignedVec,
-}
-
-impl Decomposition {
-    /// Number of active digits.
-    pub fn digits(&self) -> usize {
-        self.digits
-    }
-
-    /// Number of Q limbs of the decomposed input.
-    pub fn q_len(&self) -> usize {
-        self.q_len
-    }
-
-    fn digit(&self, j: usize) -> &[u64] {
-        let sz = self.ext_len * self.n;
-        &self.data[j * sz..(j + 1) * sz]
-    }
 }
 
 /// Reusable, aligned work buffers for one worker.
@@ -314,38 +288,6 @@ impl KeySwitcher {
         }
     }
 
-    /// An empty decomposition buffer sized for the top level.
-    pub fn decomposition_buffer(&self) -> Decomposition {
-        let ext = self.q.len() + self.p.len();
-        Decomposition {
-            q_len: 0,
-            digits: 0,
-            ext_len: ext,
-            n: self.n,
-            data: AlignedVec::zeroed(self.dnum * ext * self.n),
-        }
-    }
-
-    fn level_of(&self, d: &RnsPoly) -> Result<&Level> {
-        let l = d.num_limbs();
-        if l == 0 || l > self.q.len() {
-            return Err(Error::InvalidLevel {
-                level: l,
-                min: 1,
-                max: self.q.len(),
-            });
-        }
-        let level = &self.levels[l - 1];
-        level.q.check(d.primes())?;
-        if d.representation() != Representation::Evaluation {
-            return Err(Error::WrongRepresentation {
-                expected: "evaluation",
-                found: "coefficient",
-            });
-        }
-        Ok(level)
-    }
-
     fn check_scratch(&self, scratch: &KeySwitchScratch) -> Result<()> {
         if scratch.id != self.id || scratch.n != self.n {
             return Err(Error::ScratchMismatch {
@@ -364,96 +306,6 @@ impl KeySwitcher {
                 ),
             });
         }
-        Ok(())
-    }
-
-    /// Decomposes `d` (evaluation form over Q_ℓ): INTT, ModUp per digit, NTT of the new limbs.
-    /// With a parallel scratch, limbs and digits are spread over the current rayon pool.
-    pub fn decompose(
-        &self,
-        d: &RnsPoly,
-        out: &mut Decomposition,
-        scratch: &mut KeySwitchScratch,
-    ) -> Result<()> {
-        let level = self.level_of(d)?;
-        self.check_scratch(scratch)?;
-        if out.n != self.n || out.ext_len != self.q.len() + self.p.len() {
-            return Err(Error::ScratchMismatch {
-                reason: "decomposition buffer of other parameters".into(),
-            });
-        }
-        let (n, l, k) = (self.n, d.num_limbs(), self.p.len());
-        let ext_len = l + k;
-        let par = scratch.parallel;
-        let prof = &mut scratch.profile;
-        prof.mod_ups += 1;
-        let coeff = &mut scratch.coeff[..l * n];
-        coeff.copy_from_slice(d.as_words());
-        prof.record(Section::Intt, l as u64, || {
-            if par {
-                coeff
-                    .par_chunks_mut(n)
-                    .enumerate()
-                    .for_each(|(i, limb)| level.q.plan(i).inverse(limb));
-            } else {
-                coeff
-                    .chunks_mut(n)
-                    .enumerate()
-                    .for_each(|(i, limb)| level.q.plan(i).inverse(limb));
-            }
-        });
-        let coeff = &*coeff;
-        let stride = out.ext_len * n;
-        let data = &mut out.data[..level.mod_ups.len() * stride];
-        let one_digit = |(up, (dig, conv)): (&ModUp, (&mut [u64], &mut AlignedVec))| {
-            let dig = &mut dig[..ext_len * n];
-            let r = up.digit.clone();
-            up.apply(&coeff[r.start * n..r.end * n], dig, conv);
-            for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-            }
-            dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
-        };
-        let new_limbs: u64 = level
-            .mod_ups
-            .iter()
-            .map(|u| (ext_len - u.digit.len()) as u64)
-            .sum();
-        // Conversion and NTT of each digit run together (timed as "conversion + NTT" when
-        // profiling the parallel path; the sequential path splits them).
-        if par {
-            prof.record(Section::BasisConversion, new_limbs, || {
-                let conv = &mut scratch.conv[..level.mod_ups.len()];
-                level
-                    .mod_ups
-                    .par_iter()
-                    .zip(data.par_chunks_mut(stride).zip(conv.par_iter_mut()))
-                    .for_each(one_digit)
-            });
-            prof.ntt += new_limbs;
-        } else {
-            for ((up, dig), conv) in level
-                .mod_ups
-                .iter()
-                .zip(data.chunks_mut(stride))
-                .zip(scratch.conv.iter_mut())
-            {
-                let dig = &mut dig[..ext_len * n];
-                let r = up.digit.clone();
-                let count = (ext_len - r.len()) as u64;
-                prof.record(Section::BasisConversion, count, || {
-                    up.apply(&coeff[r.start * n..r.end * n], dig, conv)
-                });
-                prof.record(Section::Ntt, count, || {
-                    for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                        level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-                    }
-                });
-                dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
-            }
-        }
-        out.q_len = l;
-        out.digits = level.mod_ups.len();
         Ok(())
     }
 
