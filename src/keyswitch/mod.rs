@@ -41,6 +41,13 @@
 //! ## Memory
 //! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
+//!
+//! ## Code layout
+//! This file: [`KeySwitcher`] (construction, accessors, levels), [`KeySwitchScratch`] and the
+//! orchestration ([`KeySwitcher::switch`] = decompose + [`KeySwitcher::apply`]). `decompose`:
+//! ModUp and [`Decomposition`]; `accumulate`: the MAC over digits and double hoisting;
+//! `mod_down`: ModDown; `keygen`: [`SwitchingKey`] and its generation; `seeded`: compressed
+//! keys; `noise`: expected, worst-case and measured noise; `reference`: the reference sets.
 
 mod accumulate;
 mod decompose;

@@ -1,5 +1,5 @@
-//! The noise one key switch adds: the expected value (formula of the module docs) and its
-//! measurement.
+//! The noise one key switch adds: the expected standard deviation (formula of the module
+//! docs), a worst-case bound, and its measurement.
 
 use super::KeySwitcher;
 use crate::error::Result;
