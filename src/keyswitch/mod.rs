@@ -42,6 +42,38 @@
 //! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
 //!
+//! ## Example
+//! A relinearization-style key s² → s at a toy size, one switch, its measured noise:
+//! ```
+//! use ckks_accel::arith::ntt_primes;
+//! use ckks_accel::keyswitch::KeySwitcher;
+//! use ckks_accel::rns::{Representation, RnsPoly, sampling};
+//! use rand_chacha::ChaCha20Rng;
+//! use rand_core::SeedableRng;
+//!
+//! let n = 1 << 10;
+//! let (q, p) = (ntt_primes(40, n, 3)?, ntt_primes(50, n, 1)?);
+//! let ks = KeySwitcher::new(n, &q, &p, 3)?;
+//! let mut rng = ChaCha20Rng::seed_from_u64(1);
+//! let coeffs = sampling::ternary_coeffs(n, None, &mut rng);
+//! let h = coeffs.iter().filter(|&&c| c != 0).count();
+//! let mut s = sampling::from_signed(ks.qp_basis(), &coeffs);
+//! s.ntt(ks.qp_basis())?;
+//! let mut s2 = s.clone();
+//! s2.mul_assign(&s, ks.qp_basis())?;
+//! let key = ks.generate_key(&s2, &s, &mut rng)?;
+//!
+//! let d = sampling::uniform(ks.q_basis(), Representation::Evaluation, &mut rng);
+//! let mut c0 = RnsPoly::zero(ks.q_basis(), Representation::Evaluation);
+//! let mut c1 = c0.clone();
+//! let mut scratch = ks.scratch();
+//! ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)?; // c0 + c1·s ≈ d·s²
+//! let noise = ks.measure_noise(&c0, &c1, &s, &d, &s2)?;
+//! assert!(noise.max_abs <= ks.noise_bound(h));
+//! assert!(noise.std < 2.0 * ks.expected_noise_std(q.len(), h)?);
+//! # Ok::<(), ckks_accel::Error>(())
+//! ```
+//!
 //! ## Code layout
 //! This file: [`KeySwitcher`] (construction, accessors, levels), [`KeySwitchScratch`] and the
 //! orchestration ([`KeySwitcher::switch`] = decompose + [`KeySwitcher::apply`]). `decompose`:
