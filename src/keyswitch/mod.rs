@@ -75,11 +75,12 @@
 //! ```
 //!
 //! ## Code layout
-//! This file: [`KeySwitcher`] (construction, accessors, levels), [`KeySwitchScratch`] and the
-//! orchestration ([`KeySwitcher::switch`] = decompose + [`KeySwitcher::apply`]). `decompose`:
-//! ModUp and [`Decomposition`]; `accumulate`: the MAC over digits and double hoisting;
-//! `mod_down`: ModDown; `keygen`: [`SwitchingKey`] and its generation; `seeded`: compressed
-//! keys; `noise`: expected, worst-case and measured noise; `reference`: the reference sets.
+//! This file: [`KeySwitcher`] (construction, accessors, levels) and the orchestration
+//! ([`KeySwitcher::switch`] = decompose + [`KeySwitcher::apply`]). `scratch`:
+//! [`KeySwitchScratch`]; `decompose`: ModUp and [`Decomposition`]; `accumulate`: the MAC over
+//! digits and double hoisting; `mod_down`: ModDown; `keygen`: [`SwitchingKey`] and its
+//! generation; `seeded`: compressed keys; `noise`: expected, worst-case and measured noise;
+//! `reference`: the reference sets.
 
 mod accumulate;
 mod decompose;
@@ -87,17 +88,18 @@ mod keygen;
 mod mod_down;
 mod noise;
 mod reference;
+mod scratch;
 mod seeded;
 
 pub use decompose::Decomposition;
 pub use keygen::SwitchingKey;
 pub use reference::{ReferencePrimes, ReferenceSet};
+pub use scratch::KeySwitchScratch;
 pub use seeded::SEED_LEN;
 
-use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
-use crate::profile::{Profile, ProfileLevel, Section};
+use crate::profile::Section;
 use crate::rns::basis_conversion::{LimbDot, ModDown, ModUp};
 use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
 use std::ops::Range;
@@ -127,48 +129,6 @@ pub struct KeySwitcher {
     dots: Vec<LimbDot>,
     /// A fingerprint of (Q, P, dnum) carried by every key.
     id: u64,
-}
-
-/// Reusable, aligned work buffers for one worker.
-pub struct KeySwitchScratch {
-    id: u64,
-    n: usize,
-    coeff: AlignedVec,
-    acc0: AlignedVec,
-    acc1: AlignedVec,
-    /// One conversion scratch per digit (decomposition) / per output (ModDown), so the
-    /// parallel paths need no allocation.
-    conv: Vec<AlignedVec>,
-    /// ModDown outputs before the automorphism (rotations).
-    md: [AlignedVec; 2],
-    /// Q_ℓ ∪ P totals of a double-hoisted sum.
-    tot: [AlignedVec; 2],
-    decomposition: Option<Decomposition>,
-    /// Spread limbs and digits of each call over the current rayon pool ("limb" parallelism).
-    parallel: bool,
-    /// Operation counts (and times, if enabled) of every call made with this scratch.
-    pub profile: Profile,
-}
-
-impl KeySwitchScratch {
-    /// Whether [`KeySwitcher`] calls with this scratch split their limbs and digits over the
-    /// current rayon pool (results are bit-identical either way).
-    pub fn set_parallel(&mut self, parallel: bool) {
-        self.parallel = parallel;
-    }
-
-    /// See [`KeySwitchScratch::set_parallel`].
-    pub fn is_parallel(&self) -> bool {
-        self.parallel
-    }
-}
-
-impl std::fmt::Debug for KeySwitchScratch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySwitchScratch")
-            .field("n", &self.n)
-            .finish()
-    }
 }
 
 fn fingerprint(q: &[u64], p: &[u64], dnum: usize) -> u64 {
@@ -294,47 +254,6 @@ impl KeySwitcher {
             .iter()
             .map(|m| m.digit.clone())
             .collect()
-    }
-
-    /// Fresh scratch sized for the top level.
-    pub fn scratch(&self) -> KeySwitchScratch {
-        let n = self.n;
-        let (l, k) = (self.q.len(), self.p.len());
-        let ext = l + k;
-        // The largest scratch any level's converters ask for (their size depends on the kernel:
-        // exact conversions and the split-52 IFMA kernel take per-tile extras).
-        let conv = self
-            .levels
-            .iter()
-            .flat_map(|lv| {
-                let ups = lv.mod_ups.iter().map(|u| u.converter().scratch_len());
-                ups.chain([lv.mod_down.scratch_len(n)])
-            })
-            .fold((self.alpha * n).max(k * n + l * n + k * n), usize::max);
-        KeySwitchScratch {
-            id: self.id,
-            n,
-            coeff: AlignedVec::zeroed(l * n),
-            acc0: AlignedVec::zeroed(ext * n),
-            acc1: AlignedVec::zeroed(ext * n),
-            conv: (0..self.dnum.max(2))
-                .map(|_| AlignedVec::zeroed(conv))
-                .collect(),
-            md: [AlignedVec::zeroed(l * n), AlignedVec::zeroed(l * n)],
-            tot: [AlignedVec::zeroed(ext * n), AlignedVec::zeroed(ext * n)],
-            decomposition: Some(self.decomposition_buffer()),
-            parallel: false,
-            profile: Profile::new(ProfileLevel::Counts),
-        }
-    }
-
-    fn check_scratch(&self, scratch: &KeySwitchScratch) -> Result<()> {
-        if scratch.id != self.id || scratch.n != self.n {
-            return Err(Error::ScratchMismatch {
-                reason: "scratch was made for other parameters".into(),
-            });
-        }
-        Ok(())
     }
 
     fn check_key(&self, key: &SwitchingKey) -> Result<()> {
