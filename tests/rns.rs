@@ -135,10 +135,17 @@ fn check_conversion_isas(n: usize, src_p: &[u64], dst_p: &[u64]) {
 }
 
 /// Every case of the split-52 IFMA kernel (source primes < 2^50, in [2^50, 2^52), ≥ 2^52;
-/// output primes < 2^50 and ≥ 2^50) and the 15-limb maximum, against scalar on every ISA.
+/// output primes < 2^50 and ≥ 2^50) and the 15-limb maximum, against scalar on every ISA —
+/// at n = 2^10 (four output vectors per row step) and n = 16 (a tile of two vectors: one at a
+/// time).
 #[test]
 fn split52_conversion_cases_match_scalar() {
-    let n = 1 << 10;
+    for n in [1 << 10, 16] {
+        split52_cases(n);
+    }
+}
+
+fn split52_cases(n: usize) {
     let p50 = primes(49, n, 6, 0);
     let p51 = primes(51, n, 3, 0);
     let p52 = primes(52, n, 2, 0);

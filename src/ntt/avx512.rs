@@ -19,6 +19,11 @@ pub(super) trait ShoupMul: Copy {
     fn simd(self) -> Avx512Token;
     /// `x·w mod q` in [0, 2q) for x < 4q, `ws` the matching Shoup companion of `w`.
     fn mul_shoup(self, x: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i;
+    /// See `NttKernel::derived_w`.
+    #[inline(always)]
+    fn derived_w(self, _ws: __m512i, _q: __m512i) -> Option<__m512i> {
+        None
+    }
 }
 
 /// The 64-bit Shoup product: `q̂ = hi64(x·w')`, `r = lo64(x·w) − lo64(q̂·q)`.
@@ -95,6 +100,7 @@ impl<M: ShoupMul> Kernel512<M> {
         data: &mut [u64],
         (w, ws): (&[u64], &[u64]),
         t: usize,
+        q: __m512i,
         bfly: impl Fn(__m512i, __m512i, (__m512i, __m512i)) -> (__m512i, __m512i),
     ) {
         let f = self.0.simd().avx512f;
@@ -109,11 +115,12 @@ impl<M: ShoupMul> Kernel512<M> {
             let (v0, v1) = (self.load(lo), self.load(hi));
             let x = f._mm512_permutex2var_epi64(v0, ix, v1);
             let y = f._mm512_permutex2var_epi64(v0, iy, v1);
-            let (nx, ny) = bfly(
-                x,
-                y,
-                (self.small_twiddles(w, t), self.small_twiddles(ws, t)),
-            );
+            let tws = self.small_twiddles(ws, t);
+            let tw = match self.0.derived_w(tws, q) {
+                Some(tw) => tw,
+                None => self.small_twiddles(w, t),
+            };
+            let (nx, ny) = bfly(x, y, (tw, tws));
             self.store(lo, f._mm512_permutex2var_epi64(nx, ilo, ny));
             self.store(hi, f._mm512_permutex2var_epi64(nx, ihi, ny));
         }
@@ -147,6 +154,10 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
         self.0.mul_shoup(x, w, ws, q)
     }
     #[inline(always)]
+    fn derived_w(self, ws: __m512i, q: __m512i) -> Option<__m512i> {
+        self.0.derived_w(ws, q)
+    }
+    #[inline(always)]
     fn add(self, x: __m512i, y: __m512i) -> __m512i {
         self.0.simd().avx512f._mm512_add_epi64(x, y)
     }
@@ -161,6 +172,7 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
             data,
             (w, ws),
             t,
+            qv,
             #[inline(always)]
             |x, y, tw| {
                 let (a, b) = fwd_bfly(self, x, y, tw, qv, two_q);
@@ -182,6 +194,7 @@ impl<M: ShoupMul> NttKernel for Kernel512<M> {
             data,
             (w, ws),
             t,
+            qv,
             #[inline(always)]
             |x, y, tw| inv_bfly(self, x, y, tw, qv, two_q),
         );

@@ -108,6 +108,14 @@ pub(crate) trait NttKernel: Copy {
     fn csub(self, x: Self::V, m: Self::V) -> Self::V;
     /// Shoup product `x·w mod q` in [0, 2q) for x < 4q.
     fn mul_shoup(self, x: Self::V, w: Self::V, ws: Self::V, q: Self::V) -> Self::V;
+    /// The twiddle w recomputed from its companion `ws`, on ISAs where that is cheaper than
+    /// reading it (IFMA: one `vpmadd52huq`); `None` elsewhere. Deriving w halves the twiddle
+    /// bytes a transform reads — they come from L3 when consecutive transforms use different
+    /// primes, as in key switching.
+    #[inline(always)]
+    fn derived_w(self, _ws: Self::V, _q: Self::V) -> Option<Self::V> {
+        None
+    }
     fn add(self, x: Self::V, y: Self::V) -> Self::V;
     fn sub(self, x: Self::V, y: Self::V) -> Self::V;
     /// Forward stage with stride t < `LANES` (in-register shuffles), in/out [0, 4q);

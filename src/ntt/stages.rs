@@ -41,9 +41,15 @@ pub(super) fn inv_bfly<K: NttKernel>(
     (sum, k.mul_shoup(diff, w.0, w.1, q))
 }
 
+/// Twiddle g and its companion, broadcast; on ISAs that derive w from its companion
+/// ([`NttKernel::derived_w`]) the `w` table is not read.
 #[inline(always)]
-fn splat2<K: NttKernel>(k: K, w: &[u64], ws: &[u64], g: usize) -> (K::V, K::V) {
-    (k.splat(w[g]), k.splat(ws[g]))
+fn splat2<K: NttKernel>(k: K, w: &[u64], ws: &[u64], g: usize, q: K::V) -> (K::V, K::V) {
+    let s = k.splat(ws[g]);
+    match k.derived_w(s, q) {
+        Some(wv) => (wv, s),
+        None => (k.splat(w[g]), s),
+    }
 }
 
 /// One forward stage of stride t; group g (2t words) uses twiddle g.
@@ -61,7 +67,7 @@ pub(super) fn fwd_radix2<K: NttKernel>(
     }
     let (qv, two_q) = (k.splat(q), k.splat(2 * q));
     for (g, chunk) in data.chunks_exact_mut(2 * t).enumerate() {
-        let tw = splat2(k, w, ws, g);
+        let tw = splat2(k, w, ws, g, qv);
         let (xs, ys) = chunk.split_at_mut(t);
         for (x, y) in xs
             .chunks_exact_mut(K::LANES)
@@ -91,8 +97,11 @@ pub(super) fn fwd_radix4<K: NttKernel>(
     let (qv, two_q) = (k.splat(q), k.splat(2 * q));
     let h = t / 2;
     for (g, chunk) in data.chunks_exact_mut(2 * t).enumerate() {
-        let tw1 = splat2(k, w1, w1s, g);
-        let (tw2a, tw2b) = (splat2(k, w2, w2s, 2 * g), splat2(k, w2, w2s, 2 * g + 1));
+        let tw1 = splat2(k, w1, w1s, g, qv);
+        let (tw2a, tw2b) = (
+            splat2(k, w2, w2s, 2 * g, qv),
+            splat2(k, w2, w2s, 2 * g + 1, qv),
+        );
         let (ab, cd) = chunk.split_at_mut(t);
         let (a, b) = ab.split_at_mut(h);
         let (c, d) = cd.split_at_mut(h);
@@ -122,7 +131,7 @@ pub(super) fn inv_radix2<K: NttKernel>(k: K, q: u64, data: &mut [u64], (w, ws): 
     }
     let (qv, two_q) = (k.splat(q), k.splat(2 * q));
     for (g, chunk) in data.chunks_exact_mut(2 * t).enumerate() {
-        let tw = splat2(k, w, ws, g);
+        let tw = splat2(k, w, ws, g, qv);
         let (xs, ys) = chunk.split_at_mut(t);
         for (x, y) in xs
             .chunks_exact_mut(K::LANES)
@@ -147,8 +156,11 @@ pub(super) fn inv_radix4<K: NttKernel>(
 ) {
     let (qv, two_q) = (k.splat(q), k.splat(2 * q));
     for (g, chunk) in data.chunks_exact_mut(4 * t).enumerate() {
-        let (tw1a, tw1b) = (splat2(k, w1, w1s, 2 * g), splat2(k, w1, w1s, 2 * g + 1));
-        let tw2 = splat2(k, w2, w2s, g);
+        let (tw1a, tw1b) = (
+            splat2(k, w1, w1s, 2 * g, qv),
+            splat2(k, w1, w1s, 2 * g + 1, qv),
+        );
+        let tw2 = splat2(k, w2, w2s, g, qv);
         let (ab, cd) = chunk.split_at_mut(2 * t);
         let (a, b) = ab.split_at_mut(t);
         let (c, d) = cd.split_at_mut(t);

@@ -166,12 +166,14 @@ impl ConvIfmaWide {
         f._mm512_min_epu64(x, f._mm512_sub_epi64(x, m))
     }
 
-    /// A0, A1, A2 of one output vector (see the module docs). `TW`: some t1 may be non-zero
-    /// (those of the sources in `wide_src`, whose t ≫ 52 is in `th`, one TILE-strided row
-    /// each); `MW`: m1 may be non-zero.
+    /// A0, A1, A2 of `U` consecutive output vectors (coefficients off.., off + 8.., …; see the
+    /// module docs). `U` independent accumulator chains hide the `vpmadd52` latency, and each
+    /// matrix constant is broadcast once for all of them. `TW`: some t1 may be non-zero (those
+    /// of the sources in `wide_src`, whose t ≫ 52 is in `th`, one TILE-strided row each);
+    /// `MW`: m1 may be non-zero.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn accumulate<const TW: bool, const MW: bool>(
+    fn accumulate<const TW: bool, const MW: bool, const U: usize>(
         self,
         scratch: &[u64],
         th: &[u64],
@@ -181,45 +183,47 @@ impl ConvIfmaWide {
         toff: usize,
         m_lo: &[u64],
         m_hi: &[u64],
-    ) -> (__m512i, __m512i, __m512i) {
+    ) -> [Acc3; U] {
         let (f, ifma) = (self.0.avx512f, self.0.avx512ifma);
         let z = f._mm512_setzero_si512();
-        let (mut a0, mut a1, mut a2) = (z, z, z);
+        let mut acc = [(z, z, z); U];
         let terms = scratch.chunks_exact(n).zip(m_lo).zip(m_hi);
         for ((src, &m0), &m1) in terms {
-            // IFMA reads the low 52 bits of t: t itself stands for t0.
-            let t = load(&src[off..off + 8]);
+            let src = &src[off..off + 8 * U];
             let m0 = self.splat(m0);
-            a0 = ifma._mm512_madd52lo_epu64(a0, t, m0);
-            a1 = ifma._mm512_madd52hi_epu64(a1, t, m0);
-            if MW {
-                let m1 = self.splat(m1);
-                a1 = ifma._mm512_madd52lo_epu64(a1, t, m1);
-                a2 = ifma._mm512_madd52hi_epu64(a2, t, m1);
+            let m1 = self.splat(m1);
+            for (u, (a0, a1, a2)) in acc.iter_mut().enumerate() {
+                // IFMA reads the low 52 bits of t: t itself stands for t0.
+                let t = load(&src[8 * u..8 * u + 8]);
+                *a0 = ifma._mm512_madd52lo_epu64(*a0, t, m0);
+                *a1 = ifma._mm512_madd52hi_epu64(*a1, t, m0);
+                if MW {
+                    *a1 = ifma._mm512_madd52lo_epu64(*a1, t, m1);
+                    *a2 = ifma._mm512_madd52hi_epu64(*a2, t, m1);
+                }
             }
         }
         if TW {
             for (th_i, &i) in th.chunks_exact(super::TILE).zip(wide_src) {
-                let t1 = load(&th_i[toff..toff + 8]);
-                let m0 = self.splat(m_lo[i]);
-                a1 = ifma._mm512_madd52lo_epu64(a1, t1, m0);
-                a2 = ifma._mm512_madd52hi_epu64(a2, t1, m0);
-                if MW {
-                    a2 = ifma._mm512_madd52lo_epu64(a2, t1, self.splat(m_hi[i]));
+                let th_i = &th_i[toff..toff + 8 * U];
+                let (m0, m1) = (self.splat(m_lo[i]), self.splat(m_hi[i]));
+                for (u, (_, a1, a2)) in acc.iter_mut().enumerate() {
+                    let t1 = load(&th_i[8 * u..8 * u + 8]);
+                    *a1 = ifma._mm512_madd52lo_epu64(*a1, t1, m0);
+                    *a2 = ifma._mm512_madd52hi_epu64(*a2, t1, m0);
+                    if MW {
+                        *a2 = ifma._mm512_madd52lo_epu64(*a2, t1, m1);
+                    }
                 }
             }
         }
-        (a0, a1, a2)
+        acc
     }
 
     /// Carries A0 ≫ 52 into A1 and (if `FULL`) A1 ≫ 52 into A2, leaving A0 (and A1) < 2^52.
     #[inline(always)]
-    fn normalise<const FULL: bool>(
-        self,
-        (a0, a1, a2): (__m512i, __m512i, __m512i),
-    ) -> (__m512i, __m512i, __m512i) {
+    fn normalise<const FULL: bool>(self, (a0, a1, a2): Acc3, mask: __m512i) -> Acc3 {
         let f = self.0.avx512f;
-        let mask = self.splat(MASK52);
         let a1 = f._mm512_add_epi64(a1, f._mm512_srli_epi64::<52>(a0));
         let a0 = f._mm512_and_si512(a0, mask);
         if FULL {
@@ -230,29 +234,37 @@ impl ConvIfmaWide {
         }
     }
 
-    /// Reduction for an output prime p < 2^50. `A2`: the weight-2^104 part can be non-zero
-    /// (false only when every source prime is < 2^50 and no t1 term exists: then each hi half
-    /// is < 2^48 and A1 < 15·2^48 + 15 < 2^52 without a carry out).
+    /// Reduction for an output prime p < 2^50, per vector. `A2`: the weight-2^104 part can be
+    /// non-zero (false only when every source prime is < 2^50 and no t1 term exists: then each
+    /// hi half is < 2^48 and A1 < 15·2^48 + 15 < 2^52 without a carry out).
     #[inline(always)]
-    fn row_narrow<const A2: bool>(
+    fn row_narrow<const A2: bool, const U: usize>(
         self,
-        a: (__m512i, __m512i, __m512i),
+        acc: [Acc3; U],
         c: &Row52,
         p: u64,
-    ) -> __m512i {
+    ) -> [__m512i; U] {
         let f = self.0.avx512f;
-        let (a0, a1, a2) = self.normalise::<A2>(a);
-        let pv = self.splat(p);
-        let t0 = mul_shoup52(self.0, a0, self.splat(1), self.splat(c.one_s), pv);
-        let t1 = mul_shoup52(self.0, a1, self.splat(c.r1), self.splat(c.r1_s), pv);
-        let mut s = f._mm512_add_epi64(t0, t1);
-        if A2 {
-            let t2 = mul_shoup52(self.0, a2, self.splat(c.r2), self.splat(c.r2_s), pv);
-            s = self.csub(f._mm512_add_epi64(s, t2), self.splat(4 * p));
+        let mask = self.splat(MASK52);
+        let (pv, p2, p4) = (self.splat(p), self.splat(2 * p), self.splat(4 * p));
+        let (one, one_s) = (self.splat(1), self.splat(c.one_s));
+        let (r1, r1_s) = (self.splat(c.r1), self.splat(c.r1_s));
+        let (r2, r2_s) = (self.splat(c.r2), self.splat(c.r2_s));
+        // Loops, not `array::map`: a closure would not inherit the target features.
+        let mut out = [f._mm512_setzero_si512(); U];
+        for (o, a) in out.iter_mut().zip(acc) {
+            let (a0, a1, a2) = self.normalise::<A2>(a, mask);
+            let t0 = mul_shoup52(self.0, a0, one, one_s, pv);
+            let t1 = mul_shoup52(self.0, a1, r1, r1_s, pv);
+            let mut s = f._mm512_add_epi64(t0, t1);
+            if A2 {
+                let t2 = mul_shoup52(self.0, a2, r2, r2_s, pv);
+                s = self.csub(f._mm512_add_epi64(s, t2), p4);
+            }
+            *o = self.csub(self.csub(s, p2), pv);
         }
-        self.csub(self.csub(s, self.splat(2 * p)), pv)
+        out
     }
-
     /// `x·r mod p` in [0, 2p) for x < 2^52, r < p, 2^50 ≤ p < 2^62: Shoup with the 52-bit
     /// companion `rs = floor(r·2^52/p)`, q̂ = hi52(x·rs) (x·r/p − q̂ < 2, so x·r − q̂·p ∈ [0, 2p)),
     /// and x·r − q̂·p evaluated mod 2^64 from 52-bit halves of r = r0 + r1·2^52 and
@@ -281,38 +293,82 @@ impl ConvIfmaWide {
         )
     }
 
-    /// Reduction for an output prime 2^50 ≤ p < 2^62. After normalising, A0, A1 < 2^52 and
-    /// A2 = V ≫ 104 < 2^24 (V < 15·2^124). T1 = [A1·2^52], T2 = [A2·2^104] each in [0, 2p):
-    /// T1 + T2 < 4p < 2^64 → [0, 2p) → + A0 (< 2^52, i.e. < p if p ≥ 2^52, else < 4p) gives
-    /// s < 6p < 2^55 (small p) or s < 3p (p ≥ 2^52, 3p < 2^64); subtractions of 4p, 2p, p
+    /// Reduction for an output prime 2^50 ≤ p < 2^62, per vector. After normalising, A0, A1 <
+    /// 2^52 and A2 = V ≫ 104 < 2^24 (V < 15·2^124). T1 = [A1·2^52], T2 = [A2·2^104] each in
+    /// [0, 2p): T1 + T2 < 4p < 2^64 → [0, 2p) → + A0 (< 2^52, i.e. < p if p ≥ 2^52, else < 4p)
+    /// gives s < 6p < 2^55 (small p) or s < 3p (p ≥ 2^52, 3p < 2^64); subtractions of 4p, 2p, p
     /// (4p < 2^64) give [0, p).
     #[inline(always)]
-    fn row_wide(self, a: (__m512i, __m512i, __m512i), c: &RowWide) -> __m512i {
+    fn row_wide<const U: usize>(self, acc: [Acc3; U], c: &RowWide) -> [__m512i; U] {
         let f = self.0.avx512f;
-        let (a0, a1, a2) = self.normalise::<true>(a);
+        let mask = self.splat(MASK52);
         let (p0, p1) = (self.splat(c.p & MASK52), self.splat(c.p >> 52));
-        let t1 = self.shoup52_wide(
-            a1,
-            self.splat(c.r1_lo),
-            self.splat(c.r1_hi),
-            self.splat(c.r1_s),
-            p0,
-            p1,
-        );
-        let t2 = self.shoup52_wide(
-            a2,
-            self.splat(c.r2_lo),
-            self.splat(c.r2_hi),
-            self.splat(c.r2_s),
-            p0,
-            p1,
-        );
-        let s = self.csub(f._mm512_add_epi64(t1, t2), self.splat(2 * c.p));
-        let s = f._mm512_add_epi64(s, a0);
-        let s = self.csub(s, self.splat(4 * c.p));
-        self.csub(self.csub(s, self.splat(2 * c.p)), self.splat(c.p))
+        let (pv, p2, p4) = (self.splat(c.p), self.splat(2 * c.p), self.splat(4 * c.p));
+        let (r1_lo, r1_hi, r1_s) = (self.splat(c.r1_lo), self.splat(c.r1_hi), self.splat(c.r1_s));
+        let (r2_lo, r2_hi, r2_s) = (self.splat(c.r2_lo), self.splat(c.r2_hi), self.splat(c.r2_s));
+        let mut out = [f._mm512_setzero_si512(); U];
+        for (o, a) in out.iter_mut().zip(acc) {
+            let (a0, a1, a2) = self.normalise::<true>(a, mask);
+            let t1 = self.shoup52_wide(a1, r1_lo, r1_hi, r1_s, p0, p1);
+            let t2 = self.shoup52_wide(a2, r2_lo, r2_hi, r2_s, p0, p1);
+            let s = self.csub(f._mm512_add_epi64(t1, t2), p2);
+            let s = f._mm512_add_epi64(s, a0);
+            let s = self.csub(s, p4);
+            *o = self.csub(self.csub(s, p2), pv);
+        }
+        out
+    }
+
+    /// `U` consecutive output vectors of row j (see [`ConvKernel::row_dot`]).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn row_dot_u<const U: usize>(
+        self,
+        conv: &BasisConverter,
+        w: &WideTables,
+        j: usize,
+        scratch: &[u64],
+        extra: &[u64],
+        off: usize,
+        toff: usize,
+    ) -> [__m512i; U] {
+        let s = conv.src.len();
+        let n = conv.n;
+        let (m_lo, m_hi) = (&w.m_lo[j * s..(j + 1) * s], &w.m_hi[j * s..(j + 1) * s]);
+        let p = conv.dst[j].value();
+        let ws = &w.wide_src[..];
+        let scratch = &scratch[..s * n];
+        match (w.t_wide, &w.rows[j]) {
+            (false, Some(r)) => {
+                let a = self
+                    .accumulate::<false, false, U>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
+                if w.src_narrow {
+                    self.row_narrow::<false, U>(a, r, p)
+                } else {
+                    self.row_narrow::<true, U>(a, r, p)
+                }
+            }
+            (true, Some(r)) => {
+                let a =
+                    self.accumulate::<true, false, U>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
+                self.row_narrow::<true, U>(a, r, p)
+            }
+            (false, None) => {
+                let a =
+                    self.accumulate::<false, true, U>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
+                self.row_wide::<U>(a, &w.wide_rows[j])
+            }
+            (true, None) => {
+                let a =
+                    self.accumulate::<true, true, U>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
+                self.row_wide::<U>(a, &w.wide_rows[j])
+            }
+        }
     }
 }
+
+/// The three accumulators (weights 2^0, 2^52, 2^104) of one output vector.
+type Acc3 = (__m512i, __m512i, __m512i);
 
 impl ConvKernel for ConvIfmaWide {
     type V = __m512i;
@@ -421,41 +477,27 @@ impl ConvKernel for ConvIfmaWide {
         off: usize,
         toff: usize,
     ) -> __m512i {
-        let Some(w) = &conv.wide else {
-            return default_row_dot(self, conv, j, scratch, off);
-        };
-        let s = conv.src.len();
-        let n = conv.n;
-        let (m_lo, m_hi) = (&w.m_lo[j * s..(j + 1) * s], &w.m_hi[j * s..(j + 1) * s]);
-        let p = conv.dst[j].value();
-        let ws = &w.wide_src[..];
-        let scratch = &scratch[..s * n];
-        match (w.t_wide, &w.rows[j]) {
-            (false, Some(r)) => {
-                let a =
-                    self.accumulate::<false, false>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
-                if w.src_narrow {
-                    self.row_narrow::<false>(a, r, p)
-                } else {
-                    self.row_narrow::<true>(a, r, p)
-                }
-            }
-            (true, Some(r)) => {
-                let a =
-                    self.accumulate::<true, false>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
-                self.row_narrow::<true>(a, r, p)
-            }
-            (false, None) => {
-                let a =
-                    self.accumulate::<false, true>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
-                self.row_wide(a, &w.wide_rows[j])
-            }
-            (true, None) => {
-                let a = self.accumulate::<true, true>(scratch, extra, ws, n, off, toff, m_lo, m_hi);
-                self.row_wide(a, &w.wide_rows[j])
-            }
+        match &conv.wide {
+            Some(w) => self.row_dot_u::<1>(conv, w, j, scratch, extra, off, toff)[0],
+            None => default_row_dot(self, conv, j, scratch, off),
+        }
+    }
+
+    #[inline(always)]
+    fn row_dot4(
+        self,
+        conv: &BasisConverter,
+        j: usize,
+        scratch: &[u64],
+        extra: &[u64],
+        off: usize,
+        toff: usize,
+    ) -> [__m512i; 4] {
+        match &conv.wide {
+            Some(w) => self.row_dot_u::<4>(conv, w, j, scratch, extra, off, toff),
+            None => default_row_dot4(self, conv, j, scratch, off),
         }
     }
 }
 
-use super::{default_row_dot, default_step1};
+use super::{default_row_dot, default_row_dot4, default_step1};

@@ -137,6 +137,21 @@ pub(crate) trait ConvKernel: Copy {
     ) -> Self::V {
         default_row_dot(self, conv, j, scratch, off)
     }
+    /// Four consecutive output vectors of row j (coefficients off.. off + 4·LANES), as
+    /// [`ConvKernel::row_dot`]: four independent accumulator chains, each matrix constant
+    /// broadcast once. The driver uses it whenever a tile holds a multiple of 4 vectors.
+    #[inline(always)]
+    fn row_dot4(
+        self,
+        conv: &BasisConverter,
+        j: usize,
+        scratch: &[u64],
+        _extra: &[u64],
+        off: usize,
+        _toff: usize,
+    ) -> [Self::V; 4] {
+        default_row_dot4(self, conv, j, scratch, off)
+    }
 }
 
 /// The generic step 1 (see [`ConvKernel::step1`]).
@@ -178,6 +193,32 @@ pub(crate) fn default_row_dot<K: ConvKernel>(
         acc = k.acc_mac(acc, t, k.splat(mij));
     }
     k.acc_reduce(acc, &conv.dst_consts[j])
+}
+
+/// The generic four-vector row dot product (see [`ConvKernel::row_dot4`]).
+#[inline(always)]
+pub(crate) fn default_row_dot4<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    j: usize,
+    scratch: &[u64],
+    off: usize,
+) -> [K::V; 4] {
+    let (n, s, l) = (conv.n, conv.src.len(), K::LANES);
+    let row = &conv.matrix[j * s..(j + 1) * s];
+    let mut acc = [k.acc_zero(); 4];
+    for (i, &mij) in row.iter().enumerate() {
+        let (src, m) = (&scratch[i * n + off..i * n + off + 4 * l], k.splat(mij));
+        for (u, a) in acc.iter_mut().enumerate() {
+            *a = k.acc_mac(*a, k.load(&src[u * l..(u + 1) * l]), m);
+        }
+    }
+    let c = &conv.dst_consts[j];
+    let mut out = [k.splat(0); 4];
+    for (o, a) in out.iter_mut().zip(acc) {
+        *o = k.acc_reduce(a, c);
+    }
+    out
 }
 
 /// 2^52 as f64: adding it to 0 ≤ x < 2^51 rounds x to an integer held in the mantissa bits.
@@ -529,10 +570,40 @@ fn convert_driver<K: ConvKernel>(
                 .zip(dst.chunks_exact_mut(K::LANES));
             // No closures here: a closure is a separate function without the kernel's target
             // features, so the intrinsics inside it would not inline (measured: 20–50× slower).
+            let step4 = 4 * K::LANES;
             match &conv.exact {
+                None if tile.is_multiple_of(step4) => {
+                    for (off, d) in (t0..t0 + tile)
+                        .step_by(step4)
+                        .zip(dst.chunks_exact_mut(step4))
+                    {
+                        let ys = k.row_dot4(conv, j, scratch, extra, off, off - t0);
+                        for (d, y) in d.chunks_exact_mut(K::LANES).zip(ys) {
+                            k.store(d, y);
+                        }
+                    }
+                }
                 None => {
                     for (off, d) in chunks {
                         k.store(d, k.row_dot(conv, j, scratch, extra, off, off - t0));
+                    }
+                }
+                Some(ex) if tile.is_multiple_of(step4) => {
+                    let (table, p) = (&ex.corr[j], k.splat(c.p));
+                    for (off, d) in (t0..t0 + tile)
+                        .step_by(step4)
+                        .zip(dst.chunks_exact_mut(step4))
+                    {
+                        let ys = k.row_dot4(conv, j, scratch, extra, off, off - t0);
+                        let vs = &vs[off - t0..off - t0 + step4];
+                        for ((d, y), v) in d
+                            .chunks_exact_mut(K::LANES)
+                            .zip(ys)
+                            .zip(vs.chunks_exact(K::LANES))
+                        {
+                            let corr = k.lookup8(k.load(v), table);
+                            k.store(d, k.add_mod(y, corr, p));
+                        }
                     }
                 }
                 Some(ex) => {
