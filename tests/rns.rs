@@ -229,6 +229,31 @@ fn mod_down_divides_by_p() {
         &mut scratch,
         &mut Default::default(),
     );
+    // The paired form (two inputs, ordered by prime) gives the same words as two calls.
+    let x2 = random_poly(&qp, Representation::Evaluation, 11);
+    let mut single = RnsPoly::zero(&q, Representation::Evaluation);
+    md.apply(
+        &q,
+        &p,
+        x2.as_words(),
+        single.as_words_mut(),
+        &mut scratch,
+        &mut Default::default(),
+    );
+    let (mut pair0, mut pair1) = (out.clone(), single.clone());
+    pair0.as_words_mut().fill(0);
+    pair1.as_words_mut().fill(0);
+    let mut scratch2 = vec![0; md.scratch_len(n)];
+    md.apply_pair(
+        &q,
+        &p,
+        (x.as_words(), x2.as_words()),
+        (pair0.as_words_mut(), pair1.as_words_mut()),
+        (&mut scratch, &mut scratch2),
+        &mut Default::default(),
+    );
+    assert_eq!(pair0, out);
+    assert_eq!(pair1, single);
     out.intt(&q).unwrap();
     let qv = product(&q_p);
     for c in 0..n {

@@ -875,34 +875,80 @@ impl ModDown {
         scratch: &mut [u64],
         prof: &mut Profile,
     ) {
+        self.apply_many(q_basis, p_basis, [x], [out], [scratch], prof);
+    }
+
+    /// [`ModDown::apply`] on two inputs at once (the two halves of a key switch), each with its
+    /// own scratch. The same result as two `apply` calls, but transforms of the same prime run
+    /// back to back, so the second finds that prime's twiddles in cache.
+    #[allow(clippy::too_many_arguments)]
+    pub fn apply_pair(
+        &self,
+        q_basis: &RnsBasis,
+        p_basis: &RnsBasis,
+        (x0, x1): (&[u64], &[u64]),
+        (out0, out1): (&mut [u64], &mut [u64]),
+        (scratch0, scratch1): (&mut [u64], &mut [u64]),
+        prof: &mut Profile,
+    ) {
+        self.apply_many(
+            q_basis,
+            p_basis,
+            [x0, x1],
+            [out0, out1],
+            [scratch0, scratch1],
+            prof,
+        );
+    }
+
+    /// ModDown of `M` inputs, ordered by prime: each P limb of every input goes to coefficient
+    /// form (copy + INTT, one limb at a time), then the conversions, then per Q limb the NTT of
+    /// every input's converted limb followed at once by its `(x_q − y)·P^{−1}` while the limb
+    /// is still in cache.
+    fn apply_many<const M: usize>(
+        &self,
+        q_basis: &RnsBasis,
+        p_basis: &RnsBasis,
+        xs: [&[u64]; M],
+        mut outs: [&mut [u64]; M],
+        scratches: [&mut [u64]; M],
+        prof: &mut Profile,
+    ) {
         let n = q_basis.n();
         let (k, l) = (p_basis.len(), self.q_len);
-        let (xp, conv_scratch) = scratch.split_at_mut(k * n);
-        let (yq, conv_scratch) = conv_scratch.split_at_mut(l * n);
-        prof.mod_downs += 1;
+        let mut parts = scratches.map(|s| {
+            let (xp, rest) = s.split_at_mut(k * n);
+            let (yq, conv) = rest.split_at_mut(l * n);
+            (xp, yq, conv)
+        });
+        prof.mod_downs += M as u64;
         // x_P to coefficient form.
-        xp.copy_from_slice(&x[l * n..(l + k) * n]);
-        prof.record(Section::Intt, k as u64, || {
-            for (i, limb) in xp.chunks_exact_mut(n).enumerate() {
-                p_basis.plan(i).inverse(limb);
+        prof.record(Section::Intt, (M * k) as u64, || {
+            for i in 0..k {
+                let plan = p_basis.plan(i);
+                for (x, (xp, _, _)) in xs.iter().zip(parts.iter_mut()) {
+                    let limb = (l + i) * n;
+                    plan.inverse_into(&x[limb..limb + n], &mut xp[i * n..(i + 1) * n]);
+                }
             }
         });
-        prof.record(Section::BasisConversion, l as u64, || {
-            self.converter.convert(xp, yq, conv_scratch)
-        });
-        prof.record(Section::Ntt, l as u64, || {
-            for (i, y) in yq.chunks_exact_mut(n).enumerate() {
-                q_basis.plan(i).forward(y);
+        prof.record(Section::BasisConversion, (M * l) as u64, || {
+            for (xp, yq, conv) in parts.iter_mut() {
+                self.converter.convert(xp, yq, conv);
             }
         });
-        prof.record(Section::Other, l as u64, || {
-            let pairs = yq.chunks_exact(n).zip(x[..l * n].chunks_exact(n));
-            for (i, ((y, xq), o)) in pairs.zip(out.chunks_exact_mut(n)).enumerate() {
-                let ops = q_basis.ops(i);
-                ops.sub(xq, y, o);
-                ops.mul_scalar_assign(o, self.p_inv[i]);
+        for i in 0..l {
+            let (plan, ops) = (q_basis.plan(i), q_basis.ops(i));
+            for ((x, out), (_, yq, _)) in xs.iter().zip(outs.iter_mut()).zip(parts.iter_mut()) {
+                let y = &mut yq[i * n..(i + 1) * n];
+                prof.record(Section::Ntt, 1, || plan.forward(y));
+                prof.record(Section::Other, 1, || {
+                    let o = &mut out[i * n..(i + 1) * n];
+                    ops.sub(&x[i * n..(i + 1) * n], y, o);
+                    ops.mul_scalar_assign(o, self.p_inv[i]);
+                });
             }
-        });
+        }
     }
 }
 
