@@ -41,22 +41,67 @@
 //! ## Memory
 //! All work buffers live in a caller-owned [`KeySwitchScratch`] (64-byte aligned, sized once
 //! for the top level); [`KeySwitcher::switch`] allocates nothing.
+//!
+//! ## Example
+//! A relinearization-style key s² → s at a toy size, one switch, its measured noise:
+//! ```
+//! use ckks_accel::arith::ntt_primes;
+//! use ckks_accel::keyswitch::KeySwitcher;
+//! use ckks_accel::rns::{Representation, RnsPoly, sampling};
+//! use rand_chacha::ChaCha20Rng;
+//! use rand_core::SeedableRng;
+//!
+//! let n = 1 << 10;
+//! let (q, p) = (ntt_primes(40, n, 3)?, ntt_primes(50, n, 1)?);
+//! let ks = KeySwitcher::new(n, &q, &p, 3)?;
+//! let mut rng = ChaCha20Rng::seed_from_u64(1);
+//! let coeffs = sampling::ternary_coeffs(n, None, &mut rng);
+//! let h = coeffs.iter().filter(|&&c| c != 0).count();
+//! let mut s = sampling::from_signed(ks.qp_basis(), &coeffs);
+//! s.ntt(ks.qp_basis())?;
+//! let mut s2 = s.clone();
+//! s2.mul_assign(&s, ks.qp_basis())?;
+//! let key = ks.generate_key(&s2, &s, &mut rng)?;
+//!
+//! let d = sampling::uniform(ks.q_basis(), Representation::Evaluation, &mut rng);
+//! let mut c0 = RnsPoly::zero(ks.q_basis(), Representation::Evaluation);
+//! let mut c1 = c0.clone();
+//! let mut scratch = ks.scratch();
+//! ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch)?; // c0 + c1·s ≈ d·s²
+//! let noise = ks.measure_noise(&c0, &c1, &s, &d, &s2)?;
+//! assert!(noise.max_abs <= ks.noise_bound(h));
+//! assert!(noise.std < 2.0 * ks.expected_noise_std(q.len(), h)?);
+//! # Ok::<(), ckks_accel::Error>(())
+//! ```
+//!
+//! ## Code layout
+//! This file: [`KeySwitcher`] (construction, accessors, levels) and the orchestration
+//! ([`KeySwitcher::switch`] = decompose + [`KeySwitcher::apply`]). `scratch`:
+//! [`KeySwitchScratch`]; `decompose`: ModUp and [`Decomposition`]; `accumulate`: the MAC over
+//! digits and double hoisting; `mod_down`: ModDown; `keygen`: [`SwitchingKey`] and its
+//! generation; `seeded`: compressed keys; `noise`: expected, worst-case and measured noise;
+//! `reference`: the reference sets.
 
+mod accumulate;
+mod decompose;
+mod keygen;
+mod mod_down;
 mod noise;
 mod reference;
+mod scratch;
 mod seeded;
 
+pub use decompose::Decomposition;
+pub use keygen::SwitchingKey;
 pub use reference::{ReferencePrimes, ReferenceSet};
+pub use scratch::KeySwitchScratch;
 pub use seeded::SEED_LEN;
 
-use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
-use crate::profile::{Profile, ProfileLevel, Section};
-use crate::rns::basis_conversion::{LimbDot, MAX_SOURCE_LIMBS, ModDown, ModUp};
-use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, sampling};
-use rand_core::CryptoRng;
-use rayon::prelude::*;
+use crate::profile::Section;
+use crate::rns::basis_conversion::{LimbDot, ModDown, ModUp};
+use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
 use std::ops::Range;
 
 /// Tables of one level (number of Q limbs).
@@ -84,123 +129,6 @@ pub struct KeySwitcher {
     dots: Vec<LimbDot>,
     /// A fingerprint of (Q, P, dnum) carried by every key.
     id: u64,
-}
-
-/// A switching key (one `(b_j, a_j)` pair per digit over Q ∪ P, evaluation form).
-#[derive(Clone)]
-pub struct SwitchingKey {
-    id: u64,
-    /// For Galois keys: the Galois element (the key is stored permuted by σ^{−1}).
-    galois: Option<usize>,
-    b: Vec<RnsPoly>,
-    a: Vec<RnsPoly>,
-    /// The seed the `a` parts were expanded from ([`KeySwitcher::expand_uniform`]), if any:
-    /// such a key can be stored compressed (the `b` parts and the seed).
-    seed: Option<[u8; SEED_LEN]>,
-}
-
-impl std::fmt::Debug for SwitchingKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SwitchingKey")
-            .field("digits", &self.b.len())
-            .finish()
-    }
-}
-
-impl SwitchingKey {
-    /// The Galois element of a Galois key (None for other switching keys).
-    pub fn galois_element(&self) -> Option<usize> {
-        self.galois
-    }
-
-    /// Number of digits.
-    pub fn digits(&self) -> usize {
-        self.b.len()
-    }
-
-    /// The `(b_j, a_j)` pair of digit j.
-    pub fn digit(&self, j: usize) -> (&RnsPoly, &RnsPoly) {
-        (&self.b[j], &self.a[j])
-    }
-
-    /// Bytes of key material.
-    pub fn size_bytes(&self) -> usize {
-        self.b
-            .iter()
-            .chain(&self.a)
-            .map(|p| p.as_words().len() * 8)
-            .sum()
-    }
-}
-
-/// The decomposition of one input (ModUp'ed digits in evaluation form), reusable for several
-/// keys and automorphisms (hoisting).
-#[derive(Clone)]
-pub struct Decomposition {
-    q_len: usize,
-    digits: usize,
-    ext_len: usize,
-    n: usize,
-    data: AlignedVec,
-}
-
-impl Decomposition {
-    /// Number of active digits.
-    pub fn digits(&self) -> usize {
-        self.digits
-    }
-
-    /// Number of Q limbs of the decomposed input.
-    pub fn q_len(&self) -> usize {
-        self.q_len
-    }
-
-    fn digit(&self, j: usize) -> &[u64] {
-        let sz = self.ext_len * self.n;
-        &self.data[j * sz..(j + 1) * sz]
-    }
-}
-
-/// Reusable, aligned work buffers for one worker.
-pub struct KeySwitchScratch {
-    id: u64,
-    n: usize,
-    coeff: AlignedVec,
-    acc0: AlignedVec,
-    acc1: AlignedVec,
-    /// One conversion scratch per digit (decomposition) / per output (ModDown), so the
-    /// parallel paths need no allocation.
-    conv: Vec<AlignedVec>,
-    /// ModDown outputs before the automorphism (rotations).
-    md: [AlignedVec; 2],
-    /// Q_ℓ ∪ P totals of a double-hoisted sum.
-    tot: [AlignedVec; 2],
-    decomposition: Option<Decomposition>,
-    /// Spread limbs and digits of each call over the current rayon pool ("limb" parallelism).
-    parallel: bool,
-    /// Operation counts (and times, if enabled) of every call made with this scratch.
-    pub profile: Profile,
-}
-
-impl KeySwitchScratch {
-    /// Whether [`KeySwitcher`] calls with this scratch split their limbs and digits over the
-    /// current rayon pool (results are bit-identical either way).
-    pub fn set_parallel(&mut self, parallel: bool) {
-        self.parallel = parallel;
-    }
-
-    /// See [`KeySwitchScratch::set_parallel`].
-    pub fn is_parallel(&self) -> bool {
-        self.parallel
-    }
-}
-
-impl std::fmt::Debug for KeySwitchScratch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySwitchScratch")
-            .field("n", &self.n)
-            .finish()
-    }
 }
 
 fn fingerprint(q: &[u64], p: &[u64], dnum: usize) -> u64 {
@@ -328,216 +256,6 @@ impl KeySwitcher {
             .collect()
     }
 
-    /// Fresh scratch sized for the top level.
-    pub fn scratch(&self) -> KeySwitchScratch {
-        let n = self.n;
-        let (l, k) = (self.q.len(), self.p.len());
-        let ext = l + k;
-        // The largest scratch any level's converters ask for (their size depends on the kernel:
-        // exact conversions and the split-52 IFMA kernel take per-tile extras).
-        let conv = self
-            .levels
-            .iter()
-            .flat_map(|lv| {
-                let ups = lv.mod_ups.iter().map(|u| u.converter().scratch_len());
-                ups.chain([lv.mod_down.scratch_len(n)])
-            })
-            .fold((self.alpha * n).max(k * n + l * n + k * n), usize::max);
-        KeySwitchScratch {
-            id: self.id,
-            n,
-            coeff: AlignedVec::zeroed(l * n),
-            acc0: AlignedVec::zeroed(ext * n),
-            acc1: AlignedVec::zeroed(ext * n),
-            conv: (0..self.dnum.max(2))
-                .map(|_| AlignedVec::zeroed(conv))
-                .collect(),
-            md: [AlignedVec::zeroed(l * n), AlignedVec::zeroed(l * n)],
-            tot: [AlignedVec::zeroed(ext * n), AlignedVec::zeroed(ext * n)],
-            decomposition: Some(self.decomposition_buffer()),
-            parallel: false,
-            profile: Profile::new(ProfileLevel::Counts),
-        }
-    }
-
-    /// An empty decomposition buffer sized for the top level.
-    pub fn decomposition_buffer(&self) -> Decomposition {
-        let ext = self.q.len() + self.p.len();
-        Decomposition {
-            q_len: 0,
-            digits: 0,
-            ext_len: ext,
-            n: self.n,
-            data: AlignedVec::zeroed(self.dnum * ext * self.n),
-        }
-    }
-
-    /// A key switching from `s_from` to `s_to` (both over Q ∪ P, evaluation form).
-    pub fn generate_key<R: CryptoRng + ?Sized>(
-        &self,
-        s_from: &RnsPoly,
-        s_to: &RnsPoly,
-        rng: &mut R,
-    ) -> Result<SwitchingKey> {
-        self.generate_key_with_a(s_from, s_to, None, rng)
-    }
-
-    /// As [`KeySwitcher::generate_key`]; with `a_parts` (one uniform polynomial per digit) the
-    /// key uses them instead of drawing its own, and only the errors come from `rng`.
-    pub(crate) fn generate_key_with_a<R: CryptoRng + ?Sized>(
-        &self,
-        s_from: &RnsPoly,
-        s_to: &RnsPoly,
-        a_parts: Option<Vec<RnsPoly>>,
-        rng: &mut R,
-    ) -> Result<SwitchingKey> {
-        let qp = &self.qp;
-        for s in [s_from, s_to] {
-            qp.check(s.primes())?;
-            if s.representation() != Representation::Evaluation {
-                return Err(Error::WrongRepresentation {
-                    expected: "evaluation",
-                    found: "coefficient",
-                });
-            }
-        }
-        if a_parts.as_ref().is_some_and(|a| a.len() != self.dnum) {
-            return Err(Error::KeyMismatch {
-                reason: format!(
-                    "{} uniform parts for {} digits",
-                    a_parts.map_or(0, |a| a.len()),
-                    self.dnum
-                ),
-            });
-        }
-        let mut given = a_parts.map(Vec::into_iter);
-        let (l, n) = (self.q.len(), self.n);
-        let mut bs = Vec::with_capacity(self.dnum);
-        let mut as_ = Vec::with_capacity(self.dnum);
-        // a_j·s_to and P·s_from: secret-dependent, wiped on drop.
-        let mut as_to = SecretPoly::zero(qp, Representation::Evaluation);
-        let mut p_s = SecretPoly::zero(qp, Representation::Evaluation);
-        for j in 0..self.dnum {
-            // Drawn in this order (a, then e, per digit) so unseeded keys are as before.
-            let a = match given.as_mut().and_then(Iterator::next) {
-                Some(a) => a,
-                None => sampling::uniform(qp, Representation::Evaluation, rng),
-            };
-            // b holds e (then e − a·s) until complete: wiped if an error return drops it.
-            let mut b = SecretPoly::new(sampling::from_signed(
-                qp,
-                &sampling::gaussian_coeffs(n, rng),
-            ));
-            b.ntt(qp)?;
-            // b = e − a·s_to + g_j·s_from, with g_j = P mod q_i on the digit's limbs, 0 elsewhere.
-            as_to.as_words_mut().copy_from_slice(a.as_words());
-            as_to.mul_assign(s_to, qp)?;
-            b.sub_assign(&as_to, qp)?;
-            for i in j * self.alpha..((j + 1) * self.alpha).min(l) {
-                let m = qp.modulus(i);
-                let p_mod = m.product_mod(self.p.primes().iter().copied());
-                let ops = qp.ops(i);
-                ops.mul_scalar(s_from.limb(i), p_mod, p_s.limb_mut(i));
-                ops.add_assign(b.limb_mut(i), p_s.limb(i));
-            }
-            bs.push(b.declassify());
-            as_.push(a);
-        }
-        Ok(SwitchingKey {
-            id: self.id,
-            galois: None,
-            b: bs,
-            a: as_,
-            seed: None,
-        })
-    }
-
-    /// The Galois key for `auto`: switches σ(s) to s, stored permuted by σ^{−1} so that
-    /// [`KeySwitcher::apply`] applies σ once to its outputs. `s` is over Q ∪ P, evaluation form.
-    pub fn generate_galois_key<R: CryptoRng + ?Sized>(
-        &self,
-        s: &RnsPoly,
-        auto: &Automorphism,
-        rng: &mut R,
-    ) -> Result<SwitchingKey> {
-        let qp = &self.qp;
-        let mut s_g = SecretPoly::zero(qp, Representation::Evaluation);
-        auto.apply(s, &mut s_g, qp)?;
-        let mut key = self.generate_key(&s_g, s, rng)?;
-        drop(s_g); // wiped (volatile writes), not `fill(0)`
-        let inv = auto.inverse()?;
-        let mut tmp = RnsPoly::zero(qp, Representation::Evaluation);
-        for poly in key.b.iter_mut().chain(key.a.iter_mut()) {
-            inv.apply(poly, &mut tmp, qp)?;
-            std::mem::swap(poly, &mut tmp);
-        }
-        key.galois = Some(auto.galois_element());
-        Ok(key)
-    }
-
-    /// A switching key from its digit polynomials (over Q ∪ P, evaluation form), e.g. after
-    /// deserialization. Errors if the shape does not match these parameters.
-    pub fn key_from_parts(
-        &self,
-        b: Vec<RnsPoly>,
-        a: Vec<RnsPoly>,
-        galois: Option<usize>,
-    ) -> Result<SwitchingKey> {
-        if let Some(g) = galois {
-            Automorphism::new(self.n, g)?;
-        }
-        if b.len() != self.dnum || a.len() != self.dnum {
-            return Err(Error::KeyMismatch {
-                reason: format!("{} / {} digits, {} expected", b.len(), a.len(), self.dnum),
-            });
-        }
-        for p in b.iter().chain(&a) {
-            self.qp.check(p.primes())?;
-            if p.representation() != Representation::Evaluation {
-                return Err(Error::WrongRepresentation {
-                    expected: "evaluation",
-                    found: "coefficient",
-                });
-            }
-        }
-        Ok(SwitchingKey {
-            id: self.id,
-            galois,
-            b,
-            a,
-            seed: None,
-        })
-    }
-
-    fn level_of(&self, d: &RnsPoly) -> Result<&Level> {
-        let l = d.num_limbs();
-        if l == 0 || l > self.q.len() {
-            return Err(Error::InvalidLevel {
-                level: l,
-                min: 1,
-                max: self.q.len(),
-            });
-        }
-        let level = &self.levels[l - 1];
-        level.q.check(d.primes())?;
-        if d.representation() != Representation::Evaluation {
-            return Err(Error::WrongRepresentation {
-                expected: "evaluation",
-                found: "coefficient",
-            });
-        }
-        Ok(level)
-    }
-
-    fn check_scratch(&self, scratch: &KeySwitchScratch) -> Result<()> {
-        if scratch.id != self.id || scratch.n != self.n {
-            return Err(Error::ScratchMismatch {
-                reason: "scratch was made for other parameters".into(),
-            });
-        }
-        Ok(())
-    }
-
     fn check_key(&self, key: &SwitchingKey) -> Result<()> {
         if key.id != self.id || key.b.len() != self.dnum {
             return Err(Error::KeyMismatch {
@@ -547,96 +265,6 @@ impl KeySwitcher {
                 ),
             });
         }
-        Ok(())
-    }
-
-    /// Decomposes `d` (evaluation form over Q_ℓ): INTT, ModUp per digit, NTT of the new limbs.
-    /// With a parallel scratch, limbs and digits are spread over the current rayon pool.
-    pub fn decompose(
-        &self,
-        d: &RnsPoly,
-        out: &mut Decomposition,
-        scratch: &mut KeySwitchScratch,
-    ) -> Result<()> {
-        let level = self.level_of(d)?;
-        self.check_scratch(scratch)?;
-        if out.n != self.n || out.ext_len != self.q.len() + self.p.len() {
-            return Err(Error::ScratchMismatch {
-                reason: "decomposition buffer of other parameters".into(),
-            });
-        }
-        let (n, l, k) = (self.n, d.num_limbs(), self.p.len());
-        let ext_len = l + k;
-        let par = scratch.parallel;
-        let prof = &mut scratch.profile;
-        prof.mod_ups += 1;
-        let coeff = &mut scratch.coeff[..l * n];
-        coeff.copy_from_slice(d.as_words());
-        prof.record(Section::Intt, l as u64, || {
-            if par {
-                coeff
-                    .par_chunks_mut(n)
-                    .enumerate()
-                    .for_each(|(i, limb)| level.q.plan(i).inverse(limb));
-            } else {
-                coeff
-                    .chunks_mut(n)
-                    .enumerate()
-                    .for_each(|(i, limb)| level.q.plan(i).inverse(limb));
-            }
-        });
-        let coeff = &*coeff;
-        let stride = out.ext_len * n;
-        let data = &mut out.data[..level.mod_ups.len() * stride];
-        let one_digit = |(up, (dig, conv)): (&ModUp, (&mut [u64], &mut AlignedVec))| {
-            let dig = &mut dig[..ext_len * n];
-            let r = up.digit.clone();
-            up.apply(&coeff[r.start * n..r.end * n], dig, conv);
-            for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-            }
-            dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
-        };
-        let new_limbs: u64 = level
-            .mod_ups
-            .iter()
-            .map(|u| (ext_len - u.digit.len()) as u64)
-            .sum();
-        // Conversion and NTT of each digit run together (timed as "conversion + NTT" when
-        // profiling the parallel path; the sequential path splits them).
-        if par {
-            prof.record(Section::BasisConversion, new_limbs, || {
-                let conv = &mut scratch.conv[..level.mod_ups.len()];
-                level
-                    .mod_ups
-                    .par_iter()
-                    .zip(data.par_chunks_mut(stride).zip(conv.par_iter_mut()))
-                    .for_each(one_digit)
-            });
-            prof.ntt += new_limbs;
-        } else {
-            for ((up, dig), conv) in level
-                .mod_ups
-                .iter()
-                .zip(data.chunks_mut(stride))
-                .zip(scratch.conv.iter_mut())
-            {
-                let dig = &mut dig[..ext_len * n];
-                let r = up.digit.clone();
-                let count = (ext_len - r.len()) as u64;
-                prof.record(Section::BasisConversion, count, || {
-                    up.apply(&coeff[r.start * n..r.end * n], dig, conv)
-                });
-                prof.record(Section::Ntt, count, || {
-                    for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                        level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-                    }
-                });
-                dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
-            }
-        }
-        out.q_len = l;
-        out.digits = level.mod_ups.len();
         Ok(())
     }
 
@@ -718,106 +346,6 @@ impl KeySwitcher {
         Ok(())
     }
 
-    /// Per extended limb: acc0 = Σ_j d̃_j ⊙ b_j, acc1 = Σ_j d̃_j ⊙ a_j, accumulated exactly and
-    /// reduced once (lazy across digits).
-    fn mac_into(
-        &self,
-        dec: &Decomposition,
-        key: &SwitchingKey,
-        acc0: &mut [u64],
-        acc1: &mut [u64],
-        par: bool,
-    ) {
-        let (n, l, full_l) = (self.n, dec.q_len, self.q.len());
-        let mac = |e: usize, o0: &mut [u64], o1: &mut [u64]| {
-            // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
-            let kl = if e < l { e } else { full_l + e - l };
-            let empty: &[u64] = &[];
-            let mut xs = [empty; MAX_SOURCE_LIMBS];
-            let mut bs = [empty; MAX_SOURCE_LIMBS];
-            let mut as_ = [empty; MAX_SOURCE_LIMBS];
-            for j in 0..dec.digits {
-                xs[j] = &dec.digit(j)[e * n..(e + 1) * n];
-                bs[j] = key.b[j].limb(kl);
-                as_[j] = key.a[j].limb(kl);
-            }
-            let d = dec.digits;
-            self.dots[kl].dot2(&xs[..d], &bs[..d], &as_[..d], o0, o1);
-        };
-        if par {
-            acc0.par_chunks_mut(n)
-                .zip(acc1.par_chunks_mut(n))
-                .enumerate()
-                .for_each(|(e, (o0, o1))| mac(e, o0, o1));
-        } else {
-            acc0.chunks_mut(n)
-                .zip(acc1.chunks_mut(n))
-                .enumerate()
-                .for_each(|(e, (o0, o1))| mac(e, o0, o1));
-        }
-    }
-
-    /// ModDown of two accumulators over Q_ℓ ∪ P (in parallel with a parallel scratch).
-    fn mod_down_pair(
-        &self,
-        level: &Level,
-        (acc0, acc1): (&[u64], &[u64]),
-        (t0, t1): (&mut [u64], &mut [u64]),
-        conv: &mut [AlignedVec],
-        prof: &mut Profile,
-        par: bool,
-    ) {
-        let (conv0, conv1) = conv.split_at_mut(1);
-        let (q, p) = (&level.q, &self.p);
-        if par {
-            let (mut p0, mut p1) = (Profile::new(prof.level), Profile::new(prof.level));
-            rayon::join(
-                || level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], &mut p0),
-                || level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], &mut p1),
-            );
-            prof.merge(&p0);
-            prof.merge(&p1);
-        } else {
-            level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], prof);
-            level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], prof);
-        }
-    }
-
-    /// Q_ℓ ∪ P for inputs with `q_len` Q limbs: the limb layout [`KeySwitcher::mod_down`] reads.
-    pub fn ext_basis(&self, q_len: usize) -> Result<&RnsBasis> {
-        Ok(&self.level_for(q_len)?.ext)
-    }
-
-    /// ModDown of one polynomial: `x` (evaluation form over [`KeySwitcher::ext_basis`]) divided
-    /// by P and rounded to nearest, into `out` (evaluation form over the first `q_len` primes of
-    /// Q). Allocates its scratch: for one-off use such as public-key encryption over Q ∪ P, not
-    /// for hot loops.
-    pub fn mod_down(&self, x: &RnsPoly, out: &mut RnsPoly) -> Result<()> {
-        let level = self.level_for(out.num_limbs())?;
-        level.ext.check(x.primes())?;
-        level.q.check(out.primes())?;
-        if x.representation() != Representation::Evaluation {
-            return Err(Error::WrongRepresentation {
-                expected: Representation::Evaluation.name(),
-                found: x.representation().name(),
-            });
-        }
-        let mut scratch = AlignedVec::zeroed(level.mod_down.scratch_len(self.n));
-        let mut prof = Profile::new(ProfileLevel::Off);
-        level.mod_down.apply(
-            &level.q,
-            &self.p,
-            x.as_words(),
-            out.as_words_mut(),
-            &mut scratch,
-            &mut prof,
-        );
-        // The scratch held x's P limbs (for encryption: derived from the ephemeral u).
-        zeroize::Zeroize::zeroize(&mut scratch[..]);
-        out.set_representation(Representation::Evaluation);
-        Ok(())
-    }
-
     fn level_for(&self, q_len: usize) -> Result<&Level> {
         if q_len == 0 || q_len > self.q.len() {
             return Err(Error::InvalidLevel {
@@ -827,93 +355,6 @@ impl KeySwitcher {
             });
         }
         Ok(&self.levels[q_len - 1])
-    }
-
-    /// Double hoisting, step 1: clears the Q_ℓ ∪ P totals of a hoisted sum over inputs with
-    /// `q_len` Q limbs.
-    pub fn hoisted_begin(&self, q_len: usize, scratch: &mut KeySwitchScratch) -> Result<()> {
-        self.check_scratch(scratch)?;
-        self.level_for(q_len)?;
-        let len = (q_len + self.p.len()) * self.n;
-        scratch.tot[0][..len].fill(0);
-        scratch.tot[1][..len].fill(0);
-        Ok(())
-    }
-
-    /// Double hoisting, step 2: `tot += σ(Σ_j d̃_j ⊙ key_j)` over Q_ℓ ∪ P — a rotation of the
-    /// decomposed input, without its ModDown. `key` is the Galois key of `auto`.
-    pub fn hoisted_accumulate(
-        &self,
-        dec: &Decomposition,
-        key: &SwitchingKey,
-        auto: &Automorphism,
-        scratch: &mut KeySwitchScratch,
-    ) -> Result<()> {
-        self.check_key(key)?;
-        self.check_scratch(scratch)?;
-        if key.galois != Some(auto.galois_element()) {
-            return Err(Error::KeyMismatch {
-                reason: format!(
-                    "key is for Galois element {:?}, not {}",
-                    key.galois,
-                    auto.galois_element()
-                ),
-            });
-        }
-        let level = self.level_for(dec.q_len)?;
-        let n = self.n;
-        let ext_len = dec.q_len + self.p.len();
-        let par = scratch.parallel;
-        let (acc0, acc1) = (
-            &mut scratch.acc0[..ext_len * n],
-            &mut scratch.acc1[..ext_len * n],
-        );
-        let prof = &mut scratch.profile;
-        prof.key_switches += 1;
-        prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
-            self.mac_into(dec, key, acc0, acc1, par)
-        });
-        let [tot0, tot1] = &mut scratch.tot;
-        prof.record(Section::Other, 2 * ext_len as u64, || {
-            for (acc, tot) in [
-                (&*acc0, &mut tot0[..ext_len * n]),
-                (&*acc1, &mut tot1[..ext_len * n]),
-            ] {
-                for (e, (a, t)) in acc.chunks_exact(n).zip(tot.chunks_exact_mut(n)).enumerate() {
-                    auto.add_eval_limb(level.ext.modulus(e), a, t);
-                }
-            }
-        });
-        Ok(())
-    }
-
-    /// Double hoisting, step 3: `(out0, out1) = ModDown(tot)` — one ModDown for all the
-    /// accumulated rotations.
-    pub fn hoisted_finish(
-        &self,
-        q_len: usize,
-        out0: &mut RnsPoly,
-        out1: &mut RnsPoly,
-        scratch: &mut KeySwitchScratch,
-    ) -> Result<()> {
-        self.check_scratch(scratch)?;
-        let level = self.level_for(q_len)?;
-        level.q.check(out0.primes())?;
-        level.q.check(out1.primes())?;
-        let len = (q_len + self.p.len()) * self.n;
-        let par = scratch.parallel;
-        let [tot0, tot1] = &scratch.tot;
-        self.mod_down_pair(
-            level,
-            (&tot0[..len], &tot1[..len]),
-            (out0.as_words_mut(), out1.as_words_mut()),
-            &mut scratch.conv,
-            &mut scratch.profile,
-            par,
-        );
-        out0.set_representation(Representation::Evaluation);
-        out1.set_representation(Representation::Evaluation);
-        Ok(())
     }
 
     /// Switches `d` (evaluation form over Q_ℓ) with `key`: `out0 + out1·s ≈ d·s′ (mod Q_ℓ)`.
@@ -938,21 +379,5 @@ impl KeySwitcher {
             .and_then(|_| self.apply(&dec, key, None, out0, out1, scratch));
         scratch.decomposition = Some(dec);
         r
-    }
-
-    /// Worst-case bound on the key-switching noise `|c0 + c1·s − d·s′|` (per coefficient,
-    /// centered) for a secret with `s_l1` = ‖s‖_1 (n for a dense ternary secret).
-    pub fn noise_bound(&self, s_l1: usize) -> f64 {
-        let log2 = |ps: &[u64]| ps.iter().map(|&p| (p as f64).log2()).sum::<f64>();
-        let d_max = (0..self.dnum)
-            .map(|j| {
-                log2(&self.q.primes()[j * self.alpha..((j + 1) * self.alpha).min(self.q.len())])
-            })
-            .fold(0.0, f64::max);
-        let ratio = 2f64.powf(d_max - log2(self.p.primes())).max(1.0);
-        let key_term =
-            (self.dnum * self.alpha * self.n) as f64 * sampling::GAUSSIAN_BOUND as f64 * ratio;
-        let round_term = (self.p.len() + 1) as f64 * (1 + s_l1) as f64;
-        key_term + round_term
     }
 }

@@ -1,5 +1,5 @@
-//! The noise one key switch adds: the expected value (formula of the module docs) and its
-//! measurement.
+//! The noise one key switch adds: the expected standard deviation (formula of the module
+//! docs), a worst-case bound, and its measurement.
 
 use super::KeySwitcher;
 use crate::error::Result;
@@ -74,5 +74,21 @@ impl KeySwitcher {
                 count: basis.n(),
             },
         })
+    }
+
+    /// Worst-case bound on the key-switching noise `|c0 + c1·s − d·s′|` (per coefficient,
+    /// centered) for a secret with `s_l1` = ‖s‖_1 (n for a dense ternary secret).
+    pub fn noise_bound(&self, s_l1: usize) -> f64 {
+        let log2 = |ps: &[u64]| ps.iter().map(|&p| (p as f64).log2()).sum::<f64>();
+        let d_max = (0..self.dnum)
+            .map(|j| {
+                log2(&self.q.primes()[j * self.alpha..((j + 1) * self.alpha).min(self.q.len())])
+            })
+            .fold(0.0, f64::max);
+        let ratio = 2f64.powf(d_max - log2(self.p.primes())).max(1.0);
+        let key_term =
+            (self.dnum * self.alpha * self.n) as f64 * sampling::GAUSSIAN_BOUND as f64 * ratio;
+        let round_term = (self.p.len() + 1) as f64 * (1 + s_l1) as f64;
+        key_term + round_term
     }
 }
