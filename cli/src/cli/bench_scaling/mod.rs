@@ -17,15 +17,17 @@
 //! and in the plot. All of ours runs first, then OpenFHE in one child process, so the two never
 //! overlap.
 
+mod machine;
 mod openfhe;
 mod ours;
 mod plot;
+mod report;
 
 use super::{CliResult, isa_select, timing};
 use ckks_accel::Isa;
 use ckks_accel::arith::ntt_primes;
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
@@ -250,7 +252,7 @@ pub fn run(args: &ScalingArgs) -> CliResult {
         None => Isa::detect(),
     };
     let shapes = grid(args)?;
-    let load_start = load_average();
+    let load_start = machine::load_average();
     let clock_ghz = timing::measured_ghz();
     let mut ours = Vec::with_capacity(shapes.len());
     for shape in &shapes {
@@ -295,15 +297,15 @@ pub fn run(args: &ScalingArgs) -> CliResult {
         })
         .collect();
     let info = RunInfo {
-        cpu: cpu_label(),
+        cpu: machine::cpu_label(),
         clock_ghz,
         isa,
-        date: utc_now(),
-        load: (load_start, load_average()),
+        date: machine::utc_now(),
+        load: (load_start, machine::load_average()),
         openfhe: openfhe_info,
         reps: args.reps,
     };
-    let out = to_json(&results, &info);
+    let out = report::to_json(&results, &info);
     let json_path = args.svg.with_extension("json");
     if let Some(dir) = args.svg.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
@@ -314,7 +316,7 @@ pub fn run(args: &ScalingArgs) -> CliResult {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_table(&results, &info);
+        report::print_table(&results, &info);
         println!("wrote {} and {}", args.svg.display(), json_path.display());
     }
     Ok(())
@@ -340,157 +342,6 @@ fn default_script() -> PathBuf {
         .parent()
         .unwrap_or(cli_dir)
         .join("scripts/openfhe_relin_scaling.py")
-}
-
-/// 1-minute load average from /proc/loadavg.
-fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// `model name (family F, model M[, microarchitecture])` from /proc/cpuinfo, or "unknown CPU".
-pub fn cpu_label() -> String {
-    let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") else {
-        return "unknown CPU".into();
-    };
-    let field = |name: &str| {
-        info.lines()
-            .find(|l| l.split(':').next().map(str::trim) == Some(name))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-    };
-    let model_name = field("model name").unwrap_or_else(|| "unknown CPU".into());
-    let num = |name: &str| field(name).and_then(|v| v.parse::<u32>().ok());
-    match (field("vendor_id"), num("cpu family"), num("model")) {
-        (Some(vendor), Some(family), Some(model)) => {
-            let arch = microarchitecture(&vendor, family, model)
-                .map_or(String::new(), |a| format!(", {a}"));
-            format!("{model_name} (family {family}, model {model}{arch})")
-        }
-        _ => model_name,
-    }
-}
-
-/// The server microarchitectures with AVX-512 IFMA these sessions run on, from CPUID
-/// family/model (VMs often hide the marketing name).
-fn microarchitecture(vendor: &str, family: u32, model: u32) -> Option<&'static str> {
-    match (vendor, family, model) {
-        ("GenuineIntel", 6, 106 | 108) => Some("Ice Lake-SP"),
-        ("GenuineIntel", 6, 143) => Some("Sapphire Rapids"),
-        ("GenuineIntel", 6, 207) => Some("Emerald Rapids"),
-        ("GenuineIntel", 6, 173 | 174) => Some("Granite Rapids"),
-        ("AuthenticAMD", 25, 0x10..=0x1f | 0xa0..=0xaf) => Some("Zen 4"),
-        ("AuthenticAMD", 26, _) => Some("Zen 5"),
-        _ => None,
-    }
-}
-
-/// Current UTC time as `YYYY-MM-DD HH:MM`.
-fn utc_now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
-}
-
-/// The JSON object (also the file beside the SVG).
-fn to_json(results: &[CaseResult], info: &RunInfo) -> Value {
-    let cases: Vec<Value> = results
-        .iter()
-        .map(|r| {
-            let s = &r.shape;
-            let ratio = r.openfhe_ms().map(|o| o / r.ours.ms);
-            json!({
-                "sweep": s.sweep.name(),
-                "n": s.n(),
-                "log_n": s.log_n,
-                "q_limbs": s.q_limbs,
-                "q_bits": [s.first_bits, s.scale_bits],
-                "dnum": s.dnum,
-                "adjusted": s.adjusted,
-                "ours": {
-                    "relin_ms": r.ours.ms,
-                    "reps": r.ours.reps,
-                    "p_limbs": s.p_limbs,
-                    "p_bits": s.p_bits,
-                    "cycles_per_word": r.ours.ms * 1e6 * info.clock_ghz
-                        / (s.q_limbs * s.n()) as f64,
-                    "keygen_s": r.ours.keygen_s,
-                },
-                "openfhe": r.openfhe,
-                "openfhe_over_ours": ratio,
-            })
-        })
-        .collect();
-    let (openfhe, openfhe_skipped) = match &info.openfhe {
-        Ok(v) => (Some(v.clone()), None),
-        Err(why) => (None, Some(why.clone())),
-    };
-    json!({
-        "bench": "scaling",
-        "what": "relinearization: one hybrid key switch at the top level, 1 thread, median ms",
-        "cpu": info.cpu,
-        "clock_ghz": info.clock_ghz,
-        "nominal_clock_ghz": timing::nominal_ghz(),
-        "date_utc": info.date,
-        "load_average_1m": { "start": info.load.0, "end": info.load.1 },
-        "ckks_accel_version": env!("CARGO_PKG_VERSION"),
-        "isa": info.isa.to_string(),
-        "reps": info.reps.map(NonZeroUsize::get),
-        "openfhe": openfhe,
-        "openfhe_skipped": openfhe_skipped,
-        "regenerate": "cargo run --release -p ckks-accel-cli -- bench scaling",
-        "cases": cases,
-    })
-}
-
-/// One row per case.
-fn print_table(results: &[CaseResult], info: &RunInfo) {
-    println!(
-        "relinearization (one key switch, top level, 1 thread, medians); {}; ours {} at {:.2} GHz; {}",
-        info.cpu,
-        info.isa,
-        info.clock_ghz,
-        match &info.openfhe {
-            Ok(v) => format!("OpenFHE {}", v["openfhe_version"].as_str().unwrap_or("?")),
-            Err(why) => format!("OpenFHE not measured: {why}"),
-        }
-    );
-    println!(
-        "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10} {:>11} {:>10}  notes",
-        "sweep", "n", "Q", "dnum", "P ours", "ours ms", "OpenFHE ms", "OpenFHE÷"
-    );
-    for r in results {
-        let s = &r.shape;
-        let na = || "n/a".to_string();
-        let o = r.openfhe.as_ref();
-        let p_openfhe = o.and_then(|v| v["p_limbs"].as_u64());
-        let mut notes = Vec::new();
-        if let Some(p) = p_openfhe {
-            notes.push(format!("OpenFHE P {p}"));
-        }
-        if let Some(sec) = o.and_then(|v| v["security"].as_str()) {
-            notes.push(sec.to_string());
-        }
-        if let Some(a) = &s.adjusted {
-            notes.push(a.clone());
-        }
-        println!(
-            "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10.3} {:>11} {:>10}  {}",
-            s.sweep.name(),
-            s.n(),
-            s.q_limbs,
-            s.dnum,
-            format!("{}×{}", s.p_limbs, s.p_bits),
-            r.ours.ms,
-            r.openfhe_ms().map_or_else(na, |m| format!("{m:.3}")),
-            r.openfhe_ms()
-                .map_or_else(na, |m| format!("{:.2}", m / r.ours.ms)),
-            notes.join("; ")
-        );
-    }
 }
 
 #[cfg(test)]
