@@ -115,6 +115,34 @@ fn digit_counts_that_leave_empty_digits_are_an_error() {
 }
 
 #[test]
+fn more_than_fifteen_digits_is_an_error_not_a_panic() {
+    // Found while splitting keyswitch/: 16 one-prime digits built a switcher whose digit MAC
+    // (at most 15 digits) then indexed out of bounds in the first switch.
+    let n = 1 << 4;
+    let q = ntt_primes(30, n, 16).unwrap();
+    let p = ntt_primes(31, n, 1).unwrap();
+    match ckks_accel::keyswitch::KeySwitcher::new(n, &q, &p, 16) {
+        Err(Error::TooManySourceLimbs { count: 16, max: 15 }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(ckks_accel::keyswitch::KeySwitcher::new(n, &q[..15], &p, 15).is_ok());
+    let r = CkksParams::builder()
+        .ring_degree(1 << 12)
+        .q_bits(&[40; 16])
+        .p_bits(&[45])
+        .dnum(16)
+        .log_scale(30)
+        .allow_insecure(true)
+        .build();
+    match r {
+        Err(Error::InvalidParameters { reason }) => {
+            assert!(reason.contains("at most 15"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn ntt_primes_with_a_huge_count_is_an_error() {
     for count in [usize::MAX, 1 << 40] {
         let r = quick(|| ntt_primes(50, 1 << 12, count));

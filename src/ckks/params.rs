@@ -184,6 +184,11 @@ impl CkksParamsBuilder {
                 p.len()
             ));
         }
+        if dnum > max_src {
+            return invalid(format!(
+                "dnum = {dnum}: at most {max_src} key-switching digits"
+            ));
+        }
         let log2 = |ps: &[u64]| ps.iter().map(|&x| (x as f64).log2()).sum::<f64>();
         let log_p = log2(&p);
         let max_digit = (0..dnum)

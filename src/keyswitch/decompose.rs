@@ -164,13 +164,20 @@ impl KeySwitcher {
                 prof.record(Section::BasisConversion, count, || {
                     up.apply(&coeff[r.start * n..r.end * n], dig, conv)
                 });
-                prof.record(Section::Ntt, count, || {
-                    for i in (0..ext_len).filter(|i| !r.contains(i)) {
-                        level.ext.plan(i).forward(&mut dig[i * n..(i + 1) * n]);
-                    }
-                });
                 dig[r.start * n..r.end * n].copy_from_slice(&d.as_words()[r.start * n..r.end * n]);
             }
+            // The NTTs ordered by prime: limb i of every digit back to back, so each prime's
+            // twiddles are loaded once per decomposition instead of once per digit.
+            prof.record(Section::Ntt, new_limbs, || {
+                for i in 0..ext_len {
+                    let plan = level.ext.plan(i);
+                    for (up, dig) in level.mod_ups.iter().zip(data.chunks_mut(stride)) {
+                        if !up.digit.contains(&i) {
+                            plan.forward(&mut dig[i * n..(i + 1) * n]);
+                        }
+                    }
+                }
+            });
         }
         out.q_len = l;
         out.digits = level.mod_ups.len();

@@ -163,12 +163,14 @@ impl KeySwitcher {
             });
         }
         let alpha = q.len().div_ceil(dnum);
-        if alpha > crate::rns::basis_conversion::MAX_SOURCE_LIMBS
-            || p.len() > crate::rns::basis_conversion::MAX_SOURCE_LIMBS
-        {
+        // Per conversion at most MAX_SOURCE_LIMBS sources (digit limbs, or P for ModDown), and
+        // the digit MAC sums at most that many digits.
+        let digits = q.len().div_ceil(alpha);
+        let max = crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
+        if alpha > max || p.len() > max || digits > max {
             return Err(Error::TooManySourceLimbs {
-                count: alpha.max(p.len()),
-                max: crate::rns::basis_conversion::MAX_SOURCE_LIMBS,
+                count: alpha.max(p.len()).max(digits),
+                max,
             });
         }
         let qb = RnsBasis::with_isa(n, q, isa)?;

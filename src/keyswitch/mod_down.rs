@@ -39,8 +39,15 @@ impl KeySwitcher {
             prof.merge(&p0);
             prof.merge(&p1);
         } else {
-            level.mod_down.apply(q, p, acc0, t0, &mut conv0[0], prof);
-            level.mod_down.apply(q, p, acc1, t1, &mut conv1[0], prof);
+            // One thread: both halves ordered by prime (each prime's twiddles loaded once).
+            level.mod_down.apply_pair(
+                q,
+                p,
+                (acc0, acc1),
+                (t0, t1),
+                (&mut conv0[0], &mut conv1[0]),
+                prof,
+            );
         }
     }
 

@@ -1,4 +1,4 @@
-//! Negacyclic number-theoretic transform over Z_q[X]/(X^n + 1), in four ISA variants.
+//! Negacyclic number-theoretic transform over Z_q\[X\]/(X^n + 1), in four ISA variants.
 //!
 //! ## Math
 //! With ψ a primitive 2n-th root of unity mod q, [`NttPlan::forward`] maps coefficients

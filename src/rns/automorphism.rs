@@ -21,7 +21,7 @@ impl PartialEq for Automorphism {
 
 impl Eq for Automorphism {}
 
-/// A precomputed automorphism X ↦ X^g of Z[X]/(X^n + 1). The evaluation-form permutation runs
+/// A precomputed automorphism X ↦ X^g of Z\[X\]/(X^n + 1). The evaluation-form permutation runs
 /// as a vector gather (`vpgatherdq`) on AVX2 / AVX-512, chosen once at construction.
 #[derive(Debug, Clone)]
 pub struct Automorphism {

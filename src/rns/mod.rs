@@ -1,4 +1,4 @@
-//! RNS polynomials: Z_Q[X]/(X^n + 1) with Q = q_0·…·q_{L−1} held as one residue polynomial per
+//! RNS polynomials: Z_Q\[X\]/(X^n + 1) with Q = q_0·…·q_{L−1} held as one residue polynomial per
 //! prime ("limb"), every limb n words in one 64-byte-aligned allocation.
 //!
 //! - [`RnsBasis`]: the ordered primes with their NTT plans and element-wise kernels
