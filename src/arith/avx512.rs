@@ -11,6 +11,21 @@ pub(crate) fn load(s: &[u64]) -> __m512i {
     cast::<[u64; 8], __m512i>(s.try_into().expect("8 lanes"))
 }
 
+/// Hints that the cache line holding `s[at]` will be read soon (`prefetcht0`); nothing if `at`
+/// is past the end.
+#[inline(always)]
+pub(crate) fn prefetch(s: &[u64], at: usize) {
+    if let Some(x) = s.get(at) {
+        // SAFETY: `prefetcht0` only hints the cache hierarchy and cannot fault; the address is
+        // that of a live element.
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                (x as *const u64).cast(),
+            )
+        }
+    }
+}
+
 /// Stores 8 words (`d.len() == 8`).
 #[inline(always)]
 pub(crate) fn store(d: &mut [u64], v: __m512i) {

@@ -375,6 +375,10 @@ impl ConvKernel for ConvIfmaWide {
     type Acc = (__m512i, __m512i);
     const LANES: usize = 8;
     #[inline(always)]
+    fn prefetch(self, s: &[u64], at: usize) {
+        crate::arith::avx512::prefetch(s, at)
+    }
+    #[inline(always)]
     fn load(self, s: &[u64]) -> __m512i {
         load(s)
     }

@@ -102,6 +102,9 @@ pub(crate) trait ConvKernel: Copy {
     fn f_mac(self, acc: Self::F, x: Self::V, sh: Self::V, c: Self::F) -> Self::F;
     /// `acc` rounded to the nearest integer (ties to even), for 0 ≤ acc < 2^51.
     fn f_round(self, acc: Self::F) -> Self::V;
+    /// Hints that `s[at]` will be read soon (a cache prefetch; nothing on ISAs without one).
+    #[inline(always)]
+    fn prefetch(self, _s: &[u64], _at: usize) {}
     /// `table[v]` per lane, v < 8.
     fn lookup8(self, v: Self::V, table: &[u64; 8]) -> Self::V;
     /// `(a + b) mod q` for a, b < q < 2^62.
@@ -722,6 +725,9 @@ impl<K: ConvKernel> pulp::NullaryFnOnce for DotJob<'_, K> {
     }
 }
 
+/// Prefetch distance of the digit MAC, in words per stream.
+const DOT_PREFETCH: usize = 256;
+
 #[inline(always)]
 fn dot_driver<K: ConvKernel>(k: K, c: &DstConsts, a: DotArgs<'_>) {
     let len = a.out0.len();
@@ -732,6 +738,11 @@ fn dot_driver<K: ConvKernel>(k: K, c: &DstConsts, a: DotArgs<'_>) {
     for (off, (o0, o1)) in (0..len).step_by(K::LANES).zip(chunks) {
         let (mut acc0, mut acc1) = (k.acc_zero(), k.acc_zero());
         for ((x, y0), y1) in a.xs.iter().zip(a.ys0).zip(a.ys1) {
+            // 3·digits streams (the key limbs come from DRAM): more than the L2 streamers
+            // follow, so each stream is prefetched DOT_PREFETCH words ahead.
+            k.prefetch(x, off + DOT_PREFETCH);
+            k.prefetch(y0, off + DOT_PREFETCH);
+            k.prefetch(y1, off + DOT_PREFETCH);
             let xv = k.load(&x[off..off + K::LANES]);
             acc0 = k.acc_mac(acc0, xv, k.load(&y0[off..off + K::LANES]));
             acc1 = k.acc_mac(acc1, xv, k.load(&y1[off..off + K::LANES]));
