@@ -17,7 +17,7 @@ pub(crate) fn load(s: &[u64]) -> __m512i {
 pub(crate) fn prefetch(s: &[u64], at: usize) {
     if let Some(x) = s.get(at) {
         // SAFETY: `prefetcht0` only hints the cache hierarchy and cannot fault; the address is
-        // that of a live element.
+        // that of a live element; SSE (which the intrinsic requires) is baseline on x86_64.
         unsafe {
             core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
                 (x as *const u64).cast(),

@@ -11,8 +11,10 @@
 //! ## Algorithm
 //! Forward: Cooley–Tukey (natural in → bit-reversed out) with Harvey's lazy butterflies and the
 //! twist by ψ merged into the twiddles `ψ^brv(k)`, stored with their Shoup companions in the order
-//! the stages read them (stage with m groups reads entries m..2m). Inverse: Gentleman–Sande with
-//! `ψ^−brv(k)`, n^−1 folded into the last stage. Stages whose butterfly span fits an L1-sized
+//! the stages read them (stage with m groups reads entries m..2m; entry 0 is unused). Inverse:
+//! Gentleman–Sande with `ψ^−brv(k)`, n^−1 folded into the last stage. IFMA plans read only the
+//! companions w' and recompute each twiddle as w = hi52(w'·q) + 1 (exact for every twiddle, a
+//! nonzero power of ψ; one `vpmadd52huq`), which halves the twiddle bytes a transform reads. Stages whose butterfly span fits an L1-sized
 //! block ([`BLOCK`] words) run depth-first block by block; the others run breadth-first.
 //!
 //! ## Ranges (q < 2^62; IFMA plans q < 2^50)
@@ -74,7 +76,9 @@ pub(crate) enum ShoupWidth {
 }
 
 /// Precomputed twiddles, laid out per stage: entry k (1 ≤ k < n) serves stage m = 2^⌊log2 k⌋,
-/// group k − m.
+/// group k − m; entry 0 (value 0) is never read. The IFMA kernels read only the companions
+/// (see `NttKernel::derived_w`); the `fwd`/`inv` values are kept for the other ISAs and the
+/// scalar reference model.
 #[derive(Clone)]
 pub(crate) struct Tables {
     pub fwd: AlignedVec,
