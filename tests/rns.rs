@@ -136,13 +136,16 @@ fn check_conversion_isas(n: usize, src_p: &[u64], dst_p: &[u64]) {
 
 /// Every case of the split-52 IFMA kernel (source primes < 2^50, in [2^50, 2^52), ≥ 2^52;
 /// output primes < 2^50 and ≥ 2^50) and the 15-limb maximum, against scalar on every ISA —
-/// at n = 2^10 (four output vectors per row step) and n = 16 (a tile of two vectors: one at a
-/// time).
+/// at n = 2^10 (four output vectors per row step) and n = 16 (on the 8-lane ISAs a tile of two
+/// vectors, computed one at a time; scalar and AVX2 take four vectors at every n ≥ 16). The
+/// all-narrow case at n = 16 covers the one-vector path of the IFMA kernel for primes < 2^50.
 #[test]
 fn split52_conversion_cases_match_scalar() {
     for n in [1 << 10, 16] {
         split52_cases(n);
     }
+    let narrow = primes(49, 16, 8, 0);
+    check_conversion_isas(16, &narrow[..3], &narrow[3..]);
 }
 
 fn split52_cases(n: usize) {

@@ -167,10 +167,15 @@ impl KeySwitcher {
         // the digit MAC sums at most that many digits.
         let digits = q.len().div_ceil(alpha);
         let max = crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
-        if alpha > max || p.len() > max || digits > max {
+        if alpha > max || p.len() > max {
             return Err(Error::TooManySourceLimbs {
-                count: alpha.max(p.len()).max(digits),
+                count: alpha.max(p.len()),
                 max,
+            });
+        }
+        if digits > max {
+            return Err(Error::InvalidKeySwitchParams {
+                reason: format!("{digits} key-switching digits: at most {max}"),
             });
         }
         let qb = RnsBasis::with_isa(n, q, isa)?;
