@@ -483,7 +483,7 @@ impl ConvKernel for ConvIfmaWide {
     ) -> __m512i {
         match &conv.wide {
             Some(w) => self.row_dot_u::<1>(conv, w, j, scratch, extra, off, toff)[0],
-            None => default_row_dot(self, conv, j, scratch, off),
+            None => default_row_dot::<Self, 1>(self, conv, j, scratch, off)[0],
         }
     }
 
@@ -499,9 +499,9 @@ impl ConvKernel for ConvIfmaWide {
     ) -> [__m512i; 4] {
         match &conv.wide {
             Some(w) => self.row_dot_u::<4>(conv, w, j, scratch, extra, off, toff),
-            None => default_row_dot4(self, conv, j, scratch, off),
+            None => default_row_dot::<Self, 4>(self, conv, j, scratch, off),
         }
     }
 }
 
-use super::{default_row_dot, default_row_dot4, default_step1};
+use super::{default_row_dot, default_step1};

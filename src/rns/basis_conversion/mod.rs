@@ -139,7 +139,7 @@ pub(crate) trait ConvKernel: Copy {
         off: usize,
         _toff: usize,
     ) -> Self::V {
-        default_row_dot(self, conv, j, scratch, off)
+        default_row_dot::<Self, 1>(self, conv, j, scratch, off)[0]
     }
     /// Four consecutive output vectors of row j (coefficients off.. off + 4·LANES), as
     /// [`ConvKernel::row_dot`]: four independent accumulator chains, each matrix constant
@@ -154,7 +154,7 @@ pub(crate) trait ConvKernel: Copy {
         off: usize,
         _toff: usize,
     ) -> [Self::V; 4] {
-        default_row_dot4(self, conv, j, scratch, off)
+        default_row_dot::<Self, 4>(self, conv, j, scratch, off)
     }
 }
 
@@ -180,45 +180,28 @@ pub(crate) fn default_step1<K: ConvKernel>(
     }
 }
 
-/// The generic row dot product (see [`ConvKernel::row_dot`]).
+/// The generic row dot product of `U` consecutive output vectors (coefficients off..
+/// off + U·LANES; see [`ConvKernel::row_dot`] and [`ConvKernel::row_dot4`]): `U` independent
+/// accumulator chains, each matrix constant broadcast once.
 #[inline(always)]
-pub(crate) fn default_row_dot<K: ConvKernel>(
+pub(crate) fn default_row_dot<K: ConvKernel, const U: usize>(
     k: K,
     conv: &BasisConverter,
     j: usize,
     scratch: &[u64],
     off: usize,
-) -> K::V {
-    let (n, s) = (conv.n, conv.src.len());
-    let row = &conv.matrix[j * s..(j + 1) * s];
-    let mut acc = k.acc_zero();
-    for (i, &mij) in row.iter().enumerate() {
-        let t = k.load(&scratch[i * n + off..i * n + off + K::LANES]);
-        acc = k.acc_mac(acc, t, k.splat(mij));
-    }
-    k.acc_reduce(acc, &conv.dst_consts[j])
-}
-
-/// The generic four-vector row dot product (see [`ConvKernel::row_dot4`]).
-#[inline(always)]
-pub(crate) fn default_row_dot4<K: ConvKernel>(
-    k: K,
-    conv: &BasisConverter,
-    j: usize,
-    scratch: &[u64],
-    off: usize,
-) -> [K::V; 4] {
+) -> [K::V; U] {
     let (n, s, l) = (conv.n, conv.src.len(), K::LANES);
     let row = &conv.matrix[j * s..(j + 1) * s];
-    let mut acc = [k.acc_zero(); 4];
+    let mut acc = [k.acc_zero(); U];
     for (i, &mij) in row.iter().enumerate() {
-        let (src, m) = (&scratch[i * n + off..i * n + off + 4 * l], k.splat(mij));
+        let (src, m) = (&scratch[i * n + off..i * n + off + U * l], k.splat(mij));
         for (u, a) in acc.iter_mut().enumerate() {
             *a = k.acc_mac(*a, k.load(&src[u * l..(u + 1) * l]), m);
         }
     }
     let c = &conv.dst_consts[j];
-    let mut out = [k.splat(0); 4];
+    let mut out = [k.splat(0); U];
     for (o, a) in out.iter_mut().zip(acc) {
         *o = k.acc_reduce(a, c);
     }
