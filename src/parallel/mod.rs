@@ -23,9 +23,14 @@
 
 mod arena;
 mod batch;
+mod layout;
+mod plan;
+mod tiled;
 
 use arena::{RunLedger, ScratchPool};
 pub use batch::EncryptedBatch;
+pub use layout::{LEVEL_MARGIN_BITS, LayoutKind, TiledLayout, lowest_output_level};
+pub use plan::{BatchCosts, BatchPlan, BatchRequest, plan_with_costs};
 
 use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch, SumMethod};
 use crate::error::{Error, Result};
@@ -44,6 +49,9 @@ pub enum Mode {
     /// Several short vectors share one ciphertext's slots (the batch was packed by the caller
     /// with [`PackedLayout`]); the packed ciphertexts then run as in `Task` mode.
     Packed,
+    /// A planned batch ([`InnerProductEngine::run_batch`]): groups of tile pairs, one
+    /// relinearization per group (see [`TiledLayout`] and [`BatchPlan`]).
+    Tiled,
     /// Chosen from k, dim and the thread count by [`choose_mode`].
     Auto,
 }
@@ -64,9 +72,10 @@ impl std::str::FromStr for Mode {
             "task" => Ok(Mode::Task),
             "limb" => Ok(Mode::Limb),
             "packed" => Ok(Mode::Packed),
+            "tiled" => Ok(Mode::Tiled),
             "auto" => Ok(Mode::Auto),
             _ => Err(Error::InvalidParameters {
-                reason: format!("unknown mode {s:?} (task, limb, packed, auto)"),
+                reason: format!("unknown mode {s:?} (task, limb, packed, tiled, auto)"),
             }),
         }
     }
@@ -78,6 +87,7 @@ impl std::fmt::Display for Mode {
             Mode::Task => "task",
             Mode::Limb => "limb",
             Mode::Packed => "packed",
+            Mode::Tiled => "tiled",
             Mode::Auto => "auto",
         })
     }
@@ -367,7 +377,7 @@ impl InnerProductEngine {
                 self.threads,
                 false,
             ),
-            Mode::Packed => Plan {
+            Mode::Packed | Mode::Tiled => Plan {
                 mode: Mode::Packed,
                 reason: "packed batch: each ciphertext holds several products".into(),
             },
