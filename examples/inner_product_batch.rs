@@ -1,33 +1,34 @@
-//! A batch of encrypted inner products on the parallel engine, the way the CLI's `--mode auto
-//! --sum auto` runs it: the cost model picks the inner-sum method (and only its rotation keys are
-//! generated), short vectors are packed several per ciphertext, results are unpacked and checked
-//! against plain doubles.
+//! A batch of encrypted inner products on the parallel engine, the way the CLI's main job runs
+//! it: the planner calibrates this machine's unit costs and picks the layout (block size b,
+//! products per ciphertext, tiles per group), the sum plan and the lowest output level; exactly
+//! the plan's keys are generated; the batch is laid out, encrypted, run with one
+//! relinearization per group, decrypted and checked against plain doubles.
 //!
 //! `cargo run --release --example inner_product_batch`
 
 use ckks_accel::ckks::*;
-use ckks_accel::parallel::{EncryptedBatch, EngineConfig, InnerProductEngine, Mode};
+use ckks_accel::parallel::{BatchRequest, EncryptedBatch, EngineConfig, InnerProductEngine};
 use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> Result<(), ckks_accel::Error> {
     let ctx = CkksContext::new(CkksParams::preset(Preset::S)?)?;
-    let (k, dim) = (32, 256);
+    let (k, dim, threads) = (32, 256, 2);
     let mut kg = KeyGenerator::new(ctx.clone())?;
     let sk = kg.secret_key()?;
-    let sum_level = ctx.params().max_level() - 1; // after the product's rescale
-    let (method, galois) = kg.sum_keys(&sk, SumChoice::Auto, dim, sum_level)?;
-    println!("sum method: {method:?} ({} rotation keys)", galois.len());
-    let keys = Arc::new(EvaluationKeys {
-        relin: Some(kg.relin_key(&sk)?),
-        galois,
-    });
-    let eval = Evaluator::new(ctx.clone(), keys)?;
+    let (plan, keys) = kg.batch_keys(&sk, &BatchRequest::new(k, dim, threads))?;
+    println!("plan: {}", plan.reason);
+    println!(
+        "{} rotation keys, {:.3} key switches per product",
+        keys.galois.len(),
+        plan.key_switches_per_product()
+    );
+    let eval = Evaluator::new(ctx.clone(), Arc::new(keys))?;
     let config = EngineConfig {
-        mode: Mode::Auto,
+        threads: Some(threads),
         ..Default::default()
     };
-    let engine = InnerProductEngine::new(eval, config)?.with_sum(method, None);
+    let engine = InnerProductEngine::new(eval, config)?;
 
     let value = |i: usize, j: usize| ((i * 31 + j * 17) % 97) as f64 / 97.0 - 0.5;
     let xs: Vec<Vec<f64>> = (0..k)
@@ -38,15 +39,9 @@ fn main() -> Result<(), ckks_accel::Error> {
         .collect();
     let encoder = Encoder::new(ctx.clone());
     let mut enc = Encryptor::with_public_key(ctx.clone(), &kg.public_key(&sk)?)?;
-    let batch = EncryptedBatch::encrypt(&engine, &xs, &ys, &encoder, &mut enc)?;
-    println!(
-        "{k} products of dim {dim}: mode {} ({}), {} ciphertext pairs",
-        batch.plan().mode,
-        batch.plan().reason,
-        batch.pairs().len()
-    );
+    let batch = EncryptedBatch::encrypt(&plan, &xs, &ys, None, &encoder, &mut enc)?;
     let t = Instant::now();
-    let results = engine.run(batch.pairs(), batch.dim())?;
+    let (results, _stats) = engine.run_batch(&batch, &|_, _| {})?;
     let wall = t.elapsed();
     let got = batch.decrypt(&results, &Decryptor::new(ctx.clone(), &sk)?, &encoder)?;
     let max_err = xs

@@ -5,7 +5,9 @@
 use ckks_accel::arith::{Modulus, ntt_primes};
 use ckks_accel::ckks::*;
 use ckks_accel::ntt::NttPlan;
-use ckks_accel::parallel::{EncryptedBatch, EngineConfig, InnerProductEngine, Mode};
+use ckks_accel::parallel::{
+    BatchPlan, BatchRequest, EncryptedBatch, EngineConfig, InnerProductEngine,
+};
 use ckks_accel::rns::{Representation, RnsPoly};
 use ckks_accel::{Error, Isa};
 use std::sync::Arc;
@@ -193,11 +195,11 @@ fn sum_keys_generate_exactly_the_chosen_methods_keys() {
 }
 
 #[test]
-fn encrypted_batch_packs_in_auto_mode_and_not_in_task_mode() {
+fn encrypted_batch_runs_every_layout_family() {
     let ctx = toy();
     let mut kg = KeyGenerator::from_seed(ctx.clone(), 3);
     let sk = kg.secret_key().unwrap();
-    let (method, galois) = kg.sum_keys(&sk, SumChoice::Tree, 16, 1).unwrap();
+    let (_, galois) = kg.sum_keys(&sk, SumChoice::Tree, 16, 1).unwrap();
     let keys = Arc::new(EvaluationKeys {
         relin: Some(kg.relin_key(&sk).unwrap()),
         galois,
@@ -216,35 +218,40 @@ fn encrypted_batch_packs_in_auto_mode_and_not_in_task_mode() {
         .zip(&ys)
         .map(|(x, y)| x.iter().zip(y).map(|(a, b)| a * b).sum())
         .collect();
-    for (mode, cts) in [(Mode::Auto, 1), (Mode::Task, 5)] {
+    // Per-pair (b = 16, one product per ciphertext: the `m = 1` extreme is reached with k = 1
+    // plans; here b = 16 packs all 5), packed and tiled layouts, and the planner's own choice.
+    for block in [Some(16), Some(4), Some(1), None] {
+        let mut req = BatchRequest::new(5, 16, 2);
+        req.block = block;
+        req.sum = SumChoice::Tree; // the keys are the tree's over 16 slots
+        let plan = Evaluator::new(ctx.clone(), keys.clone())
+            .unwrap()
+            .plan_batch(&req)
+            .unwrap();
         let eval = Evaluator::new(ctx.clone(), keys.clone()).unwrap();
         let cfg = EngineConfig {
             threads: Some(2),
-            mode,
             ..Default::default()
         };
-        let engine = InnerProductEngine::new(eval, cfg)
-            .unwrap()
-            .with_sum(method.clone(), None);
-        let batch = EncryptedBatch::encrypt(&engine, &xs, &ys, &encoder, &mut enc).unwrap();
-        assert_eq!(batch.pairs().len(), cts, "{mode}");
-        assert_eq!((batch.count(), batch.dim()), (5, 16));
-        let out = engine.run(batch.pairs(), batch.dim()).unwrap();
+        let engine = InnerProductEngine::new(eval, cfg).unwrap();
+        let batch = EncryptedBatch::encrypt(&plan, &xs, &ys, None, &encoder, &mut enc).unwrap();
+        assert_eq!(batch.count(), 5);
+        assert_eq!(batch.tiles().len(), plan.groups * plan.layout.tiles);
+        let (out, _) = engine.run_batch(&batch, &|_, _| {}).unwrap();
         let got = batch.decrypt(&out, &dec, &encoder).unwrap();
         assert_eq!(got.len(), 5);
         for (g, w) in got.iter().zip(&want) {
-            assert!((g - w).abs() < 1e-6, "{mode}: {g} vs {w}");
+            assert!((g - w).abs() < 1e-6, "{block:?}: {g} vs {w}");
         }
         assert!(batch.decrypt(&out[..0], &dec, &encoder).is_err());
     }
     // Bad batches.
-    let eval = Evaluator::new(ctx.clone(), keys).unwrap();
-    let engine = InnerProductEngine::new(eval, EngineConfig::default()).unwrap();
-    assert!(EncryptedBatch::encrypt(&engine, &xs, &ys[..4], &encoder, &mut enc).is_err());
-    assert!(EncryptedBatch::encrypt(&engine, &[], &[], &encoder, &mut enc).is_err());
+    let plan = BatchPlan::uncosted(ctx.params(), &BatchRequest::new(5, 16, 1)).unwrap();
+    assert!(EncryptedBatch::encrypt(&plan, &xs, &ys[..4], None, &encoder, &mut enc).is_err());
+    assert!(EncryptedBatch::encrypt(&plan, &[], &[], None, &encoder, &mut enc).is_err());
     let mut ragged = xs.clone();
     ragged[3].pop();
-    assert!(EncryptedBatch::encrypt(&engine, &ragged, &ys, &encoder, &mut enc).is_err());
+    assert!(EncryptedBatch::encrypt(&plan, &ragged, &ys, None, &encoder, &mut enc).is_err());
     let odd = vec![vec![0.5; 12]; 5];
-    assert!(EncryptedBatch::encrypt(&engine, &odd, &odd, &encoder, &mut enc).is_err());
+    assert!(EncryptedBatch::encrypt(&plan, &odd, &odd, None, &encoder, &mut enc).is_err());
 }

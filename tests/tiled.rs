@@ -185,7 +185,11 @@ fn every_layout_matches_float64_and_is_identical_across_isas_and_threads() {
                 req.block = Some(block);
                 // A fixed sum plan (the cost model's choice depends on timings): the tree for
                 // odd k, hoisted radix 4 for even k.
-                req.sum = if k % 2 == 1 { SumChoice::Tree } else { SumChoice::Hoisted(Some(4)) };
+                req.sum = if k % 2 == 1 {
+                    SumChoice::Tree
+                } else {
+                    SumChoice::Hoisted(Some(4))
+                };
                 let (plan, o) = run(&mut e, &req, &xs, &ys);
                 assert_eq!(plan.layout.block, block);
                 assert_eq!(plan.layout.per_ciphertext, slots / block);
@@ -241,7 +245,11 @@ fn tiled_is_at_least_as_precise_as_the_per_pair_tree_and_unbiased() {
         tree.push(encoder.decode(&dec.decrypt(&out).unwrap()).unwrap()[0]);
     }
     let rms = |got: &[f64]| {
-        (got.iter().zip(&want).map(|(g, w)| (g - w).powi(2)).sum::<f64>() / got.len() as f64)
+        (got.iter()
+            .zip(&want)
+            .map(|(g, w)| (g - w).powi(2))
+            .sum::<f64>()
+            / got.len() as f64)
             .sqrt()
     };
     let (tree_max, tree_rms) = (max_err(&tree, &want), rms(&tree));
@@ -251,7 +259,9 @@ fn tiled_is_at_least_as_precise_as_the_per_pair_tree_and_unbiased() {
         req.sum = SumChoice::Tree;
         let (_, o) = run(&mut e, &req, &xs, &ys);
         let (err, r) = (max_err(&o.got, &want), rms(&o.got));
-        eprintln!("b = {block}: max {err:.3e} rms {r:.3e}; per-pair tree max {tree_max:.3e} rms {tree_rms:.3e}");
+        eprintln!(
+            "b = {block}: max {err:.3e} rms {r:.3e}; per-pair tree max {tree_max:.3e} rms {tree_rms:.3e}"
+        );
         // The RMS over 128 products moves by a few % between seeds; the max by ±30%.
         assert!(
             r <= tree_rms * 1.15 && err <= tree_max * 1.5,
@@ -334,7 +344,11 @@ fn bad_batches_get_typed_errors() {
     let dec = Decryptor::new(e.ctx.clone(), &e.sk).unwrap();
     let top = batch.tiles()[0].0.clone();
     assert!(batch.decrypt(&[top.clone(), top], &dec, &encoder).is_err());
-    assert!(batch.decrypt(&[batch.tiles()[0].0.clone()], &dec, &encoder).is_err());
+    assert!(
+        batch
+            .decrypt(&[batch.tiles()[0].0.clone()], &dec, &encoder)
+            .is_err()
+    );
     // An engine without the plan's rotation keys refuses before any work.
     let eval = Evaluator::new(e.ctx.clone(), Arc::new(EvaluationKeys::default())).unwrap();
     let engine = InnerProductEngine::new(eval, EngineConfig::default()).unwrap();
@@ -342,4 +356,95 @@ fn bad_batches_get_typed_errors() {
         engine.run_batch(&batch, &|_, _| {}),
         Err(ckks_accel::Error::MissingKey { .. })
     ));
+}
+
+#[test]
+fn streaming_matches_the_batch_run_group_by_group() {
+    let mut e = env(Isa::detect());
+    let (k, dim) = (300, 16); // b = 4 → 128 products per ciphertext: 3 groups (the last partial)
+    let mut req = BatchRequest::new(k, dim, 2);
+    req.block = Some(4);
+    req.sum = SumChoice::Tree;
+    let (plan, keys) = e.kg.batch_keys(&e.sk, &req).unwrap();
+    let eval = Evaluator::new(e.ctx.clone(), Arc::new(keys)).unwrap();
+    let engine = InnerProductEngine::new(
+        eval,
+        EngineConfig {
+            threads: Some(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (xs, ys) = (vectors(k, dim, 1), vectors(k, dim, 2));
+    let encoder = Encoder::new(e.ctx.clone());
+    let mut enc = Encryptor::with_secret_key(e.ctx.clone(), &e.sk).unwrap();
+    let batch = EncryptedBatch::encrypt(&plan, &xs, &ys, None, &encoder, &mut enc).unwrap();
+    let (whole, _) = engine.run_batch(&batch, &|_, _| {}).unwrap();
+    let mut streamed = Vec::new();
+    let groups = (0..plan.groups).map(|g| Ok(batch.group(g).to_vec()));
+    let stats = engine
+        .run_stream(&plan, groups, |g, ct| {
+            assert_eq!(g, streamed.len(), "results in input order");
+            streamed.push(ct);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(stats.products, k);
+    assert!(
+        streamed == whole,
+        "streamed results differ from the batch run"
+    );
+    // A wrong-size group stops the stream with a typed error naming it.
+    let bad = (0..2).map(|g| Ok(batch.group(g)[..plan.layout.tiles - 1].to_vec()));
+    assert!(matches!(
+        engine.run_stream(&plan, bad, |_, _| Ok(())),
+        Err(ckks_accel::Error::Task { index: 0, .. })
+    ));
+}
+
+#[test]
+fn plaintext_side_rows_against_encrypted_queries() {
+    let mut e = env(Isa::detect());
+    let (k, dim) = (100, 40);
+    let mut req = BatchRequest::new(k, dim, 2);
+    req.plaintext_side = true;
+    let (plan, keys) = e.kg.batch_keys(&e.sk, &req).unwrap();
+    assert!(
+        keys.relin.is_none(),
+        "the plaintext side needs no relinearization key"
+    );
+    assert!(plan.key_switches_per_product() < 1.0);
+    let eval = Evaluator::new(e.ctx.clone(), Arc::new(keys)).unwrap();
+    let engine = InnerProductEngine::new(
+        eval,
+        EngineConfig {
+            threads: Some(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let rows = vectors(k, dim, 3);
+    let encoder = Encoder::new(e.ctx.clone());
+    let mut enc = Encryptor::with_secret_key(e.ctx.clone(), &e.sk).unwrap();
+    let dec = Decryptor::new(e.ctx.clone(), &e.sk).unwrap();
+    let plain = PlainBatch::encode(&plan, &rows, &encoder).unwrap();
+    // k different queries.
+    let xs = vectors(k, dim, 4);
+    let q = EncryptedQueries::encrypt(&plan, &xs, None, &encoder, &mut enc).unwrap();
+    let (out, stats) = engine.run_plain(&q, &plain, &|_, _| {}).unwrap();
+    assert_eq!(stats.profile.relins, 0);
+    let got = q.decrypt(&out, &dec, &encoder).unwrap();
+    assert!(max_err(&got, &exact(&xs, &rows)) < 1e-5);
+    // One shared query against every row: T ciphertexts for all groups.
+    let x = vectors(1, dim, 5).remove(0);
+    let shared = EncryptedQueries::encrypt_shared(&plan, &x, None, &encoder, &mut enc).unwrap();
+    assert!(shared.is_shared());
+    let (out, _) = engine.run_plain(&shared, &plain, &|_, _| {}).unwrap();
+    let got = shared.decrypt(&out, &dec, &encoder).unwrap();
+    let want = exact(&vec![x; k], &rows);
+    assert!(max_err(&got, &want) < 1e-5);
+    // Mixing plans, or a two-sided plan for rows, is refused.
+    let other = BatchPlan::uncosted(e.ctx.params(), &BatchRequest::new(k, dim, 1)).unwrap();
+    assert!(PlainBatch::encode(&other, &rows, &encoder).is_err());
+    assert!(EncryptedBatch::encrypt(&plan, &xs, &rows, None, &encoder, &mut enc).is_err());
 }

@@ -369,12 +369,128 @@ fn inner_product_json_has_the_documented_keys() {
 
 #[test]
 fn inner_product_rejects_bad_dims() {
+    // The per-pair modes need a power-of-two dim; the planner takes any length.
     let out = cli()
-        .args(["inner-product", "--k", "2", "--dim", "100"])
+        .args([
+            "inner-product",
+            "--k",
+            "2",
+            "--dim",
+            "100",
+            "--mode",
+            "task",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("power of two"));
+    for bad in [
+        &["--block", "3"][..],
+        &["--block", "128"],
+        &["--mode", "task", "--block", "4"],
+    ] {
+        let out = cli()
+            .args(["inner-product", "--k", "2", "--dim", "64"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?} accepted");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--block"),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn inner_product_planned_json_reports_the_plan_and_verifies() {
+    let out = cli()
+        .args([
+            "inner-product",
+            "--k",
+            "40",
+            "--dim",
+            "100",
+            "--threads",
+            "1,2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mode"], "tiled");
+    for key in [
+        "layout",
+        "block",
+        "per_ciphertext",
+        "tiles_per_group",
+        "groups",
+        "output_level",
+        "tensor_level",
+        "key_switches_per_product",
+        "predicted_s",
+        "reason",
+    ] {
+        assert!(!v["plan"][key].is_null(), "missing plan.{key}");
+    }
+    for key in [
+        "max_abs_error",
+        "mean_abs_error",
+        "input_bytes",
+        "evaluation_key_bytes",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in runs {
+        for key in [
+            "threads",
+            "wall_s",
+            "products_per_s",
+            "predicted_s",
+            "bottleneck",
+        ] {
+            assert!(r.get(key).is_some(), "missing runs[].{key}");
+        }
+    }
+    // One relinearization per group, never per product.
+    let groups = v["plan"]["groups"].as_f64().unwrap();
+    assert_eq!(
+        v["ops_per_product"]["relinearize"].as_f64().unwrap(),
+        groups / 40.0
+    );
+    assert!(v["plan"]["key_switches_per_product"].as_f64().unwrap() < 1.0);
+    assert!(v["max_abs_error"].as_f64().unwrap() < 1e-4);
+    // A forced block size is honoured.
+    let out = cli()
+        .args([
+            "inner-product",
+            "--k",
+            "8",
+            "--dim",
+            "64",
+            "--threads",
+            "1",
+            "--block",
+            "16",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["plan"]["block"], 16);
+    assert_eq!(v["plan"]["tiles_per_group"], 4);
 }
 
 #[test]

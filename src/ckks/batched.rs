@@ -13,6 +13,11 @@
 //! (up to one key-switch noise instead of T). Then one rescale (Δ² / q_ℓ) and the sum over the
 //! block of slots a product occupies ([`Evaluator::inner_sum_with`], tree or hoisted radix).
 //!
+//! **One side in plaintext** (a server's rows against encrypted queries):
+//! `acc = Σ_t x_t · p_t = (Σ x_t0·p_t, Σ x_t1·p_t)` stays in degree 1, so a group needs no
+//! relinearization at all — one rescale and the sum ([`Evaluator::plain_tensor_accumulate`],
+//! [`Evaluator::finish_plain_group`]).
+//!
 //! **Levels.** The tensor is computed at `level` from the first `level + 1` limbs of the
 //! inputs, which may sit at any level ≥ `level` (dropping limbs commutes with every step:
 //! the limbs that are not read would be dropped before the sum anyway). The result is at
@@ -20,7 +25,7 @@
 //! (`parallel::lowest_output_level`) makes the tensor, the relinearization and every rotation
 //! of the sum as cheap as the chain allows.
 
-use super::ciphertext::Ciphertext;
+use super::ciphertext::{Ciphertext, Plaintext};
 use super::evaluator::{Evaluator, EvaluatorScratch};
 use super::sum::SumMethod;
 use crate::error::{Error, Result};
@@ -177,6 +182,153 @@ impl Evaluator {
         let r = self
             .tensor_accumulate(tiles, level, &mut acc, true)
             .and_then(|()| self.finish_group(&acc, span, method, out, scratch));
+        scratch.acc = acc;
+        r
+    }
+
+    /// `acc ← Σ_t x_t · p_t` (degree 2) over ciphertext tiles `cts` and plaintext tiles `pts`
+    /// (equal counts) at `level` (`first`: overwrite `acc`, else add — `acc` must then be a
+    /// degree-2 ciphertext at `level` with the product scale). Ciphertexts and plaintexts may
+    /// sit at any level ≥ `level`; all ciphertexts share one scale and all plaintexts one.
+    pub fn plain_tensor_accumulate(
+        &self,
+        cts: &[&Ciphertext],
+        pts: &[&Plaintext],
+        level: usize,
+        acc: &mut Ciphertext,
+        first: bool,
+    ) -> Result<()> {
+        let (Some(c0), Some(p0)) = (cts.first(), pts.first()) else {
+            return Err(Error::InvalidParameters {
+                reason: "a group needs at least one tile".into(),
+            });
+        };
+        if cts.len() != pts.len() {
+            return Err(Error::InvalidParameters {
+                reason: format!(
+                    "{} ciphertext tiles and {} plaintext tiles",
+                    cts.len(),
+                    pts.len()
+                ),
+            });
+        }
+        let scale = c0.scale * p0.scale;
+        crate::ckks::context::check_scale(scale, self.basis(level)?)?;
+        let max = self.context().params().max_level();
+        for (index, (c, p)) in cts.iter().zip(pts).enumerate() {
+            let task = |source: Error| Error::Task {
+                index,
+                source: Box::new(source),
+            };
+            self.check(c).map_err(task)?;
+            Self::check_degree(c, 2).map_err(task)?;
+            self.context().check_id(p.params_id).map_err(task)?;
+            if p.poly.representation() != Representation::Evaluation {
+                return Err(task(Error::InvalidParameters {
+                    reason: "plaintext tile not in evaluation form".into(),
+                }));
+            }
+            for l in [c.level(), p.level()] {
+                if l < level {
+                    return Err(task(Error::InvalidLevel {
+                        level: l,
+                        min: level,
+                        max,
+                    }));
+                }
+            }
+            if !super::evaluator::scales_match(c.scale, c0.scale)
+                || !super::evaluator::scales_match(p.scale, p0.scale)
+            {
+                return Err(task(Error::ScaleMismatch {
+                    left: c.scale * p.scale,
+                    right: scale,
+                }));
+            }
+        }
+        let basis = self.basis(level)?;
+        if first {
+            acc.params_id = c0.params_id;
+            acc.parts
+                .resize_with(2, || RnsPoly::zero(basis, Representation::Evaluation));
+            acc.parts.truncate(2);
+            for p in &mut acc.parts {
+                p.reshape(basis, Representation::Evaluation);
+            }
+            acc.scale = scale;
+        } else {
+            self.check(acc)?;
+            Self::check_degree(acc, 2)?;
+            if acc.level() != level || !super::evaluator::scales_match(acc.scale, scale) {
+                return Err(Error::ScaleMismatch {
+                    left: acc.scale,
+                    right: scale,
+                });
+            }
+        }
+        let n = basis.n();
+        let [d0, d1] = acc.parts.as_mut_slice() else {
+            unreachable!("two parts")
+        };
+        for (t, (c, p)) in cts.iter().zip(pts).enumerate() {
+            let fresh = first && t == 0;
+            for i in 0..basis.len() {
+                let limb = i * n..(i + 1) * n;
+                let ops = basis.ops(i);
+                let pw = &p.poly.as_words()[limb.clone()];
+                for (d, src) in [(&mut *d0, &c.parts[0]), (&mut *d1, &c.parts[1])] {
+                    let (dw, sw) = (
+                        &mut d.as_words_mut()[limb.clone()],
+                        &src.as_words()[limb.clone()],
+                    );
+                    if fresh {
+                        ops.mul(sw, pw, dw);
+                    } else {
+                        ops.mul_add_assign(dw, sw, pw);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `out ← sum(rescale(acc))` for a degree-2 accumulator of ciphertext × plaintext tiles
+    /// (no relinearization): the result is one level below `acc`.
+    pub fn finish_plain_group(
+        &self,
+        acc: &Ciphertext,
+        span: usize,
+        method: &SumMethod,
+        out: &mut Ciphertext,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<()> {
+        Self::check_degree(acc, 2)?;
+        if span > 1 {
+            self.check_sum(method, span)?;
+        }
+        self.rescale_into(acc, out, scratch)?;
+        if span > 1 {
+            self.inner_sum_with(out, method, span, scratch)?;
+        }
+        Ok(())
+    }
+
+    /// One plaintext-side group on one arena (see [`Evaluator::plain_tensor_accumulate`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn plain_group_inner_products(
+        &self,
+        cts: &[&Ciphertext],
+        pts: &[&Plaintext],
+        level: usize,
+        span: usize,
+        method: &SumMethod,
+        out: &mut Ciphertext,
+        scratch: &mut EvaluatorScratch,
+    ) -> Result<()> {
+        let mut acc = std::mem::replace(&mut scratch.acc, Ciphertext::placeholder());
+        let r = self
+            .plain_tensor_accumulate(cts, pts, level, &mut acc, true)
+            .and_then(|()| self.finish_plain_group(&acc, span, method, out, scratch));
         scratch.acc = acc;
         r
     }

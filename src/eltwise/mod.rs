@@ -286,35 +286,43 @@ impl Eltwise {
         let q = self.modulus.value();
         self.check(
             "tensor_mac",
-            &[d0.len(), d1.len(), d2.len(), a[0].len(), a[1].len(), b[0].len(), b[1].len()],
+            &[
+                d0.len(),
+                d1.len(),
+                d2.len(),
+                a[0].len(),
+                a[1].len(),
+                b[0].len(),
+                b[1].len(),
+            ],
             &[a[0], a[1], b[0], b[1]],
             q,
         );
         if !first {
             self.check("tensor_mac", &[d0.len()], &[d0, d1, d2], q);
         }
-        let m = &self.modulus;
+        // Four dispatched kernel calls per chunk (a loop inside one dispatch closure was not
+        // inlined into the target-feature function: outlined intrinsics, 100× slower).
         let len = d0.len();
-        dispatch!(self, k => {
-            let mut c = 0;
-            while c < len {
-                let r = c..(c + Self::TENSOR_CHUNK).min(len);
-                let (a0, a1, b0, b1) = (&a[0][r.clone()], &a[1][r.clone()], &b[0][r.clone()], &b[1][r.clone()]);
-                let (e0, e1, e2) = (&mut d0[r.clone()], &mut d1[r.clone()], &mut d2[r]);
-                if first {
-                    k.mul(m, a0, b0, e0);
-                    k.mul(m, a0, b1, e1);
-                    k.mul_add_assign(m, e1, a1, b0);
-                    k.mul(m, a1, b1, e2);
-                } else {
-                    k.mul_add_assign(m, e0, a0, b0);
-                    k.mul_add_assign(m, e1, a0, b1);
-                    k.mul_add_assign(m, e1, a1, b0);
-                    k.mul_add_assign(m, e2, a1, b1);
-                }
-                c += Self::TENSOR_CHUNK;
+        let mut c = 0;
+        while c < len {
+            let r = c..(c + Self::TENSOR_CHUNK).min(len);
+            let (a0, a1) = (&a[0][r.clone()], &a[1][r.clone()]);
+            let (b0, b1) = (&b[0][r.clone()], &b[1][r.clone()]);
+            let (e0, e1, e2) = (&mut d0[r.clone()], &mut d1[r.clone()], &mut d2[r]);
+            if first {
+                self.mul(a0, b0, e0);
+                self.mul(a0, b1, e1);
+                self.mul_add_assign(e1, a1, b0);
+                self.mul(a1, b1, e2);
+            } else {
+                self.mul_add_assign(e0, a0, b0);
+                self.mul_add_assign(e1, a0, b1);
+                self.mul_add_assign(e1, a1, b0);
+                self.mul_add_assign(e2, a1, b1);
             }
-        })
+            c += Self::TENSOR_CHUNK;
+        }
     }
 
     /// Words per chunk of [`Eltwise::tensor_mac`] (7 streams × 4 KiB = 28 KiB: within L1).

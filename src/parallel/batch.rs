@@ -85,27 +85,13 @@ impl EncryptedBatch {
                 max: params.max_level(),
             });
         }
-        for (side, vs) in [("x", xs), ("y", ys)] {
-            for (i, v) in vs.iter().enumerate() {
-                if v.len() != layout.dim {
-                    return Err(Error::InvalidParameters {
-                        reason: format!(
-                            "{side}[{i}] has length {}, the plan's dim is {}",
-                            v.len(),
-                            layout.dim
-                        ),
-                    });
-                }
-                if let Some(bad) = v.iter().find(|a| !(a.abs() <= plan.value_bound)) {
-                    return Err(Error::InvalidParameters {
-                        reason: format!(
-                            "{side}[{i}] holds {bad}: every value must be finite with |v| ≤ {} (the plan's value_bound)",
-                            plan.value_bound
-                        ),
-                    });
-                }
-            }
+        if plan.plaintext_side {
+            return Err(Error::InvalidParameters {
+                reason: "a plaintext-side plan: encrypt queries with EncryptedQueries and encode the rows with PlainBatch".into(),
+            });
         }
+        plan.check_vectors("x", xs, plan.count)?;
+        plan.check_vectors("y", ys, plan.count)?;
         let m = layout.per_ciphertext;
         let scale = params.default_scale();
         let mut slots = vec![0.0; layout.slots];
@@ -194,31 +180,6 @@ impl EncryptedBatch {
         dec: &Decryptor,
         encoder: &Encoder,
     ) -> Result<Vec<f64>> {
-        if results.len() != self.plan.groups {
-            return Err(Error::InvalidParameters {
-                reason: format!(
-                    "{} results for a batch of {} groups",
-                    results.len(),
-                    self.plan.groups
-                ),
-            });
-        }
-        if let Some(r) = results
-            .iter()
-            .find(|r| r.level() != self.plan.output_level)
-        {
-            return Err(Error::LevelMismatch {
-                left: r.level(),
-                right: self.plan.output_level,
-            });
-        }
-        let m = self.plan.layout.per_ciphertext;
-        let mut out = Vec::with_capacity(self.plan.count);
-        for (g, ct) in results.iter().enumerate() {
-            let slots = encoder.decode(&dec.decrypt(ct)?)?;
-            let here = m.min(self.plan.count - g * m);
-            out.extend((0..here).map(|i| slots[self.plan.layout.result_slot(i)]));
-        }
-        Ok(out)
+        self.plan.decrypt_results(results, dec, encoder)
     }
 }

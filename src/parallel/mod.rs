@@ -24,12 +24,14 @@
 mod arena;
 mod batch;
 mod layout;
+mod plain;
 mod plan;
 mod tiled;
 
 use arena::{RunLedger, ScratchPool};
 pub use batch::EncryptedBatch;
 pub use layout::{LEVEL_MARGIN_BITS, LayoutKind, TiledLayout, lowest_output_level};
+pub use plain::{EncryptedQueries, PlainBatch};
 pub use plan::{BatchCosts, BatchPlan, BatchRequest, plan_with_costs};
 
 use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch, SumMethod};

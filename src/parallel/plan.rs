@@ -16,7 +16,7 @@
 //! among the candidates. Ties go to fewer rotation keys.
 
 use super::layout::{TiledLayout, lowest_output_level};
-use crate::ckks::{Ciphertext, Evaluator, SumChoice, SumCosts, SumMethod, SumPlan};
+use crate::ckks::{Ciphertext, Evaluator, Plaintext, SumChoice, SumCosts, SumMethod, SumPlan};
 use crate::error::{Error, Result};
 use crate::rns::{Representation, RnsPoly};
 use std::time::Instant;
@@ -37,12 +37,22 @@ pub struct BatchRequest {
     /// The level of the results (`None`: the lowest that holds them; ask for more to compute
     /// further). The tensor is computed one level above.
     pub output_level: Option<usize>,
+    /// One operand is a plaintext the evaluator holds (no relinearization; see
+    /// `parallel::PlainBatch`).
+    pub plaintext_side: bool,
     /// Bound on |x_i| and |y_i| (default 1). The lowest output level is derived from
     /// dim · bound²; [`super::EncryptedBatch::encrypt`] refuses values beyond it.
     pub value_bound: f64,
 }
 
 impl BatchRequest {
+    /// The output level this request resolves to on `params`: `output_level` if given (checked
+    /// against the lowest level that holds the results and the top), else that lowest level.
+    pub fn resolve_output_level(&self, params: &crate::ckks::CkksParams) -> Result<usize> {
+        check_request(params, self)?;
+        output_level(params, self)
+    }
+
     /// k products of length `dim` on `threads` workers; every other choice the planner's.
     pub fn new(count: usize, dim: usize, threads: usize) -> BatchRequest {
         BatchRequest {
@@ -52,6 +62,7 @@ impl BatchRequest {
             block: None,
             sum: SumChoice::Auto,
             output_level: None,
+            plaintext_side: false,
             value_bound: 1.0,
         }
     }
@@ -64,8 +75,13 @@ pub struct BatchCosts {
     pub tensor_level: usize,
     /// One tile pair's tensor multiply-accumulate at the tensor level.
     pub tile_mac: f64,
-    /// One relinearization at the tensor level and the rescale after it.
+    /// One relinearization at the tensor level and the rescale after it (NaN without a
+    /// relinearization key).
     pub finish: f64,
+    /// One ciphertext × plaintext tile's multiply-accumulate (the plaintext side).
+    pub plain_tile_mac: f64,
+    /// One rescale of a degree-2 ciphertext at the tensor level (the plaintext side's finish).
+    pub rescale: f64,
     /// Unit costs of a sum at the output level (`None`: no rotation key to measure with, so
     /// only b = 1 is planned).
     pub sum: Option<SumCosts>,
@@ -88,6 +104,8 @@ pub struct BatchPlan {
     pub tensor_level: usize,
     /// The bound on |x_i|, |y_i| the levels were chosen for.
     pub value_bound: f64,
+    /// Planned for one side in plaintext (no relinearization).
+    pub plaintext_side: bool,
     /// Predicted wall time in seconds (0 if the plan was not costed).
     pub predicted_s: f64,
     /// Why this plan, in one or two sentences.
@@ -107,9 +125,22 @@ impl BatchPlan {
         }
     }
 
-    /// Key switches per product: (1 relinearization + rotations) per group, over k.
+    /// Predicted seconds of one group's sum under `costs` (0 for b = 1 or without sum costs).
+    pub fn predicted_group_sum_s(&self, costs: &BatchCosts) -> f64 {
+        match (&costs.sum, self.layout.block) {
+            (_, 0 | 1) | (None, _) => 0.0,
+            (Some(sc), b) => match &self.sum {
+                SumMethod::Tree => sc.tree(b),
+                SumMethod::Hoisted(p) => sc.hoisted(p),
+            },
+        }
+    }
+
+    /// Key switches per product: (1 relinearization, none on the plaintext side, + rotations)
+    /// per group, over k.
     pub fn key_switches_per_product(&self) -> f64 {
-        (self.groups * (1 + self.rotations_per_group())) as f64 / self.count.max(1) as f64
+        let relin = usize::from(!self.plaintext_side);
+        (self.groups * (relin + self.rotations_per_group())) as f64 / self.count.max(1) as f64
     }
 
     /// The rotation amounts whose keys the plan needs (none for b = 1).
@@ -151,6 +182,7 @@ impl BatchPlan {
             output_level,
             tensor_level: output_level + 1,
             value_bound: req.value_bound,
+            plaintext_side: req.plaintext_side,
             predicted_s: 0.0,
             reason: "not costed: block from the fill of one group".into(),
         })
@@ -170,7 +202,11 @@ fn check_request(params: &crate::ckks::CkksParams, req: &BatchRequest) -> Result
     }
     if req.dim == 0 || req.dim > params.slots() * params.slots() {
         return Err(Error::InvalidParameters {
-            reason: format!("dim {} must be in 1..={}", req.dim, params.slots() * params.slots()),
+            reason: format!(
+                "dim {} must be in 1..={}",
+                req.dim,
+                params.slots() * params.slots()
+            ),
         });
     }
     Ok(())
@@ -189,9 +225,13 @@ fn output_level(params: &crate::ckks::CkksParams, req: &BatchRequest) -> Result<
     }
 }
 
+/// Bytes of distinct tiles the tile-MAC calibration streams through (more than the caches).
+const CALIBRATION_BYTES: usize = 48 << 20;
+
 impl Evaluator {
-    /// Measures the unit costs of a batch at `tensor_level` (a few ms, on zero ciphertexts:
-    /// the kernels' cost does not depend on the data). Needs the relinearization key; the sum
+    /// Measures the unit costs of a batch at `tensor_level` (tens of ms, on zero ciphertexts:
+    /// the kernels' cost does not depend on the data; the tile MAC streams 48 MiB of distinct
+    /// tiles so that it is measured from memory, as in a real batch). Needs the relinearization key; the sum
     /// costs need the rotation key for 1 step (else `sum` is `None`).
     pub fn calibrate_batch(&self, tensor_level: usize) -> Result<BatchCosts> {
         let ctx = self.context();
@@ -204,12 +244,14 @@ impl Evaluator {
         }
         let basis = ctx.basis(tensor_level)?;
         let zero = RnsPoly::zero(basis, Representation::Evaluation);
-        let ct = Ciphertext::from_parts(
-            ctx,
-            vec![zero.clone(), zero],
-            ctx.params().default_scale(),
-        )?;
-        let tiles = vec![(ct.clone(), ct.clone()); 4];
+        let ct =
+            Ciphertext::from_parts(ctx, vec![zero.clone(), zero], ctx.params().default_scale())?;
+        // Tiles are read from memory in a real batch: calibrate on distinct tiles that
+        // together exceed the caches (≥ 48 MiB, 4..=64 tile pairs), not on one hot tile.
+        let tile_bytes = 4 * basis.len() * basis.n() * 8;
+        let count = (CALIBRATION_BYTES / tile_bytes).clamp(4, 64);
+        let tiles: Vec<(Ciphertext, Ciphertext)> =
+            (0..count).map(|_| (ct.clone(), ct.clone())).collect();
         let mut scratch = self.scratch();
         let mut acc = ct.clone();
         let mut out = ct.clone();
@@ -225,7 +267,25 @@ impl Evaluator {
         };
         let tile_mac = best(&mut || self.tensor_accumulate(&tiles, tensor_level, &mut acc, true))?
             / tiles.len() as f64;
-        let finish = best(&mut || self.finish_group(&acc, 1, &SumMethod::Tree, &mut out, &mut scratch))?;
+        let finish = if self.keys().relin.is_some() {
+            best(&mut || self.finish_group(&acc, 1, &SumMethod::Tree, &mut out, &mut scratch))?
+        } else {
+            f64::NAN
+        };
+        // The plaintext side: ciphertext × plaintext tiles (degree 2), then only a rescale.
+        let pt = Plaintext::from_poly(
+            ctx,
+            RnsPoly::zero(basis, Representation::Evaluation),
+            ctx.params().default_scale(),
+        )?;
+        let plains: Vec<Plaintext> = (0..count).map(|_| pt.clone()).collect();
+        let (cts, pts): (Vec<&Ciphertext>, Vec<&Plaintext>) =
+            tiles.iter().map(|(a, _)| a).zip(&plains).unzip();
+        let mut acc2 = ct.clone();
+        let plain_tile_mac =
+            best(&mut || self.plain_tensor_accumulate(&cts, &pts, tensor_level, &mut acc2, true))?
+                / count as f64;
+        let rescale = best(&mut || self.rescale_into(&acc2, &mut out, &mut scratch))?;
         let n = ctx.params().n();
         let g = crate::rns::automorphism::galois_element_for_rotation(n, 1);
         let sum = if self.keys().galois.get(g).is_some() {
@@ -237,6 +297,8 @@ impl Evaluator {
             tensor_level,
             tile_mac,
             finish,
+            plain_tile_mac,
+            rescale,
             sum,
         })
     }
@@ -293,11 +355,21 @@ pub fn plan_with_costs(
         let groups = layout.groups(req.count) as f64;
         let t = layout.tiles as f64;
         let threads = req.threads as f64;
-        let wall = if groups >= threads {
-            (groups / threads).ceil() * (t * costs.tile_mac + costs.finish + sum_s)
+        let (mac, finish) = if req.plaintext_side {
+            (costs.plain_tile_mac, costs.rescale)
         } else {
-            groups * (t * costs.tile_mac / threads.min(t) + costs.finish + sum_s)
+            (costs.tile_mac, costs.finish)
         };
+        let wall = if groups >= threads {
+            (groups / threads).ceil() * (t * mac + finish + sum_s)
+        } else {
+            groups * (t * mac / threads.min(t) + finish + sum_s)
+        };
+        if !wall.is_finite() {
+            return Err(Error::MissingKey {
+                what: "relinearization key (to cost ciphertext × ciphertext groups)".into(),
+            });
+        }
         candidates.push((layout, sum, wall));
         Ok(())
     };
@@ -317,7 +389,11 @@ pub fn plan_with_costs(
         .min_by(|x, y| {
             x.2.partial_cmp(&y.2)
                 .unwrap_or(std::cmp::Ordering::Equal)
-                .then(x.1.rotation_steps(x.0.block).len().cmp(&y.1.rotation_steps(y.0.block).len()))
+                .then(
+                    x.1.rotation_steps(x.0.block)
+                        .len()
+                        .cmp(&y.1.rotation_steps(y.0.block).len()),
+                )
         })
         .cloned()
     else {
@@ -335,13 +411,26 @@ pub fn plan_with_costs(
         .unwrap_or_default();
     let groups = layout.groups(req.count);
     let reason = format!(
-        "{} products of dim {}: {} gives {} group(s) of {} tile pair(s), 1 relinearization per group and {} rotation(s) at level {}; predicted {:.2} ms on {} thread(s){}",
+        "{} products of dim {}{}: {} gives {} group(s) of {} tile pair(s), {} relinearization per group and {} rotation(s) at level {}; predicted {:.2} ms on {} thread(s){}",
         req.count,
         req.dim,
+        if req.plaintext_side {
+            " (one side in plaintext)"
+        } else {
+            ""
+        },
         layout,
         groups,
         layout.tiles,
-        if layout.block <= 1 { 0 } else { match &sum { SumMethod::Tree => layout.block.trailing_zeros() as usize, SumMethod::Hoisted(p) => p.rotations() } },
+        if req.plaintext_side { 0 } else { 1 },
+        if layout.block <= 1 {
+            0
+        } else {
+            match &sum {
+                SumMethod::Tree => layout.block.trailing_zeros() as usize,
+                SumMethod::Hoisted(p) => p.rotations(),
+            }
+        },
         out_level,
         predicted_s * 1e3,
         req.threads,
@@ -355,7 +444,79 @@ pub fn plan_with_costs(
         output_level: out_level,
         tensor_level: out_level + 1,
         value_bound: req.value_bound,
+        plaintext_side: req.plaintext_side,
         predicted_s,
         reason,
     })
+}
+
+impl BatchPlan {
+    /// The k inner products, in input order, from the group outputs of a run of this plan
+    /// (product i of group g in slot i·b of output g). Errors if the result count is not the
+    /// plan's group count or a result is not at the plan's output level (results of another
+    /// batch or layout).
+    pub fn decrypt_results(
+        &self,
+        results: &[Ciphertext],
+        dec: &crate::ckks::Decryptor,
+        encoder: &crate::ckks::Encoder,
+    ) -> Result<Vec<f64>> {
+        if results.len() != self.groups {
+            return Err(Error::InvalidParameters {
+                reason: format!(
+                    "{} results for a batch of {} groups",
+                    results.len(),
+                    self.groups
+                ),
+            });
+        }
+        if let Some(r) = results.iter().find(|r| r.level() != self.output_level) {
+            return Err(Error::LevelMismatch {
+                left: r.level(),
+                right: self.output_level,
+            });
+        }
+        let m = self.layout.per_ciphertext;
+        let mut out = Vec::with_capacity(self.count);
+        for (g, ct) in results.iter().enumerate() {
+            let slots = encoder.decode(&dec.decrypt(ct)?)?;
+            let here = m.min(self.count - g * m);
+            out.extend((0..here).map(|i| slots[self.layout.result_slot(i)]));
+        }
+        Ok(out)
+    }
+
+    /// Checks plain vectors against the plan: `count` vectors (the plan's k, or 1 for a
+    /// shared query), each of length dim, finite, within `value_bound`. `side` names them in
+    /// the error.
+    pub fn check_vectors(&self, side: &str, vs: &[Vec<f64>], count: usize) -> Result<()> {
+        if vs.len() != count {
+            return Err(Error::InvalidParameters {
+                reason: format!("{} {side} vectors, the plan needs {count}", vs.len()),
+            });
+        }
+        for (i, v) in vs.iter().enumerate() {
+            if v.len() != self.layout.dim {
+                return Err(Error::InvalidParameters {
+                    reason: format!(
+                        "{side}[{i}] has length {}, the plan's dim is {}",
+                        v.len(),
+                        self.layout.dim
+                    ),
+                });
+            }
+            if let Some(bad) = v
+                .iter()
+                .find(|a| !a.is_finite() || a.abs() > self.value_bound)
+            {
+                return Err(Error::InvalidParameters {
+                    reason: format!(
+                        "{side}[{i}] holds {bad}: every value must be finite with |v| ≤ {} (the plan's value_bound)",
+                        self.value_bound
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
 }

@@ -119,7 +119,10 @@ impl InnerProductEngine {
                         &mut arena,
                     );
                     ledger.record(t.elapsed(), &mut arena);
-                    progress(done.fetch_add(products_in(g), Ordering::Relaxed) + products_in(g), k);
+                    progress(
+                        done.fetch_add(products_in(g), Ordering::Relaxed) + products_in(g),
+                        k,
+                    );
                     r.map_err(task(g))
                 })
             } else {
@@ -133,9 +136,11 @@ impl InnerProductEngine {
                         .map(|range| {
                             let mut arena = self.arenas.take(&self.eval);
                             let t = Instant::now();
-                            let r = self
-                                .eval
-                                .accumulate_in_scratch(range, plan.tensor_level, &mut arena);
+                            let r = self.eval.accumulate_in_scratch(
+                                range,
+                                plan.tensor_level,
+                                &mut arena,
+                            );
                             ledger.record_work(t.elapsed(), &mut arena);
                             r.map(|()| arena)
                         })
@@ -148,12 +153,16 @@ impl InnerProductEngine {
                         for other in partials {
                             self.eval.merge_accumulators(&mut first, &other)?;
                         }
-                        first.set_parallel(true);
-                        self.eval.finish_in_scratch(span, &plan.sum, out, &mut first)
+                        first.set_parallel(false);
+                        self.eval
+                            .finish_in_scratch(span, &plan.sum, out, &mut first)
                     })();
                     ledger.record(t.elapsed(), &mut first);
                     drop(first);
-                    progress(done.fetch_add(products_in(g), Ordering::Relaxed) + products_in(g), k);
+                    progress(
+                        done.fetch_add(products_in(g), Ordering::Relaxed) + products_in(g),
+                        k,
+                    );
                     r.map_err(task(g))
                 })
             }
@@ -174,10 +183,115 @@ impl InnerProductEngine {
     }
 }
 
+impl InnerProductEngine {
+    /// Streams groups through the engine with memory bounded by `threads` groups: pulls up to
+    /// `threads` groups (each `plan.layout.tiles` tile pairs) from `groups`, runs them in
+    /// parallel (one arena each), hands each result to `sink(group_index, result)` in input
+    /// order, and repeats until the iterator ends. A batch larger than memory runs this way
+    /// with groups read from storage and results written back as they finish.
+    ///
+    /// Errors: an iterator error or a group of the wrong size stops the stream (results already
+    /// handed to `sink` stay delivered; nothing after the failing group is started); a `sink`
+    /// error stops it too. Returns the statistics of everything that ran.
+    pub fn run_stream<I, F>(&self, plan: &BatchPlan, groups: I, mut sink: F) -> Result<RunStats>
+    where
+        I: IntoIterator<Item = Result<Vec<(Ciphertext, Ciphertext)>>>,
+        F: FnMut(usize, Ciphertext) -> Result<()>,
+    {
+        if self.eval.keys().relin.is_none() {
+            return Err(Error::MissingKey {
+                what: "relinearization key".into(),
+            });
+        }
+        if plan.layout.block > 1 {
+            self.eval.check_sum(&plan.sum, plan.layout.block)?;
+        }
+        let ledger = RunLedger::new(self.threads, self.config.profile);
+        let span = plan.layout.block;
+        let mut window: Vec<Vec<(Ciphertext, Ciphertext)>> = Vec::with_capacity(self.threads);
+        let mut outputs: Vec<Ciphertext> = vec![Ciphertext::placeholder(); self.threads];
+        let mut iter = groups.into_iter();
+        let (mut next, mut done_groups) = (0usize, 0usize);
+        let start = Instant::now();
+        loop {
+            window.clear();
+            for g in iter.by_ref() {
+                let g = g?;
+                if g.len() != plan.layout.tiles {
+                    return Err(Error::Task {
+                        index: next + window.len(),
+                        source: Box::new(Error::InvalidParameters {
+                            reason: format!(
+                                "group of {} tile pairs, the plan has {}",
+                                g.len(),
+                                plan.layout.tiles
+                            ),
+                        }),
+                    });
+                }
+                window.push(g);
+                if window.len() == self.threads {
+                    break;
+                }
+            }
+            if window.is_empty() {
+                break;
+            }
+            let first = next;
+            self.pool.install(|| {
+                outputs[..window.len()]
+                    .par_iter_mut()
+                    .zip(window.par_iter())
+                    .enumerate()
+                    .try_for_each(|(j, (out, tiles))| {
+                        let mut arena = self.arenas.take(&self.eval);
+                        arena.set_parallel(false);
+                        let t = Instant::now();
+                        let r = self.eval.group_inner_products(
+                            tiles,
+                            plan.tensor_level,
+                            span,
+                            &plan.sum,
+                            out,
+                            &mut arena,
+                        );
+                        ledger.record(t.elapsed(), &mut arena);
+                        r.map_err(|source| Error::Task {
+                            index: first + j,
+                            source: Box::new(source),
+                        })
+                    })
+            })?;
+            for out in outputs[..window.len()].iter_mut() {
+                sink(next, std::mem::replace(out, Ciphertext::placeholder()))?;
+                next += 1;
+            }
+            done_groups += window.len();
+        }
+        let wall = start.elapsed();
+        let (busy, tasks, profile) = ledger.finish();
+        let products = if done_groups == plan.groups {
+            plan.count
+        } else {
+            done_groups * plan.layout.per_ciphertext
+        };
+        Ok(RunStats {
+            mode: Mode::Tiled,
+            schedule: self.config.schedule,
+            threads: self.threads,
+            products,
+            wall,
+            busy,
+            tasks,
+            profile,
+        })
+    }
+}
+
 impl KeyGenerator {
     /// Plans a batch (calibrating this machine's unit costs, see [`Evaluator::plan_batch`]) and
-    /// generates exactly the keys the plan uses: the relinearization key and the sum's rotation
-    /// keys (none for b = 1). The rotation key for 1 step is generated first to cost the sums
+    /// generates exactly the keys the plan uses: the relinearization key (not for a
+    /// plaintext-side request) and the sum's rotation keys (none for b = 1). The rotation key for 1 step is generated first to cost the sums
     /// and is kept only if the plan uses it.
     pub fn batch_keys(
         &mut self,
@@ -210,7 +324,8 @@ impl KeyGenerator {
         Ok((
             plan,
             EvaluationKeys {
-                relin: keys.relin,
+                // The plaintext side never relinearizes.
+                relin: if req.plaintext_side { None } else { keys.relin },
                 galois,
             },
         ))

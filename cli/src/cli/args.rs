@@ -51,7 +51,9 @@ pub enum ModeArg {
     Limb,
     /// Several vectors per ciphertext.
     Packed,
-    /// Chosen from k, dim and the thread count.
+    /// The planned tiled layout (one relinearization per group of products).
+    Tiled,
+    /// The batch planner's choice (tiled layouts, packing or per-pair).
     Auto,
 }
 
@@ -61,6 +63,7 @@ impl From<ModeArg> for Mode {
             ModeArg::Task => Mode::Task,
             ModeArg::Limb => Mode::Limb,
             ModeArg::Packed => Mode::Packed,
+            ModeArg::Tiled => Mode::Tiled,
             ModeArg::Auto => Mode::Auto,
         }
     }

@@ -30,7 +30,8 @@ pub struct InnerProductArgs {
     /// Number of independent inner products [default: 64 for S, 16 for L].
     #[arg(long)]
     pub k: Option<usize>,
-    /// Vector length, a power of two [default: 4096 for S, 16384 for L].
+    /// Vector length [default: 4096 for S, 16384 for L]; a power of two ≤ slots for the
+    /// per-pair modes (task, limb, packed), any length for auto / tiled.
     #[arg(long)]
     pub dim: Option<usize>,
     /// Thread counts to run, comma-separated [default: 1 up to every core].
@@ -65,12 +66,17 @@ pub struct InnerProductArgs {
     /// stay below Q_level / 2 — the headroom is printed).
     #[arg(long)]
     pub output_level: Option<usize>,
+    /// Block size b of the tiled layout (a power of two) [default: the planner's choice].
+    /// Only with `--mode auto` or `tiled`.
+    #[arg(long)]
+    pub block: Option<usize>,
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,
 }
 
-fn bar(len: u64, msg: &str, hidden: bool) -> ProgressBar {
+/// A progress bar on stderr (hidden for `--json`).
+pub(crate) fn bar(len: u64, msg: &str, hidden: bool) -> ProgressBar {
     let pb = if hidden {
         ProgressBar::hidden()
     } else {
@@ -131,12 +137,30 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         return Err("k and every thread count must be at least 1".into());
     }
     let slots = params.slots();
-    if !dim.is_power_of_two() || dim > slots {
-        return Err(format!("dim {dim} must be a power of two ≤ {slots}").into());
+    let planned = matches!(args.mode, Mode::Auto | Mode::Tiled);
+    if !planned && (!dim.is_power_of_two() || dim > slots) {
+        return Err(
+            format!("dim {dim} must be a power of two ≤ {slots} (or use --mode auto)").into(),
+        );
+    }
+    if planned && (dim == 0 || dim > slots * slots) {
+        return Err(format!("dim {dim} must be in 1..={}", slots * slots).into());
+    }
+    if let Some(b) = args.block {
+        if !planned {
+            return Err("--block needs --mode auto or tiled".into());
+        }
+        if !b.is_power_of_two() || b > slots || b > dim.next_power_of_two() {
+            return Err(format!(
+                "--block {b} must be a power of two ≤ min(slots {slots}, {})",
+                dim.next_power_of_two()
+            )
+            .into());
+        }
     }
     let max_threads = *threads.iter().max().expect("non-empty");
     let plan = match args.mode {
-        Mode::Auto => choose_mode(k, dim, slots, max_threads, true),
+        Mode::Auto | Mode::Tiled => choose_mode(k, dim, slots, max_threads, true),
         m => ckks_accel::parallel::Plan {
             mode: m,
             reason: "requested".into(),
@@ -157,7 +181,7 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
             return Err(format!("--radix {r} needs --sum hoisted or auto, not tree").into());
         }
         (SumArg::Hoisted | SumArg::Auto, Some(r)) => {
-            ckks_accel::ckks::SumPlan::radix(dim, r)?;
+            ckks_accel::ckks::SumPlan::radix(dim.next_power_of_two().min(slots), r)?;
         }
         (_, None) => {}
     }
@@ -176,6 +200,9 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     }
     if k > MAX_K {
         return Err(format!("--k {k}: at most {MAX_K} products per run").into());
+    }
+    if planned {
+        return super::planned::run(args, isa, params, k, dim, &threads);
     }
     let quiet = args.json;
     let ctx = CkksContext::with_isa(params, isa)?;

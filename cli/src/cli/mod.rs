@@ -11,6 +11,7 @@ mod bench_scaling;
 mod info;
 mod inner_product;
 mod isa_select;
+mod planned;
 mod timing;
 
 use clap::{Parser, Subcommand};
