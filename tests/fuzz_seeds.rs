@@ -53,10 +53,10 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         .to_bytes_compressed()
         .unwrap();
     let bundle_tree = KeyBundle {
-        keys: EvaluationKeys {
+        keys: Arc::new(EvaluationKeys {
             relin: Some(seeded.relin_key(&sk).unwrap()),
             galois: seeded.galois_keys(&sk, &[1, 2], false).unwrap(),
-        },
+        }),
         sum: Some((4, SumMethod::Tree)),
     };
     let plan = SumPlan {
@@ -64,10 +64,10 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         steps: vec![(2, 1), (4, 2)],
     };
     let bundle_hoisted = KeyBundle {
-        keys: EvaluationKeys {
+        keys: Arc::new(EvaluationKeys {
             relin: None,
             galois: kg.galois_keys(&sk, &plan.rotation_steps(), true).unwrap(),
-        },
+        }),
         sum: Some((8, SumMethod::Hoisted(plan))),
     };
     vec![

@@ -28,10 +28,10 @@ fn bundle(e: &mut Env, dim: usize, method: SumMethod) -> KeyBundle {
         e.kg.galois_keys(&e.sk, &method.rotation_steps(dim), false)
             .unwrap();
     KeyBundle {
-        keys: EvaluationKeys {
+        keys: Arc::new(EvaluationKeys {
             relin: Some(e.kg.relin_key(&e.sk).unwrap()),
             galois,
-        },
+        }),
         sum: Some((dim, method)),
     }
 }
@@ -88,10 +88,10 @@ fn bundles_round_trip_canonically() {
         bundle(&mut e, 1, SumMethod::Tree),
         bundle(&mut e, 1, SumMethod::Hoisted(SumPlan::radix(1, 2).unwrap())),
         KeyBundle {
-            keys: EvaluationKeys {
+            keys: Arc::new(EvaluationKeys {
                 relin: None,
                 galois: e.kg.galois_keys(&e.sk, &[3], true).unwrap(),
-            },
+            }),
             sum: None,
         },
         KeyBundle::default(),
@@ -136,7 +136,7 @@ fn loaded_bundle_computes_the_right_sum() {
     let b = bundle(&mut e, 8, SumMethod::Hoisted(SumPlan::radix(8, 4).unwrap()));
     let back = KeyBundle::from_bytes(&e.ctx, &b.to_bytes_compressed(&e.ctx).unwrap()).unwrap();
     let (dim, method) = back.sum.clone().unwrap();
-    let eval = Evaluator::new(e.ctx.clone(), Arc::new(back.keys)).unwrap();
+    let eval = Evaluator::new(e.ctx.clone(), back.keys.clone()).unwrap();
     let encoder = Encoder::new(e.ctx.clone());
     let mut enc = Encryptor::with_secret_key(e.ctx.clone(), &e.sk).unwrap();
     let x: Vec<f64> = (0..dim).map(|i| 0.25 + i as f64 / 16.0).collect();
@@ -237,7 +237,8 @@ fn bad_plans_and_missing_keys_are_refused() {
         };
         b.to_bytes(&e.ctx)
     };
-    let cases: Vec<(Vec<(usize, usize)>, usize, &str)> = vec![
+    type Case = (Vec<(usize, usize)>, usize, &'static str);
+    let cases: Vec<Case> = vec![
         (
             vec![(2, 1), (2, 2), (2, 4), (2, 8), (2, 16)],
             64,
@@ -316,10 +317,10 @@ fn key_encodings_and_parameters_are_checked() {
     // Unseeded keys cannot be written compressed.
     let mut plain = KeyGenerator::from_seed(e.ctx.clone(), 5);
     let unseeded = KeyBundle {
-        keys: EvaluationKeys {
+        keys: Arc::new(EvaluationKeys {
             relin: Some(plain.relin_key(&e.sk).unwrap()),
             galois: GaloisKeys::default(),
-        },
+        }),
         sum: None,
     };
     assert!(!unseeded.is_seeded() && b.is_seeded());

@@ -439,7 +439,8 @@ fn resolve_sum(kind: u32, radix: usize) -> FfiResult<SumChoice> {
 /// rotation keys. `kind` is a `CkksSum` value; `radix` (power of two ≥ 2, or 0 to let the
 /// calibrated cost model choose) is used by `CKKS_SUM_HOISTED`. The choice is written to
 /// `*out_kind` (TREE or HOISTED) and `*out_radix` (0 for the tree); pass them to
-/// `ckks_engine_create`.
+/// `ckks_engine_create` (or to `ckks_key_bundle_create`). A `level` above the top level is
+/// `CKKS_STATUS_INVALID_ARGUMENT` whatever the kind.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn ckks_keygen_sum_keys(
@@ -460,6 +461,18 @@ pub extern "C" fn ckks_keygen_sum_keys(
         let k = get::<KeyGen, _>(kg, "kg")?;
         let s = get::<Sk, _>(sk, "sk")?;
         let choice = resolve_sum(kind, radix)?;
+        // Auto measures at `level` and refuses a level the parameters lack; refuse it for the
+        // tree and a given radix too (nothing is measured there, but the caller's level is
+        // just as wrong).
+        let max =
+            k.0.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .context()
+                .params()
+                .max_level();
+        if level > max {
+            return Err(accel::Error::InvalidLevel { level, min: 0, max }.into());
+        }
         let (method, gk) = lock(&k.0).sum_keys(&s.0, choice, span, level)?;
         let (kind, radix) = match &method {
             SumMethod::Tree => (CkksSum::Tree as u32, 0),
@@ -471,6 +484,8 @@ pub extern "C" fn ckks_keygen_sum_keys(
     })
 }
 
+mod bundle;
+pub use bundle::*;
 mod eval;
 pub use eval::*;
 mod serialize;

@@ -7,6 +7,7 @@ use crate::ckks::context::CkksContext;
 use crate::ckks::keys::{EvaluationKeys, GaloisKeys, RelinKey};
 use crate::ckks::sum::{SumMethod, SumPlan};
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// Key encodings of a bundle (every switching key in it uses the bundle's).
 const ENC_FULL: u8 = 0;
@@ -38,19 +39,21 @@ const SUM_HOISTED: u8 = 2;
 /// let sk = kg.secret_key()?;
 /// let (method, galois) = kg.sum_keys(&sk, SumChoice::Hoisted(Some(4)), 64, 0)?;
 /// let bundle = KeyBundle {
-///     keys: EvaluationKeys { relin: Some(kg.relin_key(&sk)?), galois },
+///     keys: std::sync::Arc::new(EvaluationKeys { relin: Some(kg.relin_key(&sk)?), galois }),
 ///     sum: Some((64, method)),
 /// };
 /// let bytes = bundle.to_bytes_compressed(&ctx)?; // or to_bytes: every key in full
 /// let back = KeyBundle::from_bytes(&ctx, &bytes)?;
 /// assert_eq!(back.sum, bundle.sum);
 /// assert_eq!(back.to_bytes_compressed(&ctx)?, bytes); // canonical
+/// let eval = Evaluator::new(ctx.clone(), back.keys.clone())?; // shares the keys
 /// # Ok::<(), ckks_accel::Error>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct KeyBundle {
-    /// The relinearization key (optional) and the Galois keys.
-    pub keys: EvaluationKeys,
+    /// The relinearization key (optional) and the Galois keys, shareable with an
+    /// [`crate::ckks::Evaluator`] without a copy.
+    pub keys: Arc<EvaluationKeys>,
     /// The inner-sum length and method the keys were made for, if any.
     pub sum: Option<(usize, SumMethod)>,
 }
@@ -241,7 +244,7 @@ impl KeyBundle {
             return Err(bad(format!("key bundle: {reason}")));
         }
         Ok(KeyBundle {
-            keys: EvaluationKeys { relin, galois },
+            keys: Arc::new(EvaluationKeys { relin, galois }),
             sum,
         })
     }
