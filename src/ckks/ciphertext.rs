@@ -91,6 +91,15 @@ pub struct Ciphertext {
 }
 
 impl Ciphertext {
+    /// An empty stand-in, for moving a buffer out of a scratch arena for the length of a call.
+    pub(crate) fn placeholder() -> Ciphertext {
+        Ciphertext {
+            params_id: 0,
+            parts: Vec::new(),
+            scale: 1.0,
+        }
+    }
+
     /// Level ℓ (number of Q primes − 1).
     pub fn level(&self) -> usize {
         self.parts[0].num_limbs() - 1

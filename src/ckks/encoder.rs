@@ -25,6 +25,11 @@ impl Encoder {
         Encoder { ctx }
     }
 
+    /// The context.
+    pub fn context(&self) -> &Arc<CkksContext> {
+        &self.ctx
+    }
+
     /// Number of slots (n/2).
     pub fn slots(&self) -> usize {
         self.ctx.params().slots()

@@ -27,6 +27,7 @@
 //! # Ok::<(), ckks_accel::Error>(())
 //! ```
 
+mod batched;
 mod ciphertext;
 mod context;
 mod encoder;

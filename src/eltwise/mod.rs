@@ -268,6 +268,58 @@ impl Eltwise {
         dispatch!(self, k => k.mul_add_assign(m, acc, a, b))
     }
 
+    /// One limb of a ciphertext tensor, accumulated: with `a = (a0, a1)`, `b = (b0, b1)` and
+    /// `acc = (d0, d1, d2)`,
+    /// `d0 += a0·b0`, `d1 += a0·b1 + a1·b0`, `d2 += a1·b1` mod q — or, with `first`,
+    /// `d = (a0·b0, a0·b1 + a1·b0, a1·b1)` (the accumulators' old contents are ignored).
+    ///
+    /// Inputs and accumulators are in [0, q) and stay canonical (four fused multiply-adds per
+    /// word on the kernels of [`Eltwise::mul_add_assign`], so every ISA returns the same
+    /// words). The work runs in chunks of [`Eltwise::TENSOR_CHUNK`] words so that the seven
+    /// streams of a chunk stay in L1 between the four products: each input and accumulator
+    /// word is read from memory once per call.
+    ///
+    /// # Panics
+    /// If the seven slices differ in length.
+    pub fn tensor_mac(&self, acc: [&mut [u64]; 3], a: [&[u64]; 2], b: [&[u64]; 2], first: bool) {
+        let [d0, d1, d2] = acc;
+        let q = self.modulus.value();
+        self.check(
+            "tensor_mac",
+            &[d0.len(), d1.len(), d2.len(), a[0].len(), a[1].len(), b[0].len(), b[1].len()],
+            &[a[0], a[1], b[0], b[1]],
+            q,
+        );
+        if !first {
+            self.check("tensor_mac", &[d0.len()], &[d0, d1, d2], q);
+        }
+        let m = &self.modulus;
+        let len = d0.len();
+        dispatch!(self, k => {
+            let mut c = 0;
+            while c < len {
+                let r = c..(c + Self::TENSOR_CHUNK).min(len);
+                let (a0, a1, b0, b1) = (&a[0][r.clone()], &a[1][r.clone()], &b[0][r.clone()], &b[1][r.clone()]);
+                let (e0, e1, e2) = (&mut d0[r.clone()], &mut d1[r.clone()], &mut d2[r]);
+                if first {
+                    k.mul(m, a0, b0, e0);
+                    k.mul(m, a0, b1, e1);
+                    k.mul_add_assign(m, e1, a1, b0);
+                    k.mul(m, a1, b1, e2);
+                } else {
+                    k.mul_add_assign(m, e0, a0, b0);
+                    k.mul_add_assign(m, e1, a0, b1);
+                    k.mul_add_assign(m, e1, a1, b0);
+                    k.mul_add_assign(m, e2, a1, b1);
+                }
+                c += Self::TENSOR_CHUNK;
+            }
+        })
+    }
+
+    /// Words per chunk of [`Eltwise::tensor_mac`] (7 streams × 4 KiB = 28 KiB: within L1).
+    pub const TENSOR_CHUNK: usize = 512;
+
     /// out = a·w mod q for a scalar w < q, by Shoup (companion computed once per call).
     /// Inputs may be lazy: [0, 4q).
     pub fn mul_scalar(&self, a: &[u64], w: u64, out: &mut [u64]) {

@@ -3,9 +3,15 @@
 //!
 //! - **Shared, immutable**: the context (plans, tables) and the evaluation keys, behind `Arc`s
 //!   inside one [`Evaluator`]; never copied per worker.
-//! - **Per worker**: an [`EvaluatorScratch`] (64-byte-aligned arenas sized once for the top
-//!   level) and its [`Profile`]; each worker locks only its own state, once per product, so the
-//!   hot path takes no shared lock. Counters are merged when the batch ends.
+//! - **Per task**: an [`EvaluatorScratch`] (64-byte-aligned arenas sized once for the top
+//!   level) popped from the engine's pool for the length of one product (or one chunk) and
+//!   pushed back after it. The pool's lock is held only for the pop and the push — never
+//!   across parallel work or a callback — so concurrent callers on one engine, and a progress
+//!   callback that calls the engine again, each get arenas of their own (the pool grows past
+//!   `threads` arenas only while more runs overlap than there are workers).
+//! - **Per run**: statistics (busy time, products and operation counters per worker) are
+//!   gathered in a ledger that belongs to the run, so concurrent runs never report each
+//!   other's work.
 //! - **Modes** ([`Mode`]): `Task` (one product per worker at a time), `Limb` (one product at a
 //!   time, its limbs and digits spread over the workers — for k below the thread count),
 //!   `Packed` (many short vectors in the slots of one ciphertext; see [`PackedLayout`]), and
@@ -15,15 +21,21 @@
 //! - Results come back in input order and are bit-identical to a sequential run, whatever the
 //!   mode, schedule or thread count.
 
+mod arena;
 mod batch;
+mod layout;
+mod plan;
+mod tiled;
 
+use arena::{RunLedger, ScratchPool};
 pub use batch::EncryptedBatch;
+pub use layout::{LEVEL_MARGIN_BITS, LayoutKind, TiledLayout, lowest_output_level};
+pub use plan::{BatchCosts, BatchPlan, BatchRequest, plan_with_costs};
 
 use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch, SumMethod};
 use crate::error::{Error, Result};
 use crate::profile::{Profile, ProfileLevel};
 use rayon::prelude::*;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -37,6 +49,9 @@ pub enum Mode {
     /// Several short vectors share one ciphertext's slots (the batch was packed by the caller
     /// with [`PackedLayout`]); the packed ciphertexts then run as in `Task` mode.
     Packed,
+    /// A planned batch ([`InnerProductEngine::run_batch`]): groups of tile pairs, one
+    /// relinearization per group (see [`TiledLayout`] and [`BatchPlan`]).
+    Tiled,
     /// Chosen from k, dim and the thread count by [`choose_mode`].
     Auto,
 }
@@ -57,9 +72,10 @@ impl std::str::FromStr for Mode {
             "task" => Ok(Mode::Task),
             "limb" => Ok(Mode::Limb),
             "packed" => Ok(Mode::Packed),
+            "tiled" => Ok(Mode::Tiled),
             "auto" => Ok(Mode::Auto),
             _ => Err(Error::InvalidParameters {
-                reason: format!("unknown mode {s:?} (task, limb, packed, auto)"),
+                reason: format!("unknown mode {s:?} (task, limb, packed, tiled, auto)"),
             }),
         }
     }
@@ -71,6 +87,7 @@ impl std::fmt::Display for Mode {
             Mode::Task => "task",
             Mode::Limb => "limb",
             Mode::Packed => "packed",
+            Mode::Tiled => "tiled",
             Mode::Auto => "auto",
         })
     }
@@ -233,12 +250,6 @@ impl Default for EngineConfig {
     }
 }
 
-struct Worker {
-    scratch: EvaluatorScratch,
-    busy: Duration,
-    tasks: usize,
-}
-
 /// What one batch did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunStats {
@@ -285,7 +296,7 @@ pub struct InnerProductEngine {
     pool: rayon::ThreadPool,
     threads: usize,
     config: EngineConfig,
-    workers: Vec<Mutex<Worker>>,
+    arenas: ScratchPool,
     sum: SumMethod,
     output_level: Option<usize>,
 }
@@ -315,23 +326,13 @@ impl InnerProductEngine {
             reason: format!("thread pool: {e}"),
         })?;
         let threads = pool.current_num_threads();
-        let workers = (0..threads)
-            .map(|_| {
-                let mut scratch = eval.scratch();
-                scratch.set_profile_level(config.profile);
-                Mutex::new(Worker {
-                    scratch,
-                    busy: Duration::ZERO,
-                    tasks: 0,
-                })
-            })
-            .collect();
+        let arenas = ScratchPool::new(&eval, config.profile, threads);
         Ok(InnerProductEngine {
             eval,
             pool,
             threads,
             config,
-            workers,
+            arenas,
             sum: SumMethod::Tree,
             output_level: None,
         })
@@ -376,7 +377,7 @@ impl InnerProductEngine {
                 self.threads,
                 false,
             ),
-            Mode::Packed => Plan {
+            Mode::Packed | Mode::Tiled => Plan {
                 mode: Mode::Packed,
                 reason: "packed batch: each ciphertext holds several products".into(),
             },
@@ -461,97 +462,74 @@ impl InnerProductEngine {
             });
         }
         self.validate(pairs, dim)?;
-        for w in &self.workers {
-            let mut w = w.lock().expect("worker state");
-            w.busy = Duration::ZERO;
-            w.tasks = 0;
-            w.scratch.profile_mut().reset();
-        }
         let plan = self.plan(pairs.len(), dim);
+        let ledger = RunLedger::new(self.threads, self.config.profile);
         let done = AtomicUsize::new(0);
         let total = pairs.len();
         let start = Instant::now();
+        // One product on one arena. No lock is held while it runs or while `progress` is
+        // called: the arena was popped from the pool, and the ledger is locked only to add the
+        // product's time and counters afterwards.
         let one = |index: usize,
                    out: &mut Ciphertext,
-                   worker: &mut Worker,
-                   parallel: bool|
+                   scratch: &mut EvaluatorScratch|
          -> Result<()> {
             let (a, b) = &pairs[index];
             let t = Instant::now();
-            worker.scratch.set_parallel(parallel);
-            let r = self.eval.inner_product_with(
-                a,
-                b,
-                dim,
-                &self.sum,
-                self.output_level,
-                out,
-                &mut worker.scratch,
-            );
-            worker.busy += t.elapsed();
-            worker.tasks += 1;
+            let r =
+                self.eval
+                    .inner_product_with(a, b, dim, &self.sum, self.output_level, out, scratch);
+            ledger.record(t.elapsed(), scratch);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             r.map_err(|source| Error::Task {
                 index,
                 source: Box::new(source),
             })
         };
-        let worker = |idx: Option<usize>| {
-            self.workers[idx.unwrap_or(0) % self.threads]
-                .lock()
-                .expect("worker state")
-        };
         let result: Result<()> = self
             .pool
             .install(|| match (plan.mode, self.config.schedule) {
                 (Mode::Limb, _) => {
-                    // One product at a time, on worker 0's arena; its key switches fan out.
-                    let mut w = worker(Some(0));
+                    // One product at a time on one arena; its key switches fan out over the
+                    // pool (while this thread waits it may run other callers' work, which takes
+                    // arenas of its own).
+                    let mut arena = self.arenas.take(&self.eval);
+                    arena.set_parallel(true);
                     outputs
                         .iter_mut()
                         .enumerate()
-                        .try_for_each(|(i, out)| one(i, out, &mut w, true))
+                        .try_for_each(|(i, out)| one(i, out, &mut arena))
                 }
                 (_, Schedule::WorkStealing) => {
                     outputs.par_iter_mut().enumerate().try_for_each(|(i, out)| {
-                        one(i, out, &mut worker(rayon::current_thread_index()), false)
+                        let mut arena = self.arenas.take(&self.eval);
+                        arena.set_parallel(false);
+                        one(i, out, &mut arena)
                     })
                 }
                 (_, Schedule::Static) => {
+                    // ⌈k / threads⌉ contiguous products per chunk, one chunk per task.
                     let chunk = total.div_ceil(self.threads).max(1);
-                    let chunks: Vec<Mutex<(usize, &mut [Ciphertext])>> = outputs
-                        .chunks_mut(chunk)
+                    outputs
+                        .par_chunks_mut(chunk)
+                        .with_max_len(1)
                         .enumerate()
-                        .map(|(c, s)| Mutex::new((c * chunk, s)))
-                        .collect();
-                    let results = self.pool.broadcast(|ctx| {
-                        let Some(cell) = chunks.get(ctx.index()) else {
-                            return Ok(());
-                        };
-                        let mut guard = cell.lock().expect("chunk");
-                        let (first, outs) = &mut *guard;
-                        let mut w = worker(Some(ctx.index()));
-                        outs.iter_mut()
-                            .enumerate()
-                            .try_for_each(|(j, out)| one(*first + j, out, &mut w, false))
-                    });
-                    results.into_iter().collect()
+                        .try_for_each(|(c, outs)| {
+                            let mut arena = self.arenas.take(&self.eval);
+                            arena.set_parallel(false);
+                            outs.iter_mut()
+                                .enumerate()
+                                .try_for_each(|(j, out)| one(c * chunk + j, out, &mut arena))
+                        })
                 }
             });
         let wall = start.elapsed();
         result?;
-        let mut profile = Profile::new(self.config.profile);
-        let mut busy = Vec::with_capacity(self.threads);
-        let mut tasks = Vec::with_capacity(self.threads);
-        for w in &self.workers {
-            let w = w.lock().expect("worker state");
-            profile.merge(w.scratch.profile());
-            busy.push(w.busy);
-            tasks.push(w.tasks);
-        }
+        let (mut busy, tasks, profile) = ledger.finish();
         if plan.mode == Mode::Limb {
             // One arena did all products; the other threads helped inside them.
-            busy = vec![busy[0]; self.threads];
+            let all: Duration = busy.iter().sum();
+            busy = vec![all; self.threads];
         }
         Ok(RunStats {
             mode: plan.mode,

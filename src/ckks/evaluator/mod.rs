@@ -42,6 +42,8 @@ pub struct EvaluatorScratch {
     pub(crate) tmp: Ciphertext,
     /// A second degree-2 temporary.
     pub(crate) tmp2: Ciphertext,
+    /// The degree-3 accumulator of a group's tensors (`ckks::batched`).
+    pub(crate) acc: Ciphertext,
 }
 
 impl std::fmt::Debug for EvaluatorScratch {
@@ -78,7 +80,7 @@ pub struct Evaluator {
     keys: Arc<EvaluationKeys>,
 }
 
-fn scales_match(a: f64, b: f64) -> bool {
+pub(crate) fn scales_match(a: f64, b: f64) -> bool {
     ((a - b) / a.max(b)).abs() < 1.0 / (1u64 << 30) as f64
 }
 
@@ -125,6 +127,7 @@ impl Evaluator {
             prod: ct(3),
             tmp: ct(2),
             tmp2: ct(2),
+            acc: ct(3),
         }
     }
 

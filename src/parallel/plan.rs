@@ -1,0 +1,361 @@
+//! The batch planner: which layout, block size, sum plan and levels run k inner products
+//! fastest, from the calibrated unit costs of this machine.
+//!
+//! For a block b (every power of two up to min(dim, slots)) with m = slots / b products per
+//! ciphertext, G = ⌈k / m⌉ groups of T = ⌈dim / b⌉ tile pairs, the predicted wall time is
+//!
+//! ```text
+//! group = T·mac + finish + sum(b)           (mac: one tile's tensor at the tensor level;
+//!                                            finish: relinearize + rescale; sum: tree or
+//!                                            hoisted plan over b at the output level)
+//! wall  = ⌈G / threads⌉ · group             if G ≥ threads
+//!       = G · (T·mac / min(threads, T) + finish + sum(b))   otherwise (a group's tiles split)
+//! ```
+//!
+//! which counts the fill of the last group (⌈·⌉) and the per-pair layout (b ≥ dim, m = 1) is
+//! among the candidates. Ties go to fewer rotation keys.
+
+use super::layout::{TiledLayout, lowest_output_level};
+use crate::ckks::{Ciphertext, Evaluator, SumChoice, SumCosts, SumMethod, SumPlan};
+use crate::error::{Error, Result};
+use crate::rns::{Representation, RnsPoly};
+use std::time::Instant;
+
+/// What a caller asks of a batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchRequest {
+    /// Number of products k (≥ 1).
+    pub count: usize,
+    /// Vector length.
+    pub dim: usize,
+    /// Worker threads the engine has.
+    pub threads: usize,
+    /// Force a block size (a power of two); `None`: the planner's choice.
+    pub block: Option<usize>,
+    /// The sum plan over the block (default: the cost model's choice).
+    pub sum: SumChoice,
+    /// The level of the results (`None`: the lowest that holds them; ask for more to compute
+    /// further). The tensor is computed one level above.
+    pub output_level: Option<usize>,
+    /// Bound on |x_i| and |y_i| (default 1). The lowest output level is derived from
+    /// dim · bound²; [`super::EncryptedBatch::encrypt`] refuses values beyond it.
+    pub value_bound: f64,
+}
+
+impl BatchRequest {
+    /// k products of length `dim` on `threads` workers; every other choice the planner's.
+    pub fn new(count: usize, dim: usize, threads: usize) -> BatchRequest {
+        BatchRequest {
+            count,
+            dim,
+            threads,
+            block: None,
+            sum: SumChoice::Auto,
+            output_level: None,
+            value_bound: 1.0,
+        }
+    }
+}
+
+/// Measured unit costs (seconds) of a group's pieces, at one pair of levels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchCosts {
+    /// Level of the tensors.
+    pub tensor_level: usize,
+    /// One tile pair's tensor multiply-accumulate at the tensor level.
+    pub tile_mac: f64,
+    /// One relinearization at the tensor level and the rescale after it.
+    pub finish: f64,
+    /// Unit costs of a sum at the output level (`None`: no rotation key to measure with, so
+    /// only b = 1 is planned).
+    pub sum: Option<SumCosts>,
+}
+
+/// A planned batch: the layout, the sum over each block, the levels and the prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchPlan {
+    /// The slot layout.
+    pub layout: TiledLayout,
+    /// Products k.
+    pub count: usize,
+    /// Groups ⌈k / m⌉ (one output ciphertext each).
+    pub groups: usize,
+    /// How each group's blocks are summed (over `layout.block` slots).
+    pub sum: SumMethod,
+    /// Level of the results.
+    pub output_level: usize,
+    /// Level of the tensors (output level + 1); inputs must be at this level or above.
+    pub tensor_level: usize,
+    /// The bound on |x_i|, |y_i| the levels were chosen for.
+    pub value_bound: f64,
+    /// Predicted wall time in seconds (0 if the plan was not costed).
+    pub predicted_s: f64,
+    /// Why this plan, in one or two sentences.
+    pub reason: String,
+}
+
+impl BatchPlan {
+    /// Rotations per group of the sum plan over the block.
+    pub fn rotations_per_group(&self) -> usize {
+        let b = self.layout.block;
+        if b <= 1 {
+            return 0;
+        }
+        match &self.sum {
+            SumMethod::Tree => b.trailing_zeros() as usize,
+            SumMethod::Hoisted(p) => p.rotations(),
+        }
+    }
+
+    /// Key switches per product: (1 relinearization + rotations) per group, over k.
+    pub fn key_switches_per_product(&self) -> f64 {
+        (self.groups * (1 + self.rotations_per_group())) as f64 / self.count.max(1) as f64
+    }
+
+    /// The rotation amounts whose keys the plan needs (none for b = 1).
+    pub fn rotation_steps(&self) -> Vec<i64> {
+        if self.layout.block <= 1 {
+            Vec::new()
+        } else {
+            self.sum.rotation_steps(self.layout.block)
+        }
+    }
+
+    /// A plan without costs: the given block (or, by default, the largest block whose group
+    /// holds every product, b = slots / k rounded down to a power of two, clamped to dim),
+    /// the plain tree and the lowest output level. Used when nothing can be measured.
+    pub fn uncosted(params: &crate::ckks::CkksParams, req: &BatchRequest) -> Result<BatchPlan> {
+        check_request(params, req)?;
+        let slots = params.slots();
+        let block = match req.block {
+            Some(b) => b,
+            None => {
+                let fit = (slots / req.count).max(1);
+                let fit = 1usize << (usize::BITS - 1 - fit.leading_zeros());
+                fit.min(req.dim.next_power_of_two()).min(slots)
+            }
+        };
+        let layout = TiledLayout::new(slots, req.dim, block)?;
+        let output_level = output_level(params, req)?;
+        let sum = match req.sum {
+            SumChoice::Hoisted(Some(r)) if block > 1 => {
+                SumMethod::Hoisted(SumPlan::radix(block, r.min(block))?)
+            }
+            _ => SumMethod::Tree,
+        };
+        Ok(BatchPlan {
+            layout,
+            count: req.count,
+            groups: layout.groups(req.count),
+            sum,
+            output_level,
+            tensor_level: output_level + 1,
+            value_bound: req.value_bound,
+            predicted_s: 0.0,
+            reason: "not costed: block from the fill of one group".into(),
+        })
+    }
+}
+
+fn check_request(params: &crate::ckks::CkksParams, req: &BatchRequest) -> Result<()> {
+    if req.count == 0 {
+        return Err(Error::InvalidParameters {
+            reason: "a batch of 0 products".into(),
+        });
+    }
+    if req.threads == 0 {
+        return Err(Error::InvalidParameters {
+            reason: "threads must be ≥ 1".into(),
+        });
+    }
+    if req.dim == 0 || req.dim > params.slots() * params.slots() {
+        return Err(Error::InvalidParameters {
+            reason: format!("dim {} must be in 1..={}", req.dim, params.slots() * params.slots()),
+        });
+    }
+    Ok(())
+}
+
+fn output_level(params: &crate::ckks::CkksParams, req: &BatchRequest) -> Result<usize> {
+    let lowest = lowest_output_level(params, req.dim, req.value_bound)?;
+    match req.output_level {
+        None => Ok(lowest),
+        Some(l) if l >= lowest && l < params.max_level() => Ok(l),
+        Some(l) => Err(Error::InvalidLevel {
+            level: l,
+            min: lowest,
+            max: params.max_level() - 1,
+        }),
+    }
+}
+
+impl Evaluator {
+    /// Measures the unit costs of a batch at `tensor_level` (a few ms, on zero ciphertexts:
+    /// the kernels' cost does not depend on the data). Needs the relinearization key; the sum
+    /// costs need the rotation key for 1 step (else `sum` is `None`).
+    pub fn calibrate_batch(&self, tensor_level: usize) -> Result<BatchCosts> {
+        let ctx = self.context();
+        if tensor_level == 0 || tensor_level > ctx.params().max_level() {
+            return Err(Error::InvalidLevel {
+                level: tensor_level,
+                min: 1,
+                max: ctx.params().max_level(),
+            });
+        }
+        let basis = ctx.basis(tensor_level)?;
+        let zero = RnsPoly::zero(basis, Representation::Evaluation);
+        let ct = Ciphertext::from_parts(
+            ctx,
+            vec![zero.clone(), zero],
+            ctx.params().default_scale(),
+        )?;
+        let tiles = vec![(ct.clone(), ct.clone()); 4];
+        let mut scratch = self.scratch();
+        let mut acc = ct.clone();
+        let mut out = ct.clone();
+        let best = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+            f()?;
+            let mut best = f64::INFINITY;
+            for _ in 0..3 {
+                let t = Instant::now();
+                f()?;
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            Ok(best)
+        };
+        let tile_mac = best(&mut || self.tensor_accumulate(&tiles, tensor_level, &mut acc, true))?
+            / tiles.len() as f64;
+        let finish = best(&mut || self.finish_group(&acc, 1, &SumMethod::Tree, &mut out, &mut scratch))?;
+        let n = ctx.params().n();
+        let g = crate::rns::automorphism::galois_element_for_rotation(n, 1);
+        let sum = if self.keys().galois.get(g).is_some() {
+            Some(self.calibrate_sum(&out, tensor_level - 1, &mut scratch)?)
+        } else {
+            None
+        };
+        Ok(BatchCosts {
+            tensor_level,
+            tile_mac,
+            finish,
+            sum,
+        })
+    }
+
+    /// Plans `req` on this evaluator's parameters: calibrates the unit costs at the levels the
+    /// request needs and returns the fastest predicted plan (see the module docs).
+    pub fn plan_batch(&self, req: &BatchRequest) -> Result<BatchPlan> {
+        let params = self.context().params();
+        check_request(params, req)?;
+        let out_level = output_level(params, req)?;
+        let costs = self.calibrate_batch(out_level + 1)?;
+        plan_with_costs(params, req, &costs)
+    }
+}
+
+/// The fastest plan for `req` under `costs` (see the module docs for the model).
+pub fn plan_with_costs(
+    params: &crate::ckks::CkksParams,
+    req: &BatchRequest,
+    costs: &BatchCosts,
+) -> Result<BatchPlan> {
+    check_request(params, req)?;
+    let out_level = output_level(params, req)?;
+    if costs.tensor_level != out_level + 1 {
+        return Err(Error::InvalidParameters {
+            reason: format!(
+                "costs measured at tensor level {}, the batch needs {}",
+                costs.tensor_level,
+                out_level + 1
+            ),
+        });
+    }
+    let slots = params.slots();
+    let max_block = req.dim.next_power_of_two().min(slots);
+    let mut candidates: Vec<(TiledLayout, SumMethod, f64)> = Vec::new();
+    let mut push = |layout: TiledLayout| -> Result<()> {
+        let b = layout.block;
+        let (sum, sum_s) = if b == 1 {
+            (SumMethod::Tree, 0.0)
+        } else {
+            let Some(sc) = &costs.sum else {
+                return Ok(());
+            };
+            match req.sum {
+                SumChoice::Tree => (SumMethod::Tree, sc.tree(b)),
+                SumChoice::Hoisted(Some(r)) => {
+                    let p = SumPlan::radix(b, r.min(b))?;
+                    let t = sc.hoisted(&p);
+                    (SumMethod::Hoisted(p), t)
+                }
+                SumChoice::Hoisted(None) | SumChoice::Auto => sc.choose(b, SumChoice::MAX_RADIX),
+            }
+        };
+        let groups = layout.groups(req.count) as f64;
+        let t = layout.tiles as f64;
+        let threads = req.threads as f64;
+        let wall = if groups >= threads {
+            (groups / threads).ceil() * (t * costs.tile_mac + costs.finish + sum_s)
+        } else {
+            groups * (t * costs.tile_mac / threads.min(t) + costs.finish + sum_s)
+        };
+        candidates.push((layout, sum, wall));
+        Ok(())
+    };
+    match req.block {
+        Some(b) => push(TiledLayout::new(slots, req.dim, b)?)?,
+        None => {
+            let mut b = 1;
+            while b <= max_block {
+                push(TiledLayout::new(slots, req.dim, b)?)?;
+                b *= 2;
+            }
+            push(TiledLayout::per_pair(slots, req.dim)?)?;
+        }
+    }
+    let Some(best) = candidates
+        .iter()
+        .min_by(|x, y| {
+            x.2.partial_cmp(&y.2)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(x.1.rotation_steps(x.0.block).len().cmp(&y.1.rotation_steps(y.0.block).len()))
+        })
+        .cloned()
+    else {
+        return Err(Error::MissingKey {
+            what: "rotation key for 1 step (to cost blocks > 1)".into(),
+        });
+    };
+    let (layout, sum, predicted_s) = best;
+    let mut ranked: Vec<_> = candidates.iter().collect();
+    ranked.sort_by(|x, y| x.2.partial_cmp(&y.2).unwrap_or(std::cmp::Ordering::Equal));
+    let runner_up = ranked
+        .iter()
+        .find(|c| c.0 != layout)
+        .map(|c| format!("; next best {} at {:.2} ms", c.0, c.2 * 1e3))
+        .unwrap_or_default();
+    let groups = layout.groups(req.count);
+    let reason = format!(
+        "{} products of dim {}: {} gives {} group(s) of {} tile pair(s), 1 relinearization per group and {} rotation(s) at level {}; predicted {:.2} ms on {} thread(s){}",
+        req.count,
+        req.dim,
+        layout,
+        groups,
+        layout.tiles,
+        if layout.block <= 1 { 0 } else { match &sum { SumMethod::Tree => layout.block.trailing_zeros() as usize, SumMethod::Hoisted(p) => p.rotations() } },
+        out_level,
+        predicted_s * 1e3,
+        req.threads,
+        runner_up
+    );
+    Ok(BatchPlan {
+        layout,
+        count: req.count,
+        groups,
+        sum,
+        output_level: out_level,
+        tensor_level: out_level + 1,
+        value_bound: req.value_bound,
+        predicted_s,
+        reason,
+    })
+}
