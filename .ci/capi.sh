@@ -2,7 +2,8 @@
 # CI for the C ABI and the examples (issue 11): build the C library, check the checked-in header
 # is what cbindgen generates now, compile the C and C++ examples with the system compilers
 # against the header and the static library (and the C one against the shared library), run them
-# and check their verdicts, run the C concurrency stress test (examples/c/stress_engine.c) 3 times, run every Rust example, and check the MSRV (rust-version = 1.95).
+# and check their verdicts, run the C concurrency stress test (examples/c/stress_engine.c, 3
+# times), run every Rust example, and check the MSRV (rust-version = 1.95).
 # Runs from the repo root; ~6-10 min on 2 shared cores from cold, ~1-2 min warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
