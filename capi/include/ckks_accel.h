@@ -307,7 +307,8 @@ CkksStatus ckks_key_bundle_free(CkksKeyBundle *handle);
 // Builds a bundle from a relinearization key and Galois keys (either may be NULL; they are
 // copied, so the handles may be freed afterwards) and a sum description: `dim` 0 means none
 // (`sum_kind` and `radix` are then ignored); otherwise `sum_kind` is `CKKS_SUM_TREE`, or
-// `CKKS_SUM_HOISTED` with `radix` a power of two ≥ 2 (as reported by `ckks_keygen_sum_keys`).
+// `CKKS_SUM_HOISTED` with `radix` a power of two in 2..=`dim` (as reported by
+// `ckks_keygen_sum_keys`).
 // Refused (`CKKS_STATUS_INVALID_ARGUMENT`) unless `dim` is a power of two ≤ slots and every
 // rotation key the sum needs is present; keys of other parameters are `CKKS_STATUS_MISMATCH`.
 CkksStatus ckks_key_bundle_create(const CkksContext *ctx,

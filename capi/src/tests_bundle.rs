@@ -80,6 +80,22 @@ fn key_bundles_through_the_c_abi() {
             "level 99",
         );
     }
+    // A radix above the span is refused, not clamped.
+    err(
+        ckks_keygen_sum_keys(
+            kg,
+            sk,
+            CkksSum::Hoisted as u32,
+            32,
+            16,
+            1,
+            &mut gk,
+            &mut kind,
+            &mut radix,
+        ),
+        CkksStatus::InvalidArgument,
+        "larger than the span",
+    );
     ok(ckks_keygen_sum_keys(
         kg,
         sk,
@@ -101,12 +117,17 @@ fn key_bundles_through_the_c_abi() {
         "rotation key",
     );
     err(
-        ckks_key_bundle_create(ctx, rlk, gk, kind, radix, 3, &mut bundle),
+        ckks_key_bundle_create(ctx, rlk, gk, CkksSum::Tree as u32, 0, 3, &mut bundle),
         CkksStatus::InvalidArgument,
-        "powers of two",
+        "power of two",
     );
     err(
         ckks_key_bundle_create(ctx, rlk, gk, CkksSum::Hoisted as u32, 0, 16, &mut bundle),
+        CkksStatus::InvalidArgument,
+        "resolved radix",
+    );
+    err(
+        ckks_key_bundle_create(ctx, rlk, gk, CkksSum::Hoisted as u32, 32, 16, &mut bundle),
         CkksStatus::InvalidArgument,
         "resolved radix",
     );

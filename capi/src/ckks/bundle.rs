@@ -28,7 +28,8 @@ pub extern "C" fn ckks_key_bundle_free(handle: *mut CkksKeyBundle) -> CkksStatus
 /// Builds a bundle from a relinearization key and Galois keys (either may be NULL; they are
 /// copied, so the handles may be freed afterwards) and a sum description: `dim` 0 means none
 /// (`sum_kind` and `radix` are then ignored); otherwise `sum_kind` is `CKKS_SUM_TREE`, or
-/// `CKKS_SUM_HOISTED` with `radix` a power of two ≥ 2 (as reported by `ckks_keygen_sum_keys`).
+/// `CKKS_SUM_HOISTED` with `radix` a power of two in 2..=`dim` (as reported by
+/// `ckks_keygen_sum_keys`).
 /// Refused (`CKKS_STATUS_INVALID_ARGUMENT`) unless `dim` is a power of two ≤ slots and every
 /// rotation key the sum needs is present; keys of other parameters are `CKKS_STATUS_MISMATCH`.
 #[unsafe(no_mangle)]
@@ -59,12 +60,14 @@ pub extern "C" fn ckks_key_bundle_create(
         } else {
             let method = match sum_kind {
                 0 => SumMethod::Tree,
-                1 if radix >= 2 => SumMethod::Hoisted(SumPlan::radix(dim, radix)?),
+                1 if (2..=dim.max(2)).contains(&radix) => {
+                    SumMethod::Hoisted(SumPlan::radix(dim, radix)?)
+                }
                 1 => {
                     return fail(
                         CkksStatus::InvalidArgument,
                         format!(
-                            "radix {radix}: a bundle needs a resolved radix (power of two ≥ 2)"
+                            "radix {radix}: a bundle needs a resolved radix (a power of two in 2..={dim})"
                         ),
                     );
                 }

@@ -420,7 +420,15 @@ pub extern "C" fn ckks_keygen_galois_keys(
     })
 }
 
-fn resolve_sum(kind: u32, radix: usize) -> FfiResult<SumChoice> {
+/// A `CkksSum` and radix for sums over `span` slots: a radix above the span is refused (it
+/// would be clamped to one step over the span otherwise).
+fn resolve_sum(kind: u32, radix: usize, span: usize) -> FfiResult<SumChoice> {
+    if kind == CkksSum::Hoisted as u32 && radix > span.max(2) {
+        return fail(
+            CkksStatus::InvalidArgument,
+            format!("radix {radix} is larger than the span {span} (a power of two in 2..={span})"),
+        );
+    }
     Ok(match kind {
         0 => SumChoice::Tree,
         1 => SumChoice::Hoisted((radix != 0).then_some(radix)),
@@ -460,7 +468,7 @@ pub extern "C" fn ckks_keygen_sum_keys(
         check_out(out_radix, "out_radix")?;
         let k = get::<KeyGen, _>(kg, "kg")?;
         let s = get::<Sk, _>(sk, "sk")?;
-        let choice = resolve_sum(kind, radix)?;
+        let choice = resolve_sum(kind, radix, span)?;
         // Auto measures at `level` and refuses a level the parameters lack; refuse it for the
         // tree and a given radix too (nothing is measured there, but the caller's level is
         // just as wrong).
