@@ -9,7 +9,9 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let ctx = ckks_accel_fuzz::ctx();
     if let Ok(x) = KeyBundle::from_bytes(ctx, data) {
-        let full = x.to_bytes(ctx).expect("a loaded bundle passes the writer's checks");
+        let full = x
+            .to_bytes(ctx)
+            .expect("a loaded bundle passes the writer's checks");
         let compressed = x.to_bytes_compressed(ctx).ok();
         assert!(
             full == data || compressed.as_deref() == Some(data),
