@@ -2,7 +2,8 @@
 # CI for the C ABI and the examples (issue 11): build the C library, check the checked-in header
 # is what cbindgen generates now, compile the C and C++ examples with the system compilers
 # against the header and the static library (and the C one against the shared library), run them
-# and check their verdicts, run every Rust example, and check the MSRV (rust-version = 1.95).
+# and check their verdicts, run the C concurrency stress test (examples/c/stress_engine.c, 3
+# times), run every Rust example, and check the MSRV (rust-version = 1.95).
 # Runs from the repo root; ~6-10 min on 2 shared cores from cold, ~1-2 min warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,15 @@ for bin in c_example cpp_example c_example_shared; do
   echo "-- $bin"
   "$out/$bin" | tee "$out/$bin.log"
   grep -q '^ALL VERIFIED$' "$out/$bin.log"
+done
+
+echo "== C concurrency stress (16 pthreads on one engine, handles freed in use; watchdog)"
+gcc -O2 -std=c11 -Wall -Wextra -Werror -Icapi/include examples/c/stress_engine.c \
+  target/release/libckks_accel.a -lpthread -ldl -lm -o "$out/stress_engine"
+for i in 1 2 3; do
+  # Exit status 2 and "WATCHDOG: hang" if a run does not finish within CKKS_STRESS_TIMEOUT s.
+  CKKS_STRESS_TIMEOUT="${CKKS_STRESS_TIMEOUT:-120}" "$out/stress_engine" | tee "$out/stress_engine.log"
+  grep -q '^ALL VERIFIED$' "$out/stress_engine.log"
 done
 
 echo "== Rust examples"

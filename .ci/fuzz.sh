@@ -3,9 +3,9 @@
 # time (FUZZ_SECONDS, default 20 s) from its checked-in seed corpus. Fails on any crash, panic,
 # timeout or leak libFuzzer reports. Prints executions per target.
 #
-# Targets: every deserializer (params, secret/public/relinearization/Galois keys, plaintexts,
-# ciphertexts, sealed envelopes) and the parameter builder. The C ABI entry points get a target
-# once the C ABI exists on main (branch capi).
+# Targets: every deserializer (params, secret/public/relinearization/Galois keys, key bundles,
+# plaintexts, ciphertexts, sealed envelopes) and the parameter builder. The C ABI entry points
+# get a target once the C ABI exists on main (branch capi).
 #
 # Longer runs (README "Fuzzing"): FUZZ_SECONDS=3600 .ci/fuzz.sh, or one target:
 #   cd fuzz && cargo +nightly fuzz run ciphertext_from_bytes -- -max_len=65536

@@ -52,7 +52,35 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         .unwrap()
         .to_bytes_compressed()
         .unwrap();
+    let bundle_tree = KeyBundle {
+        keys: Arc::new(EvaluationKeys {
+            relin: Some(seeded.relin_key(&sk).unwrap()),
+            galois: seeded.galois_keys(&sk, &[1, 2], false).unwrap(),
+        }),
+        sum: Some((4, SumMethod::Tree)),
+    };
+    let plan = SumPlan {
+        span: 8,
+        steps: vec![(2, 1), (4, 2)],
+    };
+    let bundle_hoisted = KeyBundle {
+        keys: Arc::new(EvaluationKeys {
+            relin: None,
+            galois: kg.galois_keys(&sk, &plan.rotation_steps(), true).unwrap(),
+        }),
+        sum: Some((8, SumMethod::Hoisted(plan))),
+    };
     vec![
+        (
+            "key_bundle_from_bytes",
+            "tree4-relin-seeded",
+            bundle_tree.to_bytes_compressed(&ctx).unwrap(),
+        ),
+        (
+            "key_bundle_from_bytes",
+            "hoisted8-2x4-conj-full",
+            bundle_hoisted.to_bytes(&ctx).unwrap(),
+        ),
         ("relin_key_from_bytes", "relin-seeded", rk_seeded),
         ("galois_keys_from_bytes", "rot1-rot3-conj-seeded", gk_seeded),
         ("params_from_bytes", "toy", ctx.params().to_bytes()),

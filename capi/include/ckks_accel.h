@@ -102,6 +102,12 @@ typedef struct CkksEvaluator CkksEvaluator;
 // Opaque: only used through pointers returned by this library.
 typedef struct CkksGaloisKeys CkksGaloisKeys;
 
+// Evaluation keys (optional relinearization key, Galois keys) plus the inner-sum length and
+// method they were generated for; serialized as one checked object (`ckks_key_bundle_*`).
+//
+// Opaque: only used through pointers returned by this library.
+typedef struct CkksKeyBundle CkksKeyBundle;
+
 // A key generator (ChaCha20 CSPRNG).
 //
 // Opaque: only used through pointers returned by this library.
@@ -282,7 +288,8 @@ CkksStatus ckks_keygen_galois_keys(const CkksKeyGenerator *kg,
 // rotation keys. `kind` is a `CkksSum` value; `radix` (power of two ≥ 2, or 0 to let the
 // calibrated cost model choose) is used by `CKKS_SUM_HOISTED`. The choice is written to
 // `*out_kind` (TREE or HOISTED) and `*out_radix` (0 for the tree); pass them to
-// `ckks_engine_create`.
+// `ckks_engine_create` (or to `ckks_key_bundle_create`). A `level` above the top level is
+// `CKKS_STATUS_INVALID_ARGUMENT` whatever the kind.
 CkksStatus ckks_keygen_sum_keys(const CkksKeyGenerator *kg,
                                 const CkksSecretKey *sk,
                                 uint32_t kind,
@@ -292,6 +299,73 @@ CkksStatus ckks_keygen_sum_keys(const CkksKeyGenerator *kg,
                                 CkksGaloisKeys **out_keys,
                                 uint32_t *out_kind,
                                 size_t *out_radix);
+
+// Releases a `CkksKeyBundle` (NULL is a no-op). Using the handle afterwards, or freeing it
+// twice, returns `CKKS_STATUS_INVALID_HANDLE`.
+CkksStatus ckks_key_bundle_free(CkksKeyBundle *handle);
+
+// Builds a bundle from a relinearization key and Galois keys (either may be NULL; they are
+// copied, so the handles may be freed afterwards) and a sum description: `dim` 0 means none
+// (`sum_kind` and `radix` are then ignored); otherwise `sum_kind` is `CKKS_SUM_TREE`, or
+// `CKKS_SUM_HOISTED` with `radix` a power of two in 2..=`dim` (as reported by
+// `ckks_keygen_sum_keys`).
+// Refused (`CKKS_STATUS_INVALID_ARGUMENT`) unless `dim` is a power of two ≤ slots and every
+// rotation key the sum needs is present; keys of other parameters are `CKKS_STATUS_MISMATCH`.
+CkksStatus ckks_key_bundle_create(const CkksContext *ctx,
+                                  const CkksRelinKey *relin,
+                                  const CkksGaloisKeys *galois,
+                                  uint32_t sum_kind,
+                                  size_t radix,
+                                  size_t dim,
+                                  CkksKeyBundle **out);
+
+// A bundle to bytes: every key in full (`compressed == 0`) or compressed (`b` halves and
+// 32-byte seeds, about half the bytes; `CKKS_STATUS_INVALID_ARGUMENT` unless every key was
+// generated seeded). Two-call pattern: `buf` NULL or `cap` too small → `*written` = bytes
+// needed and `CKKS_STATUS_BUFFER_TOO_SMALL`.
+CkksStatus ckks_key_bundle_serialize(const CkksKeyBundle *bundle,
+                                     int32_t compressed,
+                                     uint8_t *buf,
+                                     size_t cap,
+                                     size_t *written);
+
+// A bundle from `len` bytes, checked against the context's parameters: every key as its own
+// deserializer checks it, and the sum description against the keys (`dim` a power of two ≤
+// slots, a well-formed plan over `dim`, every rotation key it needs present); any failure is
+// `CKKS_STATUS_DESERIALIZE` (`CKKS_STATUS_MISMATCH` for another parameter set).
+CkksStatus ckks_key_bundle_deserialize(const CkksContext *ctx,
+                                       const uint8_t *buf,
+                                       size_t len,
+                                       CkksKeyBundle **out);
+
+// Describes a bundle (any pointer may be NULL): whether it holds a relinearization key, the
+// number of Galois keys, the sum's `dim` (0: no description), its kind (`CKKS_SUM_TREE` or
+// `CKKS_SUM_HOISTED`) and the hoisted plan's largest radix (0 for the tree).
+CkksStatus ckks_key_bundle_info(const CkksKeyBundle *bundle,
+                                int32_t *has_relin,
+                                size_t *galois_keys,
+                                size_t *dim,
+                                uint32_t *sum_kind,
+                                size_t *radix);
+
+// A copy of the bundle's relinearization key (`CKKS_STATUS_MISSING_KEY` if it has none).
+CkksStatus ckks_key_bundle_relin_key(const CkksKeyBundle *bundle, CkksRelinKey **out);
+
+// A copy of the bundle's Galois keys (possibly empty).
+CkksStatus ckks_key_bundle_galois_keys(const CkksKeyBundle *bundle, CkksGaloisKeys **out);
+
+// Creates an evaluator holding the bundle's keys (shared with the bundle, not copied; the
+// bundle may be freed afterwards).
+CkksStatus ckks_evaluator_create_from_bundle(const CkksKeyBundle *bundle, CkksEvaluator **out);
+
+// Creates the parallel inner-product engine for the bundle's sum description (its `dim` and
+// exact method, non-uniform hoisted plans included) on `threads` workers (0:
+// `RAYON_NUM_THREADS` or every core). Run it with `ckks_engine_run` and that `dim`.
+// `CKKS_STATUS_INVALID_ARGUMENT` if the bundle has no sum description;
+// `CKKS_STATUS_MISSING_KEY` if it lacks the relinearization key.
+CkksStatus ckks_engine_create_from_bundle(const CkksKeyBundle *bundle,
+                                          size_t threads,
+                                          CkksEngine **out);
 
 // Encodes `count` ≤ slots real values at `scale` (≤ 0: the default scale) and `level`
 // (`SIZE_MAX`: the top level).

@@ -38,6 +38,8 @@ mod kernels;
 mod rns;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bundle;
 
 pub use ckks::*;
 pub use kernels::*;

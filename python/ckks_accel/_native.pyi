@@ -1,9 +1,18 @@
-"""Type stubs for the compiled module ckks_accel._native (re-exported by ckks_accel)."""
+"""Type stubs for the compiled module ckks_accel._native (re-exported by ckks_accel).
+
+Integer arguments: any Python int (or object with ``__index__``) is accepted and range-checked;
+an out-of-range value (e.g. ``level=-1``, ``threads=2**64``, ``rotate(ct, 2**70)``) raises
+:class:`ckks_accel.ParameterError` (a ``ValueError``) naming the argument and the allowed range,
+never ``OverflowError``. A non-integer (a float, a str) raises ``TypeError``. Ranges: levels
+0..=``max_level``; ``dim`` / ``span`` 1..=``slots``; ``threads`` 1..=1024; rotation steps any
+64-bit signed int; seeds 0..=2**64-1; ``ring_degree`` 1..=2**17, ``q_bits`` / ``p_bits`` entries
+1..=64, ``dnum`` 1..=64, ``log_scale`` 1..=63 (the parameter checks then refine these).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +38,9 @@ class Params:
         allow_insecure: bool = False,
     ) -> None: ...
     @staticmethod
-    def preset(name: str) -> Params: ...
+    def preset(name: Literal["S", "L", "S-ifma", "L-ifma"]) -> Params:
+        """A reference preset, matched exactly (no case folding or trimming: "s" and "S "
+        raise ParameterError)."""
     @property
     def n(self) -> int: ...
     @property
@@ -62,7 +73,12 @@ class Params:
 class Context:
     """Tables for one parameter set; shared per process."""
 
-    def __init__(self, params: Params, isa: str | None = None) -> None: ...
+    def __init__(
+        self,
+        params: Params,
+        isa: Literal["scalar", "avx2", "avx512", "avx512ifma"] | None = None,
+    ) -> None:
+        """``isa`` caps the kernels; matched exactly ("AVX2 " raises ParameterError)."""
     @property
     def params(self) -> Params: ...
     @property
@@ -129,8 +145,15 @@ class GaloisKeys(_Serializable):
     def __len__(self) -> int: ...
 
 class EvaluationKeys:
+    """Relinearization + rotation keys and the sum (dim, plan) they were made for. Serialized
+    as a key bundle of the crate's format (kind 9; also read by Rust ``KeyBundle`` and C
+    ``ckks_key_bundle_deserialize``): every byte checksummed, and on load ``dim`` and the plan
+    are checked against the keys (DeserializeError if a rotation key the sum needs is absent)."""
+
     def __init__(self, relin: RelinKey | None = None, galois: GaloisKeys | None = None) -> None: ...
-    def to_bytes(self) -> bytes: ...
+    def to_bytes(self, compressed: bool | None = None) -> bytes: ...
+    @property
+    def seeded(self) -> bool: ...
     @staticmethod
     def from_bytes(context: Context, data: bytes) -> EvaluationKeys: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -148,7 +171,9 @@ class EvaluationKeys:
     def size_bytes(self) -> int: ...
 
 class KeyGenerator:
-    def __init__(self, context: Context, seed: int | None = None) -> None: ...
+    def __init__(
+        self, context: Context, seed: int | None = None, seeded_keys: bool = True
+    ) -> None: ...
     def secret_key(self) -> SecretKey: ...
     def public_key(self, secret_key: SecretKey) -> PublicKey: ...
     def relin_key(self, secret_key: SecretKey) -> RelinKey: ...
@@ -163,7 +188,9 @@ class KeyGenerator:
         output_level: int | None = None,
         steps: Sequence[int] | None = None,
         conjugation: bool = False,
-    ) -> EvaluationKeys: ...
+    ) -> EvaluationKeys:
+        """``sum``: "tree", "auto" or an int radix, a power of two in 2..=dim (a larger radix
+        raises ParameterError; it is never clamped)."""
 
 class Encryptor:
     def __init__(
@@ -199,7 +226,8 @@ class Evaluator:
     def rotate(self, a: Ciphertext, steps: int) -> Ciphertext: ...
     def rotate_hoisted(self, a: Ciphertext, steps: Sequence[int]) -> list[Ciphertext]: ...
     def conjugate(self, a: Ciphertext) -> Ciphertext: ...
-    def drop_to_level(self, a: Ciphertext, level: int) -> Ciphertext: ...
+    def drop_to_level(self, a: Ciphertext, level: int) -> Ciphertext:
+        """ParameterError outside 0..=max_level; MismatchError above the ciphertext's level."""
     def inner_sum(self, a: Ciphertext, span: int, sum: SumSpec | None = None) -> Ciphertext: ...
     def inner_product(
         self,
@@ -211,6 +239,10 @@ class Evaluator:
     ) -> Ciphertext: ...
 
 class InnerProductEngine:
+    """Batches of inner products on a Rust thread pool. One engine may be shared by many Python
+    threads (``run`` releases the GIL) and ``run`` may be called from its own progress
+    callback; statistics belong to the run that returns them."""
+
     def __init__(
         self,
         keys: EvaluationKeys,

@@ -1,6 +1,7 @@
 //! `Evaluator` (the CKKS operations) and `InnerProductEngine` (batches on a Rust thread pool).
 //! Every heavy call releases the GIL.
 
+use crate::args::{self, Int};
 use crate::errors::{IntoPyResult, mismatch, parameter};
 use crate::keys::{EvaluationKeys, parse_sum, sum_to_py};
 use crate::objects::{Ciphertext, Plaintext};
@@ -140,7 +141,8 @@ impl Evaluator {
         .map(|c| self.wrap(c))
     }
     /// Rotation by `steps` slots (left for positive steps); needs its key.
-    fn rotate(&self, py: Python<'_>, a: &Ciphertext, steps: i64) -> PyResult<Ciphertext> {
+    fn rotate(&self, py: Python<'_>, a: &Ciphertext, steps: Int) -> PyResult<Ciphertext> {
+        let steps = steps.i64(py, "steps")?;
         self.run(py, |e, s| e.rotate(&a.inner, steps, s))
             .map(|c| self.wrap(c))
     }
@@ -149,8 +151,9 @@ impl Evaluator {
         &self,
         py: Python<'_>,
         a: &Ciphertext,
-        steps: Vec<i64>,
+        steps: Vec<Int>,
     ) -> PyResult<Vec<Ciphertext>> {
+        let steps = args::steps(py, &steps, "steps")?;
         let v = self.run(py, |e, s| e.rotate_hoisted(&a.inner, &steps, s))?;
         Ok(v.into_iter().map(|c| self.wrap(c)).collect())
     }
@@ -159,8 +162,10 @@ impl Evaluator {
         self.run(py, |e, s| e.conjugate(&a.inner, s))
             .map(|c| self.wrap(c))
     }
-    /// Drops primes down to `level` (message and scale unchanged).
-    fn drop_to_level(&self, py: Python<'_>, a: &Ciphertext, level: usize) -> PyResult<Ciphertext> {
+    /// Drops primes down to `level` (message and scale unchanged). `level` must be in
+    /// 0..=top level (`ParameterError`) and at most the ciphertext's (`MismatchError`).
+    fn drop_to_level(&self, py: Python<'_>, a: &Ciphertext, level: Int) -> PyResult<Ciphertext> {
+        let level = level.usize(py, "level", 0, self.ctx.params().max_level())?;
         let mut out = a.inner.clone();
         self.run(py, |e, _| e.drop_to_level(&mut out, level))?;
         Ok(self.wrap(out))
@@ -172,9 +177,10 @@ impl Evaluator {
         &self,
         py: Python<'_>,
         a: &Ciphertext,
-        span: usize,
+        span: Int,
         sum: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Ciphertext> {
+        let span = span.usize(py, "span", 1, self.ctx.params().slots())?;
         let method = self.method(py, sum, span)?;
         let mut out = a.inner.clone();
         self.run(py, |e, s| e.inner_sum_with(&mut out, &method, span, s))?;
@@ -188,10 +194,13 @@ impl Evaluator {
         py: Python<'_>,
         a: &Ciphertext,
         b: &Ciphertext,
-        dim: Option<usize>,
+        dim: Option<Int>,
         sum: Option<&Bound<'_, PyAny>>,
-        output_level: Option<usize>,
+        output_level: Option<Int>,
     ) -> PyResult<Ciphertext> {
+        let p = self.ctx.params();
+        let dim = args::opt_usize(py, dim.as_ref(), "dim", 1, p.slots())?;
+        let output_level = args::level(py, output_level.as_ref(), "output_level", p.max_level())?;
         let dim = self.dim_or(py, dim)?;
         let method = self.method(py, sum, dim)?;
         let mut out = a.inner.clone();
@@ -245,12 +254,15 @@ impl InnerProductEngine {
     fn new(
         py: Python<'_>,
         keys: &EvaluationKeys,
-        threads: Option<usize>,
+        threads: Option<Int>,
         mode: &str,
         schedule: &str,
         sum: Option<&Bound<'_, PyAny>>,
-        output_level: Option<usize>,
+        output_level: Option<Int>,
     ) -> PyResult<InnerProductEngine> {
+        let threads = args::opt_usize(py, threads.as_ref(), "threads", 1, parallel::MAX_THREADS)?;
+        let max_level = keys.ctx.params().max_level();
+        let output_level = args::level(py, output_level.as_ref(), "output_level", max_level)?;
         let mode: Mode = mode.parse().py_err()?;
         let schedule = match schedule {
             "stealing" | "work-stealing" => Schedule::WorkStealing,
@@ -311,7 +323,7 @@ impl InnerProductEngine {
         &self,
         py: Python<'_>,
         pairs: Vec<(PyRef<'_, Ciphertext>, PyRef<'_, Ciphertext>)>,
-        dim: Option<usize>,
+        dim: Option<Int>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Vec<Ciphertext>> {
         self.run_with_stats(py, pairs, dim, progress)
@@ -325,9 +337,11 @@ impl InnerProductEngine {
         &self,
         py: Python<'py>,
         pairs: Vec<(PyRef<'_, Ciphertext>, PyRef<'_, Ciphertext>)>,
-        dim: Option<usize>,
+        dim: Option<Int>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<(Vec<Ciphertext>, Bound<'py, PyDict>)> {
+        let slots = self.ctx.params().slots();
+        let dim = args::opt_usize(py, dim.as_ref(), "dim", 1, slots)?;
         let dim = dim
             .or(self.dim)
             .ok_or_else(|| parameter(py, "give dim (these keys were not made for a dim)"))?;

@@ -1,16 +1,18 @@
 //! `KeyGenerator`, `EvaluationKeys` (relinearization + rotation keys + the sum plan they were
 //! made for), `Encryptor` and `Decryptor`.
 
+use crate::args::{self, Int};
 use crate::errors::{IntoPyResult, new_err, parameter};
 use crate::objects::{Ciphertext, GaloisKeys, Plaintext, PublicKey, RelinKey, SecretKey, reduce};
 use crate::params::{Context, Params};
-use ckks_accel::ckks::{self, CkksContext, SumMethod, SumPlan};
+use ckks_accel::ckks::{self, CkksContext, KeyBundle, SumMethod, SumPlan};
 use numpy::{PyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::{Arc, Mutex};
 
-/// Parses a sum method: "tree", or an int radix r ≥ 2 (hoisted radix-r folding) for `dim`.
+/// Parses a sum method: "tree", or an int radix r (a power of two in 2..=`dim`: hoisted
+/// radix-r folding over `dim`; a larger radix is refused, not clamped).
 pub(crate) fn parse_sum(py: Python<'_>, sum: &Bound<'_, PyAny>, dim: usize) -> PyResult<SumMethod> {
     if let Ok(s) = sum.extract::<String>() {
         return match s.as_str() {
@@ -23,9 +25,16 @@ pub(crate) fn parse_sum(py: Python<'_>, sum: &Bound<'_, PyAny>, dim: usize) -> P
             )),
         };
     }
-    let r: usize = sum
+    let r: Int = sum
         .extract()
         .map_err(|_| parameter(py, "sum must be \"tree\", \"auto\" or an int radix ≥ 2"))?;
+    let r = r.usize(py, "sum (radix)", 2, dim.max(2))?;
+    if !r.is_power_of_two() {
+        return Err(parameter(
+            py,
+            format!("sum (radix) = {r} must be a power of two"),
+        ));
+    }
     Ok(SumMethod::Hoisted(SumPlan::radix(dim, r).py_err()?))
 }
 
@@ -66,7 +75,13 @@ impl KeyGenerator {
     /// A generator for `context`. `seed` makes it deterministic — **tests and benchmarks only**.
     #[new]
     #[pyo3(signature = (context, seed=None, seeded_keys=true))]
-    fn new(context: &Context, seed: Option<u64>, seeded_keys: bool) -> PyResult<KeyGenerator> {
+    fn new(
+        py: Python<'_>,
+        context: &Context,
+        seed: Option<Int>,
+        seeded_keys: bool,
+    ) -> PyResult<KeyGenerator> {
+        let seed = seed.map(|s| s.u64(py, "seed")).transpose()?;
         let ctx = context.ctx.clone();
         let inner = match seed {
             Some(s) => ckks::KeyGenerator::from_seed(ctx.clone(), s),
@@ -112,9 +127,10 @@ impl KeyGenerator {
         &self,
         py: Python<'_>,
         secret_key: &SecretKey,
-        steps: Vec<i64>,
+        steps: Vec<Int>,
         conjugation: bool,
     ) -> PyResult<GaloisKeys> {
+        let steps = args::steps(py, &steps, "steps")?;
         let inner = self.with(py, |g| {
             g.galois_keys(&secret_key.inner, &steps, conjugation)
         })?;
@@ -154,13 +170,16 @@ impl KeyGenerator {
         &self,
         py: Python<'_>,
         secret_key: &SecretKey,
-        dim: usize,
+        dim: Int,
         sum: Option<&Bound<'_, PyAny>>,
-        output_level: Option<usize>,
-        steps: Option<Vec<i64>>,
+        output_level: Option<Int>,
+        steps: Option<Vec<Int>>,
         conjugation: bool,
     ) -> PyResult<EvaluationKeys> {
         let p = self.ctx.params();
+        let dim = dim.usize(py, "dim", 1, p.slots())?;
+        let output_level = args::level(py, output_level.as_ref(), "output_level", p.max_level())?;
+        let steps = steps.map(|v| args::steps(py, &v, "steps")).transpose()?;
         if !dim.is_power_of_two() || dim > p.slots() {
             return Err(parameter(
                 py,
@@ -205,15 +224,13 @@ impl KeyGenerator {
     }
 }
 
-const EK_MAGIC: &[u8; 4] = b"CKEK";
-const EK_VERSION: u8 = 1;
-
 /// The keys an evaluator needs (relinearization and rotation keys), shared read-only by every
 /// worker, plus the inner-sum plan and `dim` they were generated for (if any).
 ///
-/// `to_bytes` frames the crate's serialized keys: `b"CKEK"`, version (u8), dim (u64 LE, 0 if
-/// none), radix (u32 LE, 0 for the tree), then the relinearization key and the Galois keys,
-/// each as length (u64 LE) + bytes (length 0: absent).
+/// `to_bytes` writes a key bundle of the crate's format (kind 9, `ckks_accel::ckks::KeyBundle`,
+/// also readable from Rust and C with `ckks_key_bundle_deserialize`): every byte under the
+/// checksum, and on load `dim` and the plan are checked against the keys (a power of two ≤
+/// slots, a well-formed plan over `dim`, every rotation key it needs present).
 #[pyclass(module = "ckks_accel", frozen)]
 pub struct EvaluationKeys {
     pub(crate) ctx: Arc<CkksContext>,
@@ -223,96 +240,39 @@ pub struct EvaluationKeys {
 }
 
 impl EvaluationKeys {
+    fn bundle(&self) -> KeyBundle {
+        KeyBundle {
+            keys: self.inner.clone(),
+            sum: self.dim.map(|d| (d, self.sum.clone())),
+        }
+    }
+
     /// Whether every key carries its seed (compressed serialization possible).
     pub(crate) fn is_seeded(&self) -> bool {
-        self.inner.relin.as_ref().is_none_or(|r| r.is_seeded()) && self.inner.galois.is_seeded()
+        self.bundle().is_seeded()
     }
 
     pub(crate) fn serialize(&self, compressed: bool) -> ckks_accel::Result<Vec<u8>> {
-        let relin = match (&self.inner.relin, compressed) {
-            (None, _) => Vec::new(),
-            (Some(r), false) => r.to_bytes(),
-            (Some(r), true) => r.to_bytes_compressed()?,
-        };
-        let galois = match (self.inner.galois.is_empty(), compressed) {
-            (true, _) => Vec::new(),
-            (false, false) => self.inner.galois.to_bytes(),
-            (false, true) => self.inner.galois.to_bytes_compressed()?,
-        };
-        let radix = match &self.sum {
-            SumMethod::Tree => 0u32,
-            SumMethod::Hoisted(p) => p.max_radix() as u32,
-        };
-        let mut out = Vec::with_capacity(33 + relin.len() + galois.len());
-        out.extend_from_slice(EK_MAGIC);
-        out.push(EK_VERSION);
-        out.extend_from_slice(&(self.dim.unwrap_or(0) as u64).to_le_bytes());
-        out.extend_from_slice(&radix.to_le_bytes());
-        for part in [&relin, &galois] {
-            out.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            out.extend_from_slice(part);
+        let b = self.bundle();
+        if compressed {
+            b.to_bytes_compressed(&self.ctx)
+        } else {
+            b.to_bytes(&self.ctx)
         }
-        Ok(out)
     }
 
     pub(crate) fn deserialize(
         ctx: &Arc<CkksContext>,
         data: &[u8],
     ) -> ckks_accel::Result<EvaluationKeys> {
-        let bad = |r: &str| ckks_accel::Error::Deserialize {
-            reason: format!("evaluation keys: {r}"),
-        };
-        if data.len() < 17 || &data[..4] != EK_MAGIC {
-            return Err(bad("not an EvaluationKeys blob (bad magic or too short)"));
-        }
-        if data[4] != EK_VERSION {
-            return Err(bad(&format!(
-                "version {}, this build reads {EK_VERSION}",
-                data[4]
-            )));
-        }
-        let dim = u64::from_le_bytes(data[5..13].try_into().expect("8")) as usize;
-        let radix = u32::from_le_bytes(data[13..17].try_into().expect("4")) as usize;
-        let mut rest = &data[17..];
-        let mut take = || -> ckks_accel::Result<&[u8]> {
-            if rest.len() < 8 {
-                return Err(bad("truncated"));
-            }
-            let len = u64::from_le_bytes(rest[..8].try_into().expect("8"));
-            let len = usize::try_from(len).map_err(|_| bad("length out of range"))?;
-            if rest.len() - 8 < len {
-                return Err(bad("truncated"));
-            }
-            let (part, tail) = rest[8..].split_at(len);
-            rest = tail;
-            Ok(part)
-        };
-        let relin_b = take()?;
-        let galois_b = take()?;
-        if !rest.is_empty() {
-            return Err(bad("trailing bytes"));
-        }
-        let relin = if relin_b.is_empty() {
-            None
-        } else {
-            Some(ckks::RelinKey::from_bytes(ctx, relin_b)?)
-        };
-        let galois = if galois_b.is_empty() {
-            ckks::GaloisKeys::default()
-        } else {
-            ckks::GaloisKeys::from_bytes(ctx, galois_b)?
-        };
-        let dim = (dim != 0).then_some(dim);
-        let sum = match (radix, dim) {
-            (0, _) => SumMethod::Tree,
-            (r, Some(d)) => {
-                SumMethod::Hoisted(SumPlan::radix(d, r).map_err(|_| bad("bad sum plan"))?)
-            }
-            (_, None) => return Err(bad("a hoisted sum plan without dim")),
+        let b = KeyBundle::from_bytes(ctx, data)?;
+        let (dim, sum) = match b.sum {
+            Some((d, m)) => (Some(d), m),
+            None => (None, SumMethod::Tree),
         };
         Ok(EvaluationKeys {
             ctx: ctx.clone(),
-            inner: Arc::new(ckks::EvaluationKeys { relin, galois }),
+            inner: b.keys,
             sum,
             dim,
         })
@@ -353,9 +313,9 @@ impl EvaluationKeys {
         })
     }
 
-    /// Serialized keys (see the class docs for the framing). `compressed`: store each
-    /// switching key as its `b` half and a 32-byte seed (about half the bytes; the loader
-    /// re-expands the rest). Default: compressed whenever every key is seeded.
+    /// Serialized keys: a key bundle of the crate's format (see the class docs). `compressed`:
+    /// store each switching key as its `b` half and a 32-byte seed (about half the bytes; the
+    /// loader re-expands the rest). Default: compressed whenever every key is seeded.
     #[pyo3(signature = (compressed=None))]
     fn to_bytes<'py>(
         &self,
@@ -373,7 +333,8 @@ impl EvaluationKeys {
         self.is_seeded()
     }
 
-    /// Loads keys serialized with `to_bytes` for `context`'s parameters.
+    /// Loads keys serialized with `to_bytes` for `context`'s parameters (raises
+    /// `DeserializeError` for corrupt bytes or a sum description the keys do not support).
     #[staticmethod]
     fn from_bytes(py: Python<'_>, context: &Context, data: &[u8]) -> PyResult<EvaluationKeys> {
         let ctx = context.ctx.clone();
@@ -456,8 +417,9 @@ impl Encryptor {
         py: Python<'_>,
         context: Py<Context>,
         key: &Bound<'_, PyAny>,
-        seed: Option<u64>,
+        seed: Option<Int>,
     ) -> PyResult<Encryptor> {
+        let seed = seed.map(|s| s.u64(py, "seed")).transpose()?;
         let ctx = context.get().ctx.clone();
         let mut inner = if let Ok(pk) = key.cast::<PublicKey>() {
             ckks::Encryptor::with_public_key(ctx.clone(), &pk.get().inner).py_err()?
@@ -487,11 +449,13 @@ impl Encryptor {
         py: Python<'_>,
         values: &Bound<'_, PyAny>,
         scale: Option<f64>,
-        level: Option<usize>,
+        level: Option<Int>,
     ) -> PyResult<Ciphertext> {
+        let context = self.context.get();
+        let level = context.level_arg(py, level.as_ref())?;
         let pt = match values.cast::<Plaintext>() {
             Ok(pt) => pt.get().inner.clone(),
-            Err(_) => self.context.get().encode(py, values, scale, level)?.inner,
+            Err(_) => context.encode_at(py, values, scale, level)?.inner,
         };
         let ct = py
             .detach(|| {
@@ -511,8 +475,9 @@ impl Encryptor {
         py: Python<'_>,
         rows: &Bound<'_, PyAny>,
         scale: Option<f64>,
-        level: Option<usize>,
+        level: Option<Int>,
     ) -> PyResult<Vec<Ciphertext>> {
+        let level = self.context.get().level_arg(py, level.as_ref())?;
         let arr = rows
             .cast::<PyUntypedArray>()
             .map_err(|_| crate::errors::encoding(py, "expected a 2-D numpy.ndarray of float64"))?;
@@ -529,7 +494,7 @@ impl Encryptor {
         let mut pts = Vec::with_capacity(n);
         for i in 0..n {
             let row = rows.get_item(i)?;
-            pts.push(self.context.get().encode(py, &row, scale, level)?.inner);
+            pts.push(self.context.get().encode_at(py, &row, scale, level)?.inner);
         }
         let cts = py
             .detach(|| {

@@ -2,6 +2,7 @@
 //! package `ckks_accel`). Every heavy call (key generation, encryption, evaluation, batches,
 //! (de)serialization) releases the GIL; errors map to the `ckks_accel.errors` hierarchy.
 
+mod args;
 mod errors;
 mod eval;
 mod keys;

@@ -238,8 +238,9 @@ impl GaloisKeys {
         self.inner.elements()
     }
     /// Whether the key for a rotation by `steps` slots is present.
-    fn has_rotation(&self, steps: i64) -> bool {
-        self.inner.has_rotation(self.ctx.params().n(), steps)
+    fn has_rotation(&self, py: Python<'_>, steps: crate::args::Int) -> PyResult<bool> {
+        let steps = steps.i64(py, "steps")?;
+        Ok(self.inner.has_rotation(self.ctx.params().n(), steps))
     }
     /// Bytes of key material in memory.
     #[getter]

@@ -2,9 +2,13 @@
 //! by every object of those parameters and cached per process, so unpickling many ciphertexts
 //! builds the NTT / key-switching tables once).
 
+use crate::args::Int;
 use crate::errors::{IntoPyResult, encoding, parameter};
 use crate::objects::{Ciphertext, Plaintext};
-use ckks_accel::ckks::{CkksContext, CkksParams, Encoder, Preset, SecretDistribution};
+use ckks_accel::ckks::{
+    CkksContext, CkksParams, Encoder, MAX_CKKS_RING_DEGREE, MAX_Q_PRIMES, Preset,
+    SecretDistribution,
+};
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use numpy::{PyArrayDescrMethods, PyUntypedArray, dtype};
 use pyo3::prelude::*;
@@ -22,18 +26,35 @@ pub struct Params {
 #[pymethods]
 impl Params {
     /// Explicit parameters. Below 128-bit security (HomomorphicEncryption.org table) they are
-    /// refused unless `allow_insecure=True` (tests, demos).
+    /// refused unless `allow_insecure=True` (tests, demos). Out-of-range ints raise
+    /// `ParameterError` naming the argument.
     #[new]
     #[pyo3(signature = (*, ring_degree, q_bits, p_bits, dnum, log_scale, hamming_weight=None, allow_insecure=false))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
-        ring_degree: usize,
-        q_bits: Vec<u32>,
-        p_bits: Vec<u32>,
-        dnum: usize,
-        log_scale: u32,
-        hamming_weight: Option<usize>,
+        py: Python<'_>,
+        ring_degree: Int,
+        q_bits: Vec<Int>,
+        p_bits: Vec<Int>,
+        dnum: Int,
+        log_scale: Int,
+        hamming_weight: Option<Int>,
         allow_insecure: bool,
     ) -> PyResult<Params> {
+        let ring_degree = ring_degree.usize(py, "ring_degree", 1, MAX_CKKS_RING_DEGREE)?;
+        let bits = |v: &[Int], name: &str| -> PyResult<Vec<u32>> {
+            v.iter()
+                .enumerate()
+                .map(|(i, b)| b.get(py, &format!("{name}[{i}]"), 1u32, 64))
+                .collect()
+        };
+        let q_bits = bits(&q_bits, "q_bits")?;
+        let p_bits = bits(&p_bits, "p_bits")?;
+        let dnum = dnum.usize(py, "dnum", 1, MAX_Q_PRIMES)?;
+        let log_scale = log_scale.get(py, "log_scale", 1u32, 63)?;
+        let hamming_weight = hamming_weight
+            .map(|h| h.usize(py, "hamming_weight", 1, MAX_CKKS_RING_DEGREE))
+            .transpose()?;
         let mut b = CkksParams::builder()
             .ring_degree(ring_degree)
             .q_bits(&q_bits)
@@ -49,10 +70,19 @@ impl Params {
         })
     }
 
-    /// A reference preset: "S" (n = 2^14), "L" (n = 2^16), "S-ifma", "L-ifma".
+    /// A reference preset: "S" (n = 2^14), "L" (n = 2^16), "S-ifma", "L-ifma" — matched
+    /// exactly (no case folding, no surrounding spaces); anything else raises `ParameterError`.
     #[staticmethod]
-    fn preset(name: &str) -> PyResult<Params> {
-        let p: Preset = name.parse().py_err()?;
+    fn preset(py: Python<'_>, name: &str) -> PyResult<Params> {
+        let p = [Preset::S, Preset::L, Preset::SIfma, Preset::LIfma]
+            .into_iter()
+            .find(|p| p.to_string() == name)
+            .ok_or_else(|| {
+                parameter(
+                    py,
+                    format!("unknown preset {name:?} (exactly one of \"S\", \"L\", \"S-ifma\", \"L-ifma\")"),
+                )
+            })?;
         Ok(Params {
             inner: CkksParams::preset(p).py_err()?,
         })
@@ -265,15 +295,25 @@ pub(crate) fn read_values(
 
 #[pymethods]
 impl Context {
-    /// Builds (or reuses) the tables for `params`. `isa` caps the kernels ("scalar", "avx2",
-    /// "avx512", "avx512ifma"); default: the best this CPU has.
+    /// Builds (or reuses) the tables for `params`. `isa` caps the kernels: exactly "scalar",
+    /// "avx2", "avx512" or "avx512ifma" (anything else raises `ParameterError`); default: the
+    /// best this CPU has.
     #[new]
     #[pyo3(signature = (params, isa=None))]
     fn new(py: Python<'_>, params: &Params, isa: Option<&str>) -> PyResult<Context> {
         match isa {
             None => Context::for_params(py, &params.inner),
             Some(name) => {
-                let isa: ckks_accel::Isa = name.parse().py_err()?;
+                use ckks_accel::Isa;
+                let isa = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Ifma]
+                    .into_iter()
+                    .find(|i| i.to_string() == name)
+                    .ok_or_else(|| {
+                        parameter(
+                            py,
+                            format!("unknown isa {name:?} (exactly one of \"scalar\", \"avx2\", \"avx512\", \"avx512ifma\")"),
+                        )
+                    })?;
                 let p = params.inner.clone();
                 let ctx = py.detach(move || CkksContext::with_isa(p, isa)).py_err()?;
                 Ok(Context::from_arc(ctx))
@@ -301,51 +341,15 @@ impl Context {
     /// Raises `EncodingError` for another dtype or shape, NaN/inf, too many values, or
     /// magnitudes beyond the scale budget (|x|·Δ must stay below Q_level/2).
     #[pyo3(signature = (values, scale=None, level=None))]
-    pub(crate) fn encode(
+    fn encode(
         &self,
         py: Python<'_>,
         values: &Bound<'_, PyAny>,
         scale: Option<f64>,
-        level: Option<usize>,
+        level: Option<Int>,
     ) -> PyResult<Plaintext> {
-        let p = self.ctx.params();
-        let v = read_values(py, values, p.slots())?;
-        let scale = scale.unwrap_or_else(|| p.default_scale());
-        if !(scale.is_finite() && scale >= 1.0) {
-            return Err(encoding(
-                py,
-                format!("scale {scale} must be finite and ≥ 1"),
-            ));
-        }
-        let level = level.unwrap_or(p.max_level());
-        if level > p.max_level() {
-            return Err(parameter(
-                py,
-                format!("level {level} above the top level {}", p.max_level()),
-            ));
-        }
-        let log_q: f64 = p.q()[..=level].iter().map(|&q| (q as f64).log2()).sum();
-        let max = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        if max > 0.0 && max.log2() + scale.log2() >= log_q - 1.0 {
-            return Err(encoding(
-                py,
-                format!(
-                    "max |value| = {max:e} exceeds the scale budget at level {level}: |x|·Δ = 2^{:.1} must stay below Q/2 = 2^{:.1}",
-                    max.log2() + scale.log2(),
-                    log_q - 1.0
-                ),
-            ));
-        }
-        let pt = py
-            .detach(|| self.encoder.encode(&v, scale, level))
-            .map_err(|e| match e {
-                ckks_accel::Error::InvalidParameters { reason } => encoding(py, reason),
-                e => crate::errors::to_py(py, e),
-            })?;
-        Ok(Plaintext {
-            ctx: self.ctx.clone(),
-            inner: pt,
-        })
+        let level = self.level_arg(py, level.as_ref())?;
+        self.encode_at(py, values, scale, level)
     }
 
     /// Decodes a plaintext to a float64 array of all `slots` values (real parts).
@@ -371,5 +375,54 @@ impl Context {
             self.ctx.params().n(),
             self.ctx.params().id()
         )
+    }
+}
+
+impl Context {
+    /// A `level` argument: 0..=the top level, else `ParameterError`.
+    pub(crate) fn level_arg(&self, py: Python<'_>, level: Option<&Int>) -> PyResult<Option<usize>> {
+        crate::args::level(py, level, "level", self.ctx.params().max_level())
+    }
+
+    /// `encode` with a checked level.
+    pub(crate) fn encode_at(
+        &self,
+        py: Python<'_>,
+        values: &Bound<'_, PyAny>,
+        scale: Option<f64>,
+        level: Option<usize>,
+    ) -> PyResult<Plaintext> {
+        let p = self.ctx.params();
+        let v = read_values(py, values, p.slots())?;
+        let scale = scale.unwrap_or_else(|| p.default_scale());
+        if !(scale.is_finite() && scale >= 1.0) {
+            return Err(encoding(
+                py,
+                format!("scale {scale} must be finite and ≥ 1"),
+            ));
+        }
+        let level = level.unwrap_or(p.max_level());
+        let log_q: f64 = p.q()[..=level].iter().map(|&q| (q as f64).log2()).sum();
+        let max = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        if max > 0.0 && max.log2() + scale.log2() >= log_q - 1.0 {
+            return Err(encoding(
+                py,
+                format!(
+                    "max |value| = {max:e} exceeds the scale budget at level {level}: |x|·Δ = 2^{:.1} must stay below Q/2 = 2^{:.1}",
+                    max.log2() + scale.log2(),
+                    log_q - 1.0
+                ),
+            ));
+        }
+        let pt = py
+            .detach(|| self.encoder.encode(&v, scale, level))
+            .map_err(|e| match e {
+                ckks_accel::Error::InvalidParameters { reason } => encoding(py, reason),
+                e => crate::errors::to_py(py, e),
+            })?;
+        Ok(Plaintext {
+            ctx: self.ctx.clone(),
+            inner: pt,
+        })
     }
 }

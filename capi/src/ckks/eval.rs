@@ -344,7 +344,7 @@ pub extern "C" fn ckks_engine_create(
     guard(|| {
         check_out(out, "out")?;
         let e = get::<Eval, _>(eval, "eval")?;
-        let method = match resolve_sum(sum_kind, radix)? {
+        let method = match resolve_sum(sum_kind, radix, dim)? {
             SumChoice::Tree => SumMethod::Tree,
             SumChoice::Hoisted(Some(r)) => SumMethod::Hoisted(SumPlan::radix(dim, r)?),
             _ => {

@@ -420,7 +420,15 @@ pub extern "C" fn ckks_keygen_galois_keys(
     })
 }
 
-fn resolve_sum(kind: u32, radix: usize) -> FfiResult<SumChoice> {
+/// A `CkksSum` and radix for sums over `span` slots: a radix above the span is refused (it
+/// would be clamped to one step over the span otherwise).
+fn resolve_sum(kind: u32, radix: usize, span: usize) -> FfiResult<SumChoice> {
+    if kind == CkksSum::Hoisted as u32 && radix > span.max(2) {
+        return fail(
+            CkksStatus::InvalidArgument,
+            format!("radix {radix} is larger than the span {span} (a power of two in 2..={span})"),
+        );
+    }
     Ok(match kind {
         0 => SumChoice::Tree,
         1 => SumChoice::Hoisted((radix != 0).then_some(radix)),
@@ -439,7 +447,8 @@ fn resolve_sum(kind: u32, radix: usize) -> FfiResult<SumChoice> {
 /// rotation keys. `kind` is a `CkksSum` value; `radix` (power of two ≥ 2, or 0 to let the
 /// calibrated cost model choose) is used by `CKKS_SUM_HOISTED`. The choice is written to
 /// `*out_kind` (TREE or HOISTED) and `*out_radix` (0 for the tree); pass them to
-/// `ckks_engine_create`.
+/// `ckks_engine_create` (or to `ckks_key_bundle_create`). A `level` above the top level is
+/// `CKKS_STATUS_INVALID_ARGUMENT` whatever the kind.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn ckks_keygen_sum_keys(
@@ -459,7 +468,19 @@ pub extern "C" fn ckks_keygen_sum_keys(
         check_out(out_radix, "out_radix")?;
         let k = get::<KeyGen, _>(kg, "kg")?;
         let s = get::<Sk, _>(sk, "sk")?;
-        let choice = resolve_sum(kind, radix)?;
+        let choice = resolve_sum(kind, radix, span)?;
+        // Auto measures at `level` and refuses a level the parameters lack; refuse it for the
+        // tree and a given radix too (nothing is measured there, but the caller's level is
+        // just as wrong).
+        let max =
+            k.0.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .context()
+                .params()
+                .max_level();
+        if level > max {
+            return Err(accel::Error::InvalidLevel { level, min: 0, max }.into());
+        }
         let (method, gk) = lock(&k.0).sum_keys(&s.0, choice, span, level)?;
         let (kind, radix) = match &method {
             SumMethod::Tree => (CkksSum::Tree as u32, 0),
@@ -471,6 +492,8 @@ pub extern "C" fn ckks_keygen_sum_keys(
     })
 }
 
+mod bundle;
+pub use bundle::*;
 mod eval;
 pub use eval::*;
 mod serialize;

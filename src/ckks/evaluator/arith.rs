@@ -274,12 +274,15 @@ impl Evaluator {
     }
 
     /// Drops primes (no division) down to `level`: the message and scale are unchanged.
+    /// A `level` above the ciphertext's own is [`Error::InvalidLevel`] (allowed: 0 up to the
+    /// ciphertext's level; a level can only go down).
     pub fn drop_to_level(&self, ct: &mut Ciphertext, level: usize) -> Result<()> {
         self.check(ct)?;
         if level > ct.level() {
-            return Err(Error::LevelMismatch {
-                left: ct.level(),
-                right: level,
+            return Err(Error::InvalidLevel {
+                level,
+                min: 0,
+                max: ct.level(),
             });
         }
         let basis = self.basis(level)?;

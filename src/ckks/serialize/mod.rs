@@ -1,6 +1,7 @@
-//! The binary format for parameters, keys (secret, public, relinearization, Galois), plaintexts
-//! and ciphertexts: an explicit, versioned, little-endian layout written by hand (no serde
-//! format crate), plus an optional keyed integrity envelope ([`seal`] / [`unseal`]).
+//! The binary format for parameters, keys (secret, public, relinearization, Galois, and the
+//! evaluation-key bundle), plaintexts and ciphertexts: an explicit, versioned, little-endian
+//! layout written by hand (no serde format crate), plus an optional keyed integrity envelope
+//! ([`seal`] / [`unseal`]).
 //!
 //! # Frame (every object)
 //!
@@ -49,6 +50,14 @@
 //!   [`zeroize::Zeroizing`] vector).
 //! - **Sealed** (kind 8): an envelope made by [`seal`]: the inner object's bytes, then a 32-byte
 //!   HMAC-SHA-256 tag over the envelope's header and the inner bytes.
+//! - **KeyBundle** (kind 9, [`KeyBundle`]): key encoding u8 (0 = full, 1 = seeded: every
+//!   switching key of the bundle must use it, so the bundle stays canonical); relinearization
+//!   key present u8 (0/1) and, if 1, a switching key; the Galois keys as in kind 4 (count u32,
+//!   then the sorted, labelled entries); the sum description u8 (0 = none, 1 = tree,
+//!   2 = hoisted); for 1 and 2 the sum's `dim` u64; for 2 the plan: steps u8, then per step
+//!   the radix `r` u64 and the stride `s` u64 (the plan's span is `dim`). Loading checks `dim`
+//!   (a power of two ≤ slots), the plan (radices powers of two ≥ 2, strides 1, r₀, r₀·r₁, …
+//!   covering exactly `dim`) and that every rotation key the sum needs for `dim` is present.
 //!
 //! # What loading checks (threat model)
 //!
@@ -71,7 +80,10 @@
 //! by writer and reader, and load with [`unseal`] first. Confidentiality is not provided:
 //! serialized secret keys are plaintext bytes — encrypt them at rest yourself.
 
+mod bundle;
 mod objects;
+
+pub use bundle::KeyBundle;
 
 use crate::error::{Error, Result};
 use hmac::{Hmac, KeyInit, Mac};
@@ -109,6 +121,8 @@ pub enum Kind {
     SecretKey = 7,
     /// An authenticated envelope made by [`seal`].
     Sealed = 8,
+    /// [`KeyBundle`]: evaluation keys and the inner sum they were made for.
+    KeyBundle = 9,
 }
 
 impl Kind {
@@ -122,6 +136,7 @@ impl Kind {
             6 => Kind::Ciphertext,
             7 => Kind::SecretKey,
             8 => Kind::Sealed,
+            9 => Kind::KeyBundle,
             _ => return None,
         })
     }

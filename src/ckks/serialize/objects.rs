@@ -11,6 +11,9 @@ use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, SecretPoly, au
 use std::collections::BTreeMap;
 use zeroize::{Zeroize, Zeroizing};
 
+/// Galois keys by element, as stored in [`GaloisKeys`].
+pub(super) type GaloisEntries = BTreeMap<usize, (Automorphism, SwitchingKey)>;
+
 /// Representation tag of a poly (only evaluation form is stored).
 const EVAL: u8 = 1;
 /// Switching-key encodings (the byte before the digits).
@@ -87,7 +90,7 @@ fn finish_poly(r: &mut Reader<'_>, basis: &RnsBasis) -> Result<RnsPoly> {
         .map_err(|e| bad(format!("polynomial: {e}")))
 }
 
-fn switching_key_len(k: &SwitchingKey, compressed: bool) -> usize {
+pub(super) fn switching_key_len(k: &SwitchingKey, compressed: bool) -> usize {
     let b: usize = (0..k.digits()).map(|j| poly_len(k.digit(j).0)).sum();
     let a: usize = if compressed {
         SEED_LEN
@@ -98,7 +101,7 @@ fn switching_key_len(k: &SwitchingKey, compressed: bool) -> usize {
 }
 
 /// Writes a key, compressed (b parts + seed) if asked: the caller checked the key has a seed.
-fn put_switching_key(w: &mut Writer, k: &SwitchingKey, compressed: bool) {
+pub(super) fn put_switching_key(w: &mut Writer, k: &SwitchingKey, compressed: bool) {
     w.u8(if compressed { KEY_SEEDED } else { KEY_FULL });
     w.u16(k.digits() as u16);
     for j in 0..k.digits() {
@@ -114,7 +117,7 @@ fn put_switching_key(w: &mut Writer, k: &SwitchingKey, compressed: bool) {
     }
 }
 
-fn require_seed(k: &SwitchingKey, what: &str) -> Result<()> {
+pub(super) fn require_seed(k: &SwitchingKey, what: &str) -> Result<()> {
     if k.seed().is_some() {
         Ok(())
     } else {
@@ -126,16 +129,24 @@ fn require_seed(k: &SwitchingKey, what: &str) -> Result<()> {
     }
 }
 
-fn get_switching_key(
+/// Reads a switching key; `want_seeded`: the encoding the enclosing object requires (a key
+/// bundle uses one encoding for all its keys, so that it stays canonical).
+pub(super) fn get_switching_key(
     r: &mut Reader<'_>,
     ctx: &CkksContext,
     galois: Option<usize>,
+    want_seeded: Option<bool>,
 ) -> Result<SwitchingKey> {
     let seeded = match r.u8()? {
         KEY_FULL => false,
         KEY_SEEDED => true,
         e => return Err(bad(format!("unknown switching-key encoding {e}"))),
     };
+    if want_seeded.is_some_and(|w| w != seeded) {
+        return Err(bad(
+            "switching-key encoding differs from the bundle's (one encoding for every key)",
+        ));
+    }
     let digits = r.u16()? as usize;
     let dnum = ctx.params().dnum();
     if digits != dnum {
@@ -393,7 +404,7 @@ impl RelinKey {
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<RelinKey> {
         let (id, mut r) = read(Kind::RelinKey, bytes)?;
         ctx.check_id(id)?;
-        let key = get_switching_key(&mut r, ctx, None)?;
+        let key = get_switching_key(&mut r, ctx, None, None)?;
         r.finish()?;
         Ok(RelinKey { params_id: id, key })
     }
@@ -421,27 +432,54 @@ impl GaloisKeys {
     }
 
     fn write(&self, compressed: bool) -> Vec<u8> {
-        let len = 4 + self
+        let mut w = Writer::new(
+            Kind::GaloisKeys,
+            self.params_id,
+            self.entries_len(compressed),
+        );
+        self.put_entries(&mut w, compressed);
+        w.finish()
+    }
+
+    /// Bytes of the count and the entries (the payload of kind 4).
+    pub(super) fn entries_len(&self, compressed: bool) -> usize {
+        4 + self
             .keys
             .values()
             .map(|(_, k)| 8 + 1 + 8 + switching_key_len(k, compressed))
-            .sum::<usize>();
-        let mut w = Writer::new(Kind::GaloisKeys, self.params_id, len);
+            .sum::<usize>()
+    }
+
+    /// Writes the count and the entries (sorted by element, canonical labels).
+    pub(super) fn put_entries(&self, w: &mut Writer, compressed: bool) {
         w.u32(self.keys.len() as u32);
         for (&g, (auto, k)) in &self.keys {
             let (label, step) = galois_label(auto.n(), g);
             w.u64(g as u64);
             w.u8(label);
             w.i64(step);
-            put_switching_key(&mut w, k, compressed);
+            put_switching_key(w, k, compressed);
         }
-        w.finish()
     }
 
     /// Loads Galois keys of `ctx`'s parameters.
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<GaloisKeys> {
         let (id, mut r) = read(Kind::GaloisKeys, bytes)?;
         ctx.check_id(id)?;
+        let keys = Self::get_entries(&mut r, ctx, None)?;
+        r.finish()?;
+        Ok(GaloisKeys {
+            params_id: id,
+            keys,
+        })
+    }
+
+    /// Reads the count and the entries written by [`GaloisKeys::put_entries`].
+    pub(super) fn get_entries(
+        r: &mut Reader<'_>,
+        ctx: &CkksContext,
+        want_seeded: Option<bool>,
+    ) -> Result<GaloisEntries> {
         let n = ctx.params().n();
         let count = r.u32()? as usize;
         // Each key holds at least dnum polys of n words (compressed): bound the count by the input.
@@ -475,14 +513,10 @@ impl GaloisKeys {
             if label == LABEL_ROTATION && automorphism::galois_element_for_rotation(n, step) != g {
                 return Err(bad("rotation step does not match the Galois element"));
             }
-            let key = get_switching_key(&mut r, ctx, Some(g))?;
+            let key = get_switching_key(r, ctx, Some(g), want_seeded)?;
             keys.insert(g, (auto, key));
         }
-        r.finish()?;
-        Ok(GaloisKeys {
-            params_id: id,
-            keys,
-        })
+        Ok(keys)
     }
 }
 
