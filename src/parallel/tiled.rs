@@ -153,7 +153,7 @@ impl InnerProductEngine {
                         for other in partials {
                             self.eval.merge_accumulators(&mut first, &other)?;
                         }
-                        first.set_parallel(false);
+                        first.set_parallel(true);
                         self.eval
                             .finish_in_scratch(span, &plan.sum, out, &mut first)
                     })();

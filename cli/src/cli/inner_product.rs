@@ -70,6 +70,10 @@ pub struct InnerProductArgs {
     /// Only with `--mode auto` or `tiled`.
     #[arg(long)]
     pub block: Option<usize>,
+    /// Timed repetitions per thread count for the planned path (median reported) [default:
+    /// enough for ~0.5 s, 5..=51].
+    #[arg(long)]
+    pub reps: Option<usize>,
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     pub json: bool,

@@ -115,6 +115,7 @@ pub fn run(
 
     // Runs.
     let mut runs: Vec<(usize, RunStats)> = Vec::new();
+    let mut spreads: Vec<(f64, f64, usize)> = Vec::new();
     let mut results = Vec::new();
     for &th in threads {
         let engine = InnerProductEngine::new(
@@ -126,11 +127,31 @@ pub fn run(
                 profile: args.profile,
             },
         )?;
-        // One warm-up run (first-touch of the arenas and outputs), then the timed one.
+        // One warm-up run (first-touch of the arenas and outputs), then `reps` timed runs
+        // (default: enough for ~0.5 s, 5..=51); the median run's statistics are reported.
+        let t = std::time::Instant::now();
         engine.run_batch(&batch, &|_, _| {})?;
-        let pb = bar(k as u64, &format!("{th} thread(s)"), quiet);
-        let (outs, stats) = engine.run_batch(&batch, &|done, _| pb.set_position(done as u64))?;
+        let first_s = t.elapsed().as_secs_f64();
+        let reps = args
+            .reps
+            .unwrap_or_else(|| ((0.5 / first_s.max(1e-6)).ceil() as usize).clamp(5, 51));
+        let pb = bar(reps as u64, &format!("{th} thread(s)"), quiet);
+        let mut samples: Vec<RunStats> = Vec::with_capacity(reps);
+        let mut outs = Vec::new();
+        for _ in 0..reps {
+            let (o, stats) = engine.run_batch(&batch, &|_, _| {})?;
+            if !outs.is_empty() && o != outs {
+                return Err("results differ between repetitions".into());
+            }
+            outs = o;
+            samples.push(stats);
+            pb.inc(1);
+        }
         pb.finish_and_clear();
+        samples.sort_by_key(|s| s.wall);
+        let walls: Vec<f64> = samples.iter().map(|s| s.wall.as_secs_f64()).collect();
+        spreads.push((walls[0], walls[walls.len() - 1], reps));
+        let stats = samples.swap_remove(samples.len() / 2);
         if !runs.is_empty() && outs != results {
             return Err(format!("results at {th} threads differ from the first run's").into());
         }
@@ -177,7 +198,7 @@ pub fn run(
         .find(|(th, _)| *th == 1)
         .map(|(_, s)| s.wall.as_secs_f64());
     let mut run_rows = Vec::new();
-    for (th, s) in &runs {
+    for ((th, s), (min_s, max_s, reps)) in runs.iter().zip(&spreads) {
         let wall = s.wall.as_secs_f64();
         let mut req_th = req;
         req_th.threads = *th;
@@ -187,7 +208,8 @@ pub fn run(
             .map(|p| p.predicted_s);
         let speedup = one_thread.map(|b| b / wall);
         run_rows.push(json!({
-            "threads": th, "wall_s": wall, "products_per_s": k as f64 / wall,
+            "threads": th, "wall_s": wall, "wall_min_s": min_s, "wall_max_s": max_s, "reps": reps,
+            "products_per_s": k as f64 / wall,
             "speedup": speedup, "efficiency": speedup.map(|x| x / *th as f64),
             "load_imbalance": s.load_imbalance(), "predicted_s": predicted,
             "bottleneck": bn, "bottleneck_share": bn_t / total, "mode": s.mode.to_string(),
@@ -233,9 +255,9 @@ pub fn run(
         );
         println!("plan: {}", plan.reason);
         println!(
-            "{:>7} {:>9} {:>12} {:>12} {:>8} {:>10} {:>10}",
+            "{:>7} {:>24} {:>12} {:>12} {:>8} {:>10} {:>10}",
             "threads",
-            "wall ms",
+            "median ms (min–max, n)",
             "predicted ms",
             "products/s",
             "speedup",
@@ -244,9 +266,15 @@ pub fn run(
         );
         for r in &run_rows {
             println!(
-                "{:>7} {:>9.2} {:>12} {:>12.1} {:>8} {:>10} {:>9.1}%",
+                "{:>7} {:>24} {:>12} {:>12.1} {:>8} {:>10} {:>9.1}%",
                 r["threads"].as_u64().unwrap_or(0),
-                1e3 * r["wall_s"].as_f64().unwrap_or(0.0),
+                format!(
+                    "{:.2} ({:.2}–{:.2}, {})",
+                    1e3 * r["wall_s"].as_f64().unwrap_or(0.0),
+                    1e3 * r["wall_min_s"].as_f64().unwrap_or(0.0),
+                    1e3 * r["wall_max_s"].as_f64().unwrap_or(0.0),
+                    r["reps"].as_u64().unwrap_or(0)
+                ),
                 r["predicted_s"]
                     .as_f64()
                     .map_or("n/a".into(), |x| format!("{:.2}", 1e3 * x)),
