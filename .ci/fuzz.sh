@@ -4,6 +4,7 @@
 # timeout or leak libFuzzer reports. Prints executions per target.
 #
 # Targets: every deserializer (params, secret/public/relinearization/Galois keys, key bundles,
+# encrypted batches,
 # plaintexts, ciphertexts, sealed envelopes) and the parameter builder. The C ABI entry points
 # get a target once the C ABI exists on main (branch capi).
 #

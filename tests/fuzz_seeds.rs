@@ -70,7 +70,23 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         }),
         sum: Some((8, SumMethod::Hoisted(plan))),
     };
+    let mut req = ckks_accel::parallel::BatchRequest::new(3, 4, 1);
+    req.block = Some(2);
+    let batch_plan = ckks_accel::parallel::BatchPlan::uncosted(ctx.params(), &req).unwrap();
+    let xs = vec![vec![0.5, -0.25, 0.125, 1.0]; 3];
+    let batch = ckks_accel::parallel::EncryptedBatch::encrypt(
+        &batch_plan,
+        &xs,
+        &xs,
+        None,
+        &Encoder::new(ctx.clone()),
+        &mut Encryptor::with_public_key(ctx.clone(), &pk)
+            .unwrap()
+            .with_seed(14),
+    )
+    .unwrap();
     vec![
+        ("batch_from_bytes", "k3-dim4-b2", batch.to_bytes()),
         (
             "key_bundle_from_bytes",
             "tree4-relin-seeded",

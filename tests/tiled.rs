@@ -448,3 +448,53 @@ fn plaintext_side_rows_against_encrypted_queries() {
     assert!(PlainBatch::encode(&other, &rows, &encoder).is_err());
     assert!(EncryptedBatch::encrypt(&plan, &xs, &rows, None, &encoder, &mut enc).is_err());
 }
+
+#[test]
+fn batches_serialize_canonically_and_hostile_bytes_are_refused() {
+    let mut e = env(Isa::detect());
+    let mut req = BatchRequest::new(7, 24, 1);
+    req.block = Some(8);
+    req.sum = SumChoice::Hoisted(Some(4));
+    let (plan, keys) = e.kg.batch_keys(&e.sk, &req).unwrap();
+    let encoder = Encoder::new(e.ctx.clone());
+    let mut enc = Encryptor::with_secret_key(e.ctx.clone(), &e.sk).unwrap();
+    let (xs, ys) = (vectors(7, 24, 1), vectors(7, 24, 2));
+    let batch = EncryptedBatch::encrypt(&plan, &xs, &ys, Some(1), &encoder, &mut enc).unwrap();
+    let bytes = batch.to_bytes();
+    let back = EncryptedBatch::from_bytes(&e.ctx, &bytes).unwrap();
+    assert_eq!(back.to_bytes(), bytes);
+    assert_eq!(back.plan(), batch.plan());
+    // The loaded batch runs and decrypts like the original.
+    let eval = Evaluator::new(e.ctx.clone(), Arc::new(keys)).unwrap();
+    let engine = InnerProductEngine::new(eval, EngineConfig::default()).unwrap();
+    let (out, _) = engine.run_batch(&back, &|_, _| {}).unwrap();
+    let dec = Decryptor::new(e.ctx.clone(), &e.sk).unwrap();
+    let got = back.decrypt(&out, &dec, &encoder).unwrap();
+    assert!(max_err(&got, &exact(&xs, &ys)) < 1e-4);
+    // Every single-byte change and every truncation is refused (checksums, then shapes).
+    for i in (0..bytes.len()).step_by(97) {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x41;
+        assert!(
+            EncryptedBatch::from_bytes(&e.ctx, &bad).is_err(),
+            "byte {i}"
+        );
+    }
+    for len in [0, 10, 31, bytes.len() / 2, bytes.len() - 1] {
+        assert!(EncryptedBatch::from_bytes(&e.ctx, &bytes[..len]).is_err());
+    }
+    // Another parameter set's context refuses it.
+    let other = CkksContext::new(
+        CkksParams::builder()
+            .ring_degree(1 << 10)
+            .q_bits(&[55, 40, 40])
+            .p_bits(&[57])
+            .dnum(3)
+            .log_scale(40)
+            .allow_insecure(true)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(EncryptedBatch::from_bytes(&other, &bytes).is_err());
+}

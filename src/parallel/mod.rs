@@ -26,6 +26,7 @@ mod batch;
 mod layout;
 mod plain;
 mod plan;
+mod serialize;
 mod tiled;
 
 use arena::{RunLedger, ScratchPool};

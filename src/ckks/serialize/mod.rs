@@ -123,6 +123,9 @@ pub enum Kind {
     Sealed = 8,
     /// [`KeyBundle`]: evaluation keys and the inner sum they were made for.
     KeyBundle = 9,
+    /// An encrypted batch laid out for a plan (`parallel::EncryptedBatch`; the layout of its
+    /// payload is documented there).
+    Batch = 10,
 }
 
 impl Kind {
@@ -137,6 +140,7 @@ impl Kind {
             7 => Kind::SecretKey,
             8 => Kind::Sealed,
             9 => Kind::KeyBundle,
+            10 => Kind::Batch,
             _ => return None,
         })
     }

@@ -1,0 +1,13 @@
+//! `EncryptedBatch::from_bytes` on arbitrary bytes: never panics, and whatever loads
+//! re-serializes to exactly the input (the format is canonical).
+#![no_main]
+
+use ckks_accel::parallel::EncryptedBatch;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let ctx = ckks_accel_fuzz::ctx();
+    if let Ok(batch) = EncryptedBatch::from_bytes(ctx, data) {
+        assert!(batch.to_bytes() == data, "non-canonical encoding accepted");
+    }
+});

@@ -1,0 +1,246 @@
+//! The serialized form of an [`EncryptedBatch`] (kind 10 of the crate's format, see
+//! `ckks::serialize`): the plan and its tile pairs in one checksummed frame.
+//!
+//! Payload, little-endian:
+//!
+//! | field | encoding |
+//! |---|---|
+//! | slots, dim, block, products per ciphertext, count k | u64 each |
+//! | sum over the block | u8: 0 = tree, 1 = hoisted; for 1, steps u8 then (radix u64, stride u64) per step |
+//! | output level | u64 (the tensor level is output level + 1) |
+//! | value bound | f64 (finite, > 0) |
+//! | predicted seconds | f64 (finite, ≥ 0) |
+//! | reason | u32 length (≤ 4096) + UTF-8 bytes |
+//! | tile pairs | u64 count (= groups × tiles), then per pair two ciphertexts, each u64 length + its own framed bytes (kind 6) |
+//!
+//! Loading checks everything before it allocates: the layout (slots equal the parameters',
+//! block a power of two, products per ciphertext in range), k ≥ 1, the sum plan's shape for the
+//! block, the levels, the tile count against the plan and the bytes left, and every ciphertext
+//! (its own checksum, parameters, residues, degree 2, level ≥ the tensor level). Whatever loads
+//! re-serializes to exactly its input.
+
+use super::EncryptedBatch;
+use super::layout::TiledLayout;
+use super::plan::BatchPlan;
+use crate::ckks::serialize::{Kind, Reader, Writer, bad, read};
+use crate::ckks::{Ciphertext, CkksContext, SumMethod, SumPlan};
+use crate::error::Result;
+
+/// Longest plan reason stored.
+const MAX_REASON: usize = 4096;
+/// Smallest serialized ciphertext (frame + scale + parts + two one-limb polys of n ≥ 2).
+const MIN_CT_BYTES: usize = 32 + 9;
+
+fn write_sum(w: &mut Writer, sum: &SumMethod) {
+    match sum {
+        SumMethod::Tree => w.u8(0),
+        SumMethod::Hoisted(p) => {
+            w.u8(1);
+            w.u8(p.steps.len() as u8);
+            for &(r, s) in &p.steps {
+                w.u64(r as u64);
+                w.u64(s as u64);
+            }
+        }
+    }
+}
+
+fn sum_len(sum: &SumMethod) -> usize {
+    match sum {
+        SumMethod::Tree => 1,
+        SumMethod::Hoisted(p) => 2 + 16 * p.steps.len(),
+    }
+}
+
+fn read_sum(r: &mut Reader<'_>, block: usize) -> Result<SumMethod> {
+    match r.u8()? {
+        0 => Ok(SumMethod::Tree),
+        1 => {
+            let count = r.u8()? as usize;
+            if count > block.trailing_zeros() as usize {
+                return Err(bad(format!("batch: {count} sum steps over {block} slots")));
+            }
+            let mut steps = Vec::with_capacity(count);
+            let mut stride = 1usize;
+            for i in 0..count {
+                let (rad, s) = (r.u64()?, r.u64()?);
+                let ok = rad >= 2
+                    && rad.is_power_of_two()
+                    && s == stride as u64
+                    && (stride as u64)
+                        .checked_mul(rad)
+                        .is_some_and(|x| x <= block as u64);
+                if !ok {
+                    return Err(bad(format!(
+                        "batch: sum step {i} (radix {rad}, stride {s}) is not a plan over {block} slots"
+                    )));
+                }
+                steps.push((rad as usize, s as usize));
+                stride *= rad as usize;
+            }
+            if stride != block {
+                return Err(bad(format!(
+                    "batch: sum steps cover {stride} of {block} slots"
+                )));
+            }
+            Ok(SumMethod::Hoisted(SumPlan { span: block, steps }))
+        }
+        t => Err(bad(format!("batch: unknown sum method {t}"))),
+    }
+}
+
+impl EncryptedBatch {
+    /// Serializes the batch (plan and tile pairs) in the crate's format (kind 10).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let plan = self.plan();
+        let cts: Vec<(Vec<u8>, Vec<u8>)> = self
+            .tiles()
+            .iter()
+            .map(|(a, b)| (a.to_bytes(), b.to_bytes()))
+            .collect();
+        let len = 5 * 8
+            + sum_len(&plan.sum)
+            + 8
+            + 8
+            + 8
+            + 4
+            + plan.reason.len().min(MAX_REASON)
+            + 8
+            + cts
+                .iter()
+                .map(|(a, b)| 16 + a.len() + b.len())
+                .sum::<usize>();
+        let params_id = self.tiles().first().map_or(0, |(a, _)| a.params_id());
+        let mut w = Writer::new(Kind::Batch, params_id, len);
+        let l = &plan.layout;
+        for x in [l.slots, l.dim, l.block, l.per_ciphertext, plan.count] {
+            w.u64(x as u64);
+        }
+        write_sum(&mut w, &plan.sum);
+        w.u64(plan.output_level as u64);
+        w.f64(plan.value_bound);
+        w.f64(plan.predicted_s);
+        let reason = truncate_utf8(&plan.reason, MAX_REASON);
+        w.u32(reason.len() as u32);
+        w.bytes(reason.as_bytes());
+        w.u64(cts.len() as u64);
+        for (a, b) in &cts {
+            for c in [a, b] {
+                w.u64(c.len() as u64);
+                w.bytes(c);
+            }
+        }
+        w.finish()
+    }
+
+    /// Loads a batch of `ctx`'s parameters (see the module docs for what is checked).
+    pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<EncryptedBatch> {
+        let (id, mut r) = read(Kind::Batch, bytes)?;
+        ctx.check_id(id)?;
+        let params = ctx.params();
+        let mut field = |name: &str| -> Result<usize> {
+            let x = r.u64()?;
+            usize::try_from(x).map_err(|_| bad(format!("batch: {name} {x} out of range")))
+        };
+        let (slots, dim, block, m, count) = (
+            field("slots")?,
+            field("dim")?,
+            field("block")?,
+            field("products per ciphertext")?,
+            field("count")?,
+        );
+        if slots != params.slots() {
+            return Err(bad(format!(
+                "batch laid out for {slots} slots, the parameters have {}",
+                params.slots()
+            )));
+        }
+        let layout = TiledLayout::with_per_ciphertext(slots, dim, block, m)
+            .map_err(|e| bad(format!("batch layout: {e}")))?;
+        if count == 0 || count > m.saturating_mul(MAX_GROUPS) {
+            return Err(bad(format!("batch of {count} products")));
+        }
+        let sum = read_sum(&mut r, block)?;
+        let output_level = r.u64()?;
+        let max = params.max_level() as u64;
+        if output_level >= max {
+            return Err(bad(format!(
+                "batch output level {output_level}: must be below the top level {max}"
+            )));
+        }
+        let output_level = output_level as usize;
+        let value_bound = r.f64()?;
+        if !(value_bound.is_finite() && value_bound > 0.0) {
+            return Err(bad(format!("batch value bound {value_bound}")));
+        }
+        let predicted_s = r.f64()?;
+        if !(predicted_s.is_finite() && predicted_s >= 0.0) {
+            return Err(bad(format!("batch predicted time {predicted_s}")));
+        }
+        let reason_len = r.u32()? as usize;
+        if reason_len > MAX_REASON {
+            return Err(bad(format!("batch reason of {reason_len} bytes")));
+        }
+        let reason = std::str::from_utf8(r.take(reason_len)?)
+            .map_err(|_| bad("batch reason is not UTF-8"))?
+            .to_string();
+        let groups = layout.groups(count);
+        let pairs = r.u64()?;
+        let want = (groups as u64).saturating_mul(layout.tiles as u64);
+        if pairs != want {
+            return Err(bad(format!(
+                "batch of {pairs} tile pairs, the plan has {want}"
+            )));
+        }
+        if pairs.saturating_mul(2 * (8 + MIN_CT_BYTES) as u64) > r.remaining() as u64 {
+            return Err(bad("batch: fewer bytes than its tile pairs need"));
+        }
+        let plan = BatchPlan {
+            layout,
+            count,
+            groups,
+            sum,
+            output_level,
+            tensor_level: output_level + 1,
+            value_bound,
+            plaintext_side: false,
+            predicted_s,
+            reason,
+        };
+        let mut tiles = Vec::with_capacity(pairs as usize);
+        let one = |r: &mut Reader<'_>| -> Result<Ciphertext> {
+            let len = usize::try_from(r.u64()?).map_err(|_| bad("batch: ciphertext length"))?;
+            let ct = Ciphertext::from_bytes(ctx, r.take(len)?)?;
+            if ct.degree() != 2 || ct.level() < plan.tensor_level {
+                return Err(bad(format!(
+                    "batch tile of degree {} at level {} (need degree 2 at level ≥ {})",
+                    ct.degree(),
+                    ct.level(),
+                    plan.tensor_level
+                )));
+            }
+            Ok(ct)
+        };
+        for _ in 0..pairs {
+            let a = one(&mut r)?;
+            let b = one(&mut r)?;
+            tiles.push((a, b));
+        }
+        r.finish()?;
+        EncryptedBatch::from_tiles(&plan, tiles)
+    }
+}
+
+/// Most groups a loaded batch may describe (before any tile is read).
+const MAX_GROUPS: usize = 1 << 24;
+
+fn truncate_utf8(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
