@@ -67,6 +67,16 @@ typedef enum {
   CKKS_SUM_AUTO = 2,
 } CkksSum;
 
+// Encrypted tile pairs laid out for a plan.
+//
+// Opaque: only used through pointers returned by this library.
+typedef struct CkksBatch CkksBatch;
+
+// A planned batch layout (block size, products per ciphertext, tiles per group, sum, levels).
+//
+// Opaque: only used through pointers returned by this library.
+typedef struct CkksBatchPlan CkksBatchPlan;
+
 // A ciphertext.
 //
 // Opaque: only used through pointers returned by this library.
@@ -166,6 +176,34 @@ typedef struct CkksSecretKey CkksSecretKey;
 //
 // Opaque: only used through pointers returned by this library.
 typedef struct CkksSwitchingKey CkksSwitchingKey;
+
+// What a plan decided (`ckks_batch_plan_info`).
+typedef struct {
+  // Products k.
+  size_t count;
+  // Vector length.
+  size_t dim;
+  // Block size b (slots per product in one tile).
+  size_t block;
+  // Products per ciphertext m.
+  size_t per_ciphertext;
+  // Tile pairs per group T.
+  size_t tiles;
+  // Groups (result ciphertexts of a run).
+  size_t groups;
+  // Sum over each block: `CKKS_SUM_TREE` or `CKKS_SUM_HOISTED`.
+  uint32_t sum_kind;
+  // The hoisted plan's largest radix (0 for the tree).
+  size_t radix;
+  // Level of the results.
+  size_t output_level;
+  // Level of the tensors: inputs must be at this level or above.
+  size_t tensor_level;
+  // Key switches per product.
+  double key_switches_per_product;
+  // Predicted wall time in seconds on the requested threads.
+  double predicted_s;
+} CkksBatchPlanInfo;
 
 #ifdef __cplusplus
 extern "C" {
@@ -299,6 +337,87 @@ CkksStatus ckks_keygen_sum_keys(const CkksKeyGenerator *kg,
                                 CkksGaloisKeys **out_keys,
                                 uint32_t *out_kind,
                                 size_t *out_radix);
+
+// Releases a `CkksBatchPlan` (NULL is a no-op).
+CkksStatus ckks_batch_plan_free(CkksBatchPlan *handle);
+
+// Releases a `CkksBatch` (NULL is a no-op).
+CkksStatus ckks_batch_free(CkksBatch *handle);
+
+// Plans `k` inner products of length `dim` on `threads` workers (0: every core), calibrating
+// this machine's unit costs, and generates exactly the plan's keys: `*out_relin` (the
+// relinearization key) and `*out_galois` (the sum's rotation keys; empty for b = 1) — build
+// the evaluator with `ckks_evaluator_create(ctx, relin, galois, …)`.
+//
+// `block`: 0 for the planner's choice, else a power of two; `sum_kind`: `CKKS_SUM_AUTO`,
+// `CKKS_SUM_TREE` or `CKKS_SUM_HOISTED` with `radix`; `output_level`: `SIZE_MAX` for the lowest
+// level that holds `dim · value_bound²`; `value_bound`: bound on every |x|, |y| (e.g. 1.0).
+CkksStatus ckks_batch_keys(const CkksKeyGenerator *kg,
+                           const CkksSecretKey *sk,
+                           size_t k,
+                           size_t dim,
+                           size_t threads,
+                           size_t block,
+                           uint32_t sum_kind,
+                           size_t radix,
+                           size_t output_level,
+                           double value_bound,
+                           CkksBatchPlan **out_plan,
+                           CkksRelinKey **out_relin,
+                           CkksGaloisKeys **out_galois);
+
+// What `plan` decided.
+CkksStatus ckks_batch_plan_info(const CkksBatchPlan *plan, CkksBatchPlanInfo *out);
+
+// Lays out and encrypts `k` pairs for `plan`: `x` and `y` are row-major `k × dim` arrays of
+// doubles (row i is vector i), every value finite with |v| ≤ the plan's value bound; tiles
+// are encrypted with `enc` (public or secret key) at `level` (`SIZE_MAX`: the top level).
+// On error nothing is created.
+CkksStatus ckks_batch_encrypt(const CkksBatchPlan *plan,
+                              const CkksContext *ctx,
+                              const CkksEncryptor *enc,
+                              const double *x,
+                              const double *y,
+                              size_t k,
+                              size_t dim,
+                              size_t level,
+                              CkksBatch **out);
+
+// Groups of `batch` (the number of result ciphertexts a run writes).
+CkksStatus ckks_batch_groups(const CkksBatch *batch, size_t *out);
+
+// Creates an engine for planned batches on `threads` workers (0: every core). The evaluator
+// must hold the keys `ckks_batch_keys` returned.
+CkksStatus ckks_engine_create_for_batches(const CkksEvaluator *eval,
+                                          size_t threads,
+                                          CkksEngine **out);
+
+// Runs `batch` on `engine`: writes `groups` new ciphertext handles to `out` (`groups` must be
+// `ckks_batch_groups(batch)`). On error nothing is written.
+CkksStatus ckks_engine_run_batch(const CkksEngine *engine,
+                                 const CkksBatch *batch,
+                                 CkksCiphertext **out,
+                                 size_t groups);
+
+// Decrypts the `groups` results of a run of `batch` into the `k` products (`out`, input
+// order). Results of another batch or layout are refused; on error `out` is not written.
+CkksStatus ckks_batch_decrypt(const CkksBatch *batch,
+                              const CkksContext *ctx,
+                              const CkksDecryptor *dec,
+                              const CkksCiphertext *const *results,
+                              size_t groups,
+                              double *out,
+                              size_t k);
+
+// A batch to bytes (the crate's format, kind 10): `buf` NULL or `cap` too small →
+// `*written` = bytes needed and `CKKS_STATUS_BUFFER_TOO_SMALL`; else the bytes are written.
+CkksStatus ckks_batch_serialize(const CkksBatch *batch, uint8_t *buf, size_t cap, size_t *written);
+
+// A batch from `len` bytes, checked against the context's parameters.
+CkksStatus ckks_batch_deserialize(const CkksContext *ctx,
+                                  const uint8_t *buf,
+                                  size_t len,
+                                  CkksBatch **out);
 
 // Releases a `CkksKeyBundle` (NULL is a no-op). Using the handle afterwards, or freeing it
 // twice, returns `CKKS_STATUS_INVALID_HANDLE`.

@@ -24,7 +24,9 @@ from . import errors
 from ._native import (
     FORMAT_VERSION,
     ISA,
+    BatchPlan,
     Ciphertext,
+    EncryptedBatch,
     Context,
     Decryptor,
     Encryptor,
@@ -52,7 +54,9 @@ from .errors import (
 __all__ = [
     "FORMAT_VERSION",
     "ISA",
+    "BatchPlan",
     "Ciphertext",
+    "EncryptedBatch",
     "Context",
     "Decryptor",
     "Encryptor",
@@ -79,6 +83,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _KINDS = {
+    "batch": EncryptedBatch,
     "plaintext": Plaintext,
     "ciphertext": Ciphertext,
     "public_key": PublicKey,

@@ -238,8 +238,8 @@ impl Evaluator {
 /// shared), results in input order.
 #[pyclass(module = "ckks_accel", frozen)]
 pub struct InnerProductEngine {
-    ctx: Arc<CkksContext>,
-    inner: parallel::InnerProductEngine,
+    pub(crate) ctx: Arc<CkksContext>,
+    pub(crate) inner: parallel::InnerProductEngine,
     dim: Option<usize>,
 }
 
@@ -315,17 +315,25 @@ impl InnerProductEngine {
         sum_to_py(py, self.inner.sum_method())
     }
 
-    /// ⟨a_i, b_i⟩ for every pair (list of (Ciphertext, Ciphertext)), in input order.
-    /// `progress(done, total)` is called from the workers (holding the GIL briefly); an
-    /// exception it raises is re-raised after the batch.
+    /// ⟨a_i, b_i⟩ for every pair (list of (Ciphertext, Ciphertext)), in input order — or, given
+    /// an `EncryptedBatch`, its group outputs (decrypt with `batch.decrypt`; `dim` is then the
+    /// batch's own). `progress(done, total)` is called from the workers (holding the GIL
+    /// briefly); an exception it raises is re-raised after the batch.
     #[pyo3(signature = (pairs, dim=None, progress=None))]
     fn run(
         &self,
         py: Python<'_>,
-        pairs: Vec<(PyRef<'_, Ciphertext>, PyRef<'_, Ciphertext>)>,
+        pairs: &Bound<'_, PyAny>,
         dim: Option<Int>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Vec<Ciphertext>> {
+        if let Ok(batch) = pairs.cast::<crate::batch::EncryptedBatch>() {
+            if dim.is_some() {
+                return Err(parameter(py, "dim is the batch's own: do not pass it with a batch"));
+            }
+            return self.run_batch(py, batch.get(), progress).map(|(v, _)| v);
+        }
+        let pairs: Vec<(PyRef<'_, Ciphertext>, PyRef<'_, Ciphertext>)> = pairs.extract()?;
         self.run_with_stats(py, pairs, dim, progress)
             .map(|(v, _)| v)
     }

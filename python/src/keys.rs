@@ -52,12 +52,12 @@ pub(crate) fn sum_to_py(py: Python<'_>, m: &SumMethod) -> PyResult<Py<PyAny>> {
 /// stored 32-byte seed, so `to_bytes(compressed=True)` stores them in half the bytes.
 #[pyclass(module = "ckks_accel", frozen)]
 pub struct KeyGenerator {
-    ctx: Arc<CkksContext>,
+    pub(crate) ctx: Arc<CkksContext>,
     inner: Mutex<ckks::KeyGenerator>,
 }
 
 impl KeyGenerator {
-    fn with<T: Send>(
+    pub(crate) fn with<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut ckks::KeyGenerator) -> ckks_accel::Result<T> + Send,
@@ -402,9 +402,9 @@ impl EvaluationKeys {
 /// Encrypts with a public key (or a secret key: symmetric encryption).
 #[pyclass(module = "ckks_accel", frozen)]
 pub struct Encryptor {
-    ctx: Arc<CkksContext>,
+    pub(crate) ctx: Arc<CkksContext>,
     context: Py<Context>,
-    inner: Mutex<ckks::Encryptor>,
+    pub(crate) inner: Mutex<ckks::Encryptor>,
 }
 
 #[pymethods]
@@ -514,9 +514,9 @@ impl Encryptor {
 /// Decrypts with the secret key.
 #[pyclass(module = "ckks_accel", frozen)]
 pub struct Decryptor {
-    ctx: Arc<CkksContext>,
-    context: Py<Context>,
-    inner: ckks::Decryptor,
+    pub(crate) ctx: Arc<CkksContext>,
+    pub(crate) context: Py<Context>,
+    pub(crate) inner: ckks::Decryptor,
 }
 
 #[pymethods]

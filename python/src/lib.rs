@@ -3,6 +3,7 @@
 //! (de)serialization) releases the GIL; errors map to the `ckks_accel.errors` hierarchy.
 
 mod args;
+mod batch;
 mod errors;
 mod eval;
 mod keys;
@@ -29,6 +30,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keys::Decryptor>()?;
     m.add_class::<eval::Evaluator>()?;
     m.add_class::<eval::InnerProductEngine>()?;
+    m.add_class::<batch::BatchPlan>()?;
+    m.add_class::<batch::EncryptedBatch>()?;
     m.add("FORMAT_VERSION", ckks_accel::ckks::FORMAT_VERSION)?;
     m.add("ISA", ckks_accel::Isa::detect().to_string())?;
     Ok(())

@@ -509,7 +509,7 @@ impl BatchPlan {
                 .iter()
                 .find(|a| !a.is_finite() || a.abs() > self.value_bound)
             {
-                return Err(Error::InvalidParameters {
+                return Err(Error::EncodingError {
                     reason: format!(
                         "{side}[{i}] holds {bad}: every value must be finite with |v| ≤ {} (the plan's value_bound)",
                         self.value_bound

@@ -492,6 +492,8 @@ pub extern "C" fn ckks_keygen_sum_keys(
     })
 }
 
+mod batch;
+pub use batch::*;
 mod bundle;
 pub use bundle::*;
 mod eval;
