@@ -122,4 +122,69 @@ fn steady_state_allocates_nothing_per_product() {
             "{mode} allocates per product: {counts:?}"
         );
     }
+
+    // Tiled groups: the tensor accumulation and the whole group (tensors, one
+    // relinearization, rescale, block sum) allocate nothing once warm; the engine's batch run
+    // allocates per run, not per group.
+    let tiles: Vec<_> = (0..8).map(|_| (ct.clone(), ct.clone())).collect();
+    let mut acc = ct.clone();
+    eval.tensor_accumulate(&tiles, 1, &mut acc, true).unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    eval.tensor_accumulate(&tiles, 1, &mut acc, true).unwrap();
+    eval.tensor_accumulate(&tiles, 1, &mut acc, false).unwrap();
+    assert_eq!(
+        ALLOCS.load(Ordering::Relaxed) - before,
+        0,
+        "tensor_accumulate allocated"
+    );
+    let mut scratch = eval.scratch();
+    let mut gout = ct.clone();
+    eval.group_inner_products(&tiles, 1, 8, &SumMethod::Tree, &mut gout, &mut scratch)
+        .unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    eval.group_inner_products(&tiles, 1, 8, &SumMethod::Tree, &mut gout, &mut scratch)
+        .unwrap();
+    assert_eq!(
+        ALLOCS.load(Ordering::Relaxed) - before,
+        0,
+        "a tiled group allocated"
+    );
+    for threads in [1, 2] {
+        let engine = InnerProductEngine::new(
+            eval.clone(),
+            EngineConfig {
+                threads: Some(threads),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut counts = Vec::new();
+        for k in [512usize, 2048] {
+            // b = 8, m = 256 per ciphertext, 8 tiles per group: 2 and 8 groups.
+            let mut req = BatchRequest::new(k, dim, threads);
+            req.block = Some(8);
+            let plan = BatchPlan::uncosted(ctx.params(), &req).unwrap();
+            let batch = EncryptedBatch::from_tiles(
+                &plan,
+                (0..plan.groups * plan.layout.tiles)
+                    .map(|_| (ct.clone(), ct.clone()))
+                    .collect(),
+            )
+            .unwrap();
+            let mut outs = vec![ct.clone(); plan.groups];
+            engine
+                .run_batch_into(&batch, &mut outs, &|_, _| {})
+                .unwrap();
+            let before = ALLOCS.load(Ordering::Relaxed);
+            engine
+                .run_batch_into(&batch, &mut outs, &|_, _| {})
+                .unwrap();
+            counts.push(ALLOCS.load(Ordering::Relaxed) - before);
+        }
+        eprintln!("{threads} threads tiled: allocations per batch (2, 8 groups): {counts:?}");
+        assert!(
+            counts[1] <= counts[0] + 2 && counts[1] < 24,
+            "the tiled engine allocates per group: {counts:?}"
+        );
+    }
 }

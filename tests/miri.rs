@@ -10,7 +10,9 @@ use ckks_accel::ckks::serialize;
 use ckks_accel::ckks::*;
 use ckks_accel::eltwise::Eltwise;
 use ckks_accel::ntt::NttPlan;
-use ckks_accel::parallel::{EngineConfig, InnerProductEngine, Mode};
+use ckks_accel::parallel::{
+    BatchPlan, BatchRequest, EncryptedBatch, EngineConfig, InnerProductEngine, Mode,
+};
 use ckks_accel::{AlignedVec, Isa};
 use std::sync::Arc;
 
@@ -125,5 +127,23 @@ fn ckks_pipeline_small() {
     for r in &results {
         let got = enc.decode(&dec.decrypt(r).unwrap()).unwrap()[0];
         assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+    }
+
+    // A tiled batch (b = 2, tiles split over both workers when there is one group), with the
+    // arenas popped from the pool and the ledger filled from two threads.
+    let mut req = BatchRequest::new(3, 4, 2);
+    req.block = Some(2);
+    req.sum = SumChoice::Tree;
+    let plan = BatchPlan::uncosted(ctx.params(), &req).unwrap();
+    let xs = vec![vec![0.5, -0.25, 0.125, 0.75]; 3];
+    let mut penc = Encryptor::with_secret_key(ctx.clone(), &sk)
+        .unwrap()
+        .with_seed(3);
+    let batch = EncryptedBatch::encrypt(&plan, &xs, &xs, None, &enc, &mut penc).unwrap();
+    let (out, stats) = engine.run_batch(&batch, &|_, _| {}).unwrap();
+    assert_eq!(stats.products, 3);
+    let want: f64 = xs[0].iter().map(|v| v * v).sum();
+    for g in batch.decrypt(&out, &dec, &enc).unwrap() {
+        assert!((g - want).abs() < 1e-3, "{g} vs {want}");
     }
 }

@@ -321,7 +321,10 @@ fn rows(py: Python<'_>, a: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Vec<f6
     if arr.ndim() != 2 {
         return Err(encoding(
             py,
-            format!("{name}: expected a 2-D array (k × dim), got {} dimension(s)", arr.ndim()),
+            format!(
+                "{name}: expected a 2-D array (k × dim), got {} dimension(s)",
+                arr.ndim()
+            ),
         ));
     }
     let arr: PyReadonlyArray2<'_, f64> = a.extract().map_err(|_| {
@@ -400,9 +403,7 @@ impl InnerProductEngine {
         batch: &EncryptedBatch,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<(Vec<Ciphertext>, Bound<'py, PyDict>)> {
-        self.ctx
-            .check_id(batch.ctx.params().id())
-            .py_err()?;
+        self.ctx.check_id(batch.ctx.params().id()).py_err()?;
         let cb_err: Mutex<Option<PyErr>> = Mutex::new(None);
         let cb = |done: usize, total: usize| {
             if let Some(f) = &progress {

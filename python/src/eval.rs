@@ -329,7 +329,10 @@ impl InnerProductEngine {
     ) -> PyResult<Vec<Ciphertext>> {
         if let Ok(batch) = pairs.cast::<crate::batch::EncryptedBatch>() {
             if dim.is_some() {
-                return Err(parameter(py, "dim is the batch's own: do not pass it with a batch"));
+                return Err(parameter(
+                    py,
+                    "dim is the batch's own: do not pass it with a batch",
+                ));
             }
             return self.run_batch(py, batch.get(), progress).map(|(v, _)| v);
         }

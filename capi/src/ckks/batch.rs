@@ -102,7 +102,10 @@ pub extern "C" fn ckks_batch_keys(
         if threads > accel::parallel::MAX_THREADS {
             return fail(
                 CkksStatus::InvalidArgument,
-                format!("threads = {threads}: at most {}", accel::parallel::MAX_THREADS),
+                format!(
+                    "threads = {threads}: at most {}",
+                    accel::parallel::MAX_THREADS
+                ),
             );
         }
         let threads = if threads == 0 {
@@ -137,7 +140,9 @@ pub extern "C" fn ckks_batch_keys(
         req.output_level = (output_level != usize::MAX).then_some(output_level);
         req.value_bound = value_bound;
         let (plan, keys) = lock(&g.0).batch_keys(&s.0, &req)?;
-        let relin = keys.relin.expect("a two-sided plan has a relinearization key");
+        let relin = keys
+            .relin
+            .expect("a two-sided plan has a relinearization key");
         write_out(out_plan, register(Plan(plan)), "out_plan")?;
         write_out(out_relin, register(Rlk(relin)), "out_relin")?;
         write_out(out_galois, register(Gk(keys.galois)), "out_galois")
@@ -215,7 +220,8 @@ pub extern "C" fn ckks_batch_encrypt(
         let (xv, yv) = (slice(x, len, "x")?, slice(y, len, "y")?);
         let rows = |v: &[f64]| v.chunks(dim).map(<[f64]>::to_vec).collect::<Vec<_>>();
         let level = (level != usize::MAX).then_some(level);
-        let batch = EncryptedBatch::encrypt(p, &rows(xv), &rows(yv), level, &c.encoder, &mut lock(&e.0))?;
+        let batch =
+            EncryptedBatch::encrypt(p, &rows(xv), &rows(yv), level, &c.encoder, &mut lock(&e.0))?;
         write_out(out, register(Batch(batch)), "out")
     })
 }
@@ -265,7 +271,10 @@ pub extern "C" fn ckks_engine_run_batch(
         if groups != b.0.plan().groups {
             return fail(
                 CkksStatus::InvalidArgument,
-                format!("out has {groups} slots, the batch has {} groups", b.0.plan().groups),
+                format!(
+                    "out has {groups} slots, the batch has {} groups",
+                    b.0.plan().groups
+                ),
             );
         }
         let dst = slice_mut(out, groups, "out")?;
