@@ -33,7 +33,7 @@ use arena::{RunLedger, ScratchPool};
 pub use batch::EncryptedBatch;
 pub use layout::{LEVEL_MARGIN_BITS, LayoutKind, TiledLayout, lowest_output_level};
 pub use plain::{EncryptedQueries, PlainBatch};
-pub use plan::{BatchCosts, BatchPlan, BatchRequest, plan_with_costs};
+pub use plan::{BatchCosts, BatchPlan, BatchRequest, PREDICTION_SLACK, plan_with_costs};
 
 use crate::ckks::{Ciphertext, Evaluator, EvaluatorScratch, SumMethod};
 use crate::error::{Error, Result};
