@@ -394,10 +394,7 @@ pub fn plan_with_costs(
     // The fastest prediction; then, within the model's error (PREDICTION_SLACK), the plan with
     // the fewest tile pairs (the least input to encrypt, store and stream), then the fewest
     // rotation keys.
-    let fastest = candidates
-        .iter()
-        .map(|c| c.2)
-        .fold(f64::INFINITY, f64::min);
+    let fastest = candidates.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
     let Some(best) = candidates
         .iter()
         .filter(|c| c.2 <= fastest * PREDICTION_SLACK)
