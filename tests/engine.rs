@@ -100,6 +100,8 @@ fn every_mode_and_schedule_gives_identical_ordered_results() {
         (3, Mode::Task, Schedule::Static),
         (2, Mode::Limb, Schedule::WorkStealing),
         (2, Mode::Auto, Schedule::WorkStealing),
+        (2, Mode::Pipeline, Schedule::WorkStealing),
+        (1, Mode::Pipeline, Schedule::WorkStealing),
     ] {
         let engine = e.engine(threads, mode, schedule);
         let calls = AtomicUsize::new(0);
@@ -216,4 +218,55 @@ fn bad_batches_fail_before_any_work() {
         )
         .is_err()
     );
+    // A pipeline with no room between stages is refused up front.
+    assert!(matches!(
+        InnerProductEngine::new(
+            eval.clone(),
+            EngineConfig {
+                mode: Mode::Pipeline,
+                pipeline_queue: 0,
+                ..Default::default()
+            }
+        ),
+        Err(Error::InvalidParameters { .. })
+    ));
+}
+
+#[test]
+fn pinned_and_pipelined_engines_match_task_mode() {
+    let (k, dim) = (6, 64);
+    let e = env(dim);
+    let (xs, ys) = (vectors(k, dim, 3), vectors(k, dim, 4));
+    let pairs: Vec<_> = e
+        .encrypt_all(&xs)
+        .into_iter()
+        .zip(e.encrypt_all(&ys))
+        .collect();
+    let reference = e
+        .engine(2, Mode::Task, Schedule::WorkStealing)
+        .run(&pairs, dim)
+        .unwrap();
+    for (mode, pin, queue) in [
+        (Mode::Task, true, 2),
+        (Mode::Pipeline, false, 1),
+        (Mode::Pipeline, true, 3),
+    ] {
+        let eval = Evaluator::new(e.ctx.clone(), e.keys.clone()).unwrap();
+        let engine = InnerProductEngine::new(
+            eval,
+            EngineConfig {
+                threads: Some(2),
+                mode,
+                pin_threads: pin,
+                pipeline_queue: queue,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (out, stats) = engine.run_with_progress(&pairs, dim, &|_, _| {}).unwrap();
+        assert!(out == reference, "{mode} pin={pin} queue={queue}");
+        assert_eq!(stats.products, k);
+        assert_eq!(stats.profile.rotations as usize, k * 6);
+        assert_eq!(stats.profile.muls as usize, k);
+    }
 }

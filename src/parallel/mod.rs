@@ -24,6 +24,7 @@
 mod arena;
 mod batch;
 mod layout;
+mod pipeline;
 mod plain;
 mod plan;
 mod serialize;
@@ -52,6 +53,11 @@ pub enum Mode {
     /// Several short vectors share one ciphertext's slots (the batch was packed by the caller
     /// with [`PackedLayout`]); the packed ciphertexts then run as in `Task` mode.
     Packed,
+    /// Per-pair products through a 4-stage pipeline (multiply → relinearize → rescale → sum)
+    /// on dedicated threads joined by bounded queues (`EngineConfig::pipeline_queue`). An
+    /// option, never chosen by `Auto`: the sum stage is ~85% of a product, so the pipeline runs
+    /// at the speed of one thread (measured in `docs/benchmarks.md`).
+    Pipeline,
     /// A planned batch ([`InnerProductEngine::run_batch`]): groups of tile pairs, one
     /// relinearization per group (see [`TiledLayout`] and [`BatchPlan`]).
     Tiled,
@@ -76,9 +82,10 @@ impl std::str::FromStr for Mode {
             "limb" => Ok(Mode::Limb),
             "packed" => Ok(Mode::Packed),
             "tiled" => Ok(Mode::Tiled),
+            "pipeline" => Ok(Mode::Pipeline),
             "auto" => Ok(Mode::Auto),
             _ => Err(Error::InvalidParameters {
-                reason: format!("unknown mode {s:?} (task, limb, packed, tiled, auto)"),
+                reason: format!("unknown mode {s:?} (task, limb, packed, tiled, pipeline, auto)"),
             }),
         }
     }
@@ -91,6 +98,7 @@ impl std::fmt::Display for Mode {
             Mode::Limb => "limb",
             Mode::Packed => "packed",
             Mode::Tiled => "tiled",
+            Mode::Pipeline => "pipeline",
             Mode::Auto => "auto",
         })
     }
@@ -240,6 +248,12 @@ pub struct EngineConfig {
     pub schedule: Schedule,
     /// What the per-worker profiles record.
     pub profile: ProfileLevel,
+    /// Pin worker thread i to core i mod cores (`core_affinity`; a no-op where the OS does not
+    /// allow it). Off by default: on the 2-vCPU machines measured it changes nothing
+    /// measurable (`docs/benchmarks.md`).
+    pub pin_threads: bool,
+    /// [`Mode::Pipeline`]: products that may wait between two stages (≥ 1).
+    pub pipeline_queue: usize,
 }
 
 impl Default for EngineConfig {
@@ -249,6 +263,8 @@ impl Default for EngineConfig {
             mode: Mode::Auto,
             schedule: Schedule::WorkStealing,
             profile: ProfileLevel::Counts,
+            pin_threads: false,
+            pipeline_queue: 2,
         }
     }
 }
@@ -324,6 +340,14 @@ impl InnerProductEngine {
                 });
             }
             builder = builder.num_threads(t);
+        }
+        if config.pipeline_queue == 0 {
+            return Err(Error::InvalidParameters {
+                reason: "pipeline_queue = 0: the pipeline needs room for at least one product between stages".into(),
+            });
+        }
+        if config.pin_threads {
+            builder = builder.start_handler(pipeline::pin_current_thread);
         }
         let pool = builder.build().map_err(|e| Error::InvalidParameters {
             reason: format!("thread pool: {e}"),
@@ -492,6 +516,7 @@ impl InnerProductEngine {
         let result: Result<()> = self
             .pool
             .install(|| match (plan.mode, self.config.schedule) {
+                (Mode::Pipeline, _) => self.run_pipeline(pairs, dim, outputs, progress, &ledger),
                 (Mode::Limb, _) => {
                     // One product at a time on one arena; its key switches fan out over the
                     // pool (while this thread waits it may run other callers' work, which takes

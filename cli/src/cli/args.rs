@@ -53,6 +53,9 @@ pub enum ModeArg {
     Packed,
     /// The planned tiled layout (one relinearization per group of products).
     Tiled,
+    /// Per-pair products through a 4-stage pipeline on dedicated threads (an option: loses to
+    /// task mode, see docs/benchmarks.md).
+    Pipeline,
     /// The batch planner's choice (tiled layouts, packing or per-pair).
     Auto,
 }
@@ -64,6 +67,7 @@ impl From<ModeArg> for Mode {
             ModeArg::Limb => Mode::Limb,
             ModeArg::Packed => Mode::Packed,
             ModeArg::Tiled => Mode::Tiled,
+            ModeArg::Pipeline => Mode::Pipeline,
             ModeArg::Auto => Mode::Auto,
         }
     }

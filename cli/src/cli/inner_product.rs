@@ -70,6 +70,12 @@ pub struct InnerProductArgs {
     /// Only with `--mode auto` or `tiled`.
     #[arg(long)]
     pub block: Option<usize>,
+    /// Pin worker thread i to core i (`EngineConfig::pin_threads`).
+    #[arg(long)]
+    pub pin: bool,
+    /// Products that may wait between two stages of `--mode pipeline` (≥ 1).
+    #[arg(long, default_value_t = 2)]
+    pub pipeline_queue: usize,
     /// Timed repetitions per thread count for the planned path (median reported) [default:
     /// enough for ~0.5 s, 5..=51].
     #[arg(long)]
@@ -137,6 +143,12 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     } else {
         args.threads.clone()
     };
+    if args.pipeline_queue == 0 {
+        return Err(
+            "--pipeline-queue 0: the pipeline needs room for at least one product between stages"
+                .into(),
+        );
+    }
     if k == 0 || threads.contains(&0) {
         return Err("k and every thread count must be at least 1".into());
     }
@@ -348,6 +360,8 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
                 mode: plan.mode,
                 schedule: args.schedule,
                 profile: args.profile,
+                pin_threads: args.pin,
+                pipeline_queue: args.pipeline_queue,
             },
         )?
         .with_sum(method.clone(), args.output_level);

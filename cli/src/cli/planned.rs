@@ -125,6 +125,8 @@ pub fn run(
                 mode: ckks_accel::parallel::Mode::Tiled,
                 schedule: args.schedule,
                 profile: args.profile,
+                pin_threads: args.pin,
+                ..Default::default()
             },
         )?;
         // One warm-up run (first-touch of the arenas and outputs), then `reps` timed runs
