@@ -129,26 +129,32 @@ fn steady_state_allocates_nothing_per_product() {
     let tiles: Vec<_> = (0..8).map(|_| (ct.clone(), ct.clone())).collect();
     let mut acc = ct.clone();
     eval.tensor_accumulate(&tiles, 1, &mut acc, true).unwrap();
-    let before = ALLOCS.load(Ordering::Relaxed);
-    eval.tensor_accumulate(&tiles, 1, &mut acc, true).unwrap();
-    eval.tensor_accumulate(&tiles, 1, &mut acc, false).unwrap();
-    assert_eq!(
-        ALLOCS.load(Ordering::Relaxed) - before,
-        0,
-        "tensor_accumulate allocated"
-    );
+    // The counter is global: threads of the engines dropped above may still be exiting (and
+    // allocating) for a moment, so take the fewest allocations of three attempts.
+    let fewest = |f: &mut dyn FnMut()| {
+        (0..3)
+            .map(|_| {
+                let before = ALLOCS.load(Ordering::Relaxed);
+                f();
+                ALLOCS.load(Ordering::Relaxed) - before
+            })
+            .min()
+            .unwrap()
+    };
+    let n = fewest(&mut || {
+        eval.tensor_accumulate(&tiles, 1, &mut acc, true).unwrap();
+        eval.tensor_accumulate(&tiles, 1, &mut acc, false).unwrap();
+    });
+    assert_eq!(n, 0, "tensor_accumulate allocated");
     let mut scratch = eval.scratch();
     let mut gout = ct.clone();
     eval.group_inner_products(&tiles, 1, 8, &SumMethod::Tree, &mut gout, &mut scratch)
         .unwrap();
-    let before = ALLOCS.load(Ordering::Relaxed);
-    eval.group_inner_products(&tiles, 1, 8, &SumMethod::Tree, &mut gout, &mut scratch)
-        .unwrap();
-    assert_eq!(
-        ALLOCS.load(Ordering::Relaxed) - before,
-        0,
-        "a tiled group allocated"
-    );
+    let n = fewest(&mut || {
+        eval.group_inner_products(&tiles, 1, 8, &SumMethod::Tree, &mut gout, &mut scratch)
+            .unwrap();
+    });
+    assert_eq!(n, 0, "a tiled group allocated");
     for threads in [1, 2] {
         let engine = InnerProductEngine::new(
             eval.clone(),
