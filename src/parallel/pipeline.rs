@@ -30,11 +30,11 @@ pub(crate) fn pin_current_thread(index: usize) {
 }
 
 /// One link between two stages: products forward, spent buffers back.
+/// A product in flight: its index and its ciphertext.
+type Item = (usize, Ciphertext);
+
 struct Link {
-    fwd: (
-        SyncSender<(usize, Ciphertext)>,
-        Receiver<(usize, Ciphertext)>,
-    ),
+    fwd: (SyncSender<Item>, Receiver<Item>),
     back: (SyncSender<Ciphertext>, Receiver<Ciphertext>),
 }
 
