@@ -183,3 +183,74 @@ impl EncryptedBatch {
         self.plan.decrypt_results(results, dec, encoder)
     }
 }
+
+impl BatchPlan {
+    /// The k inner products, in input order, from the group outputs of a run of this plan
+    /// (product i of group g in slot i·b of output g). Errors if the result count is not the
+    /// plan's group count or a result is not at the plan's output level (results of another
+    /// batch or layout).
+    pub fn decrypt_results(
+        &self,
+        results: &[Ciphertext],
+        dec: &Decryptor,
+        encoder: &Encoder,
+    ) -> Result<Vec<f64>> {
+        if results.len() != self.groups {
+            return Err(Error::InvalidParameters {
+                reason: format!(
+                    "{} results for a batch of {} groups",
+                    results.len(),
+                    self.groups
+                ),
+            });
+        }
+        if let Some(r) = results.iter().find(|r| r.level() != self.output_level) {
+            return Err(Error::LevelMismatch {
+                left: r.level(),
+                right: self.output_level,
+            });
+        }
+        let m = self.layout.per_ciphertext;
+        let mut out = Vec::with_capacity(self.count);
+        for (g, ct) in results.iter().enumerate() {
+            let slots = encoder.decode(&dec.decrypt(ct)?)?;
+            let here = m.min(self.count - g * m);
+            out.extend((0..here).map(|i| slots[self.layout.result_slot(i)]));
+        }
+        Ok(out)
+    }
+
+    /// Checks plain vectors against the plan: `count` vectors (the plan's k, or 1 for a
+    /// shared query), each of length dim, finite, within `value_bound`. `side` names them in
+    /// the error.
+    pub fn check_vectors(&self, side: &str, vs: &[Vec<f64>], count: usize) -> Result<()> {
+        if vs.len() != count {
+            return Err(Error::InvalidParameters {
+                reason: format!("{} {side} vectors, the plan needs {count}", vs.len()),
+            });
+        }
+        for (i, v) in vs.iter().enumerate() {
+            if v.len() != self.layout.dim {
+                return Err(Error::InvalidParameters {
+                    reason: format!(
+                        "{side}[{i}] has length {}, the plan's dim is {}",
+                        v.len(),
+                        self.layout.dim
+                    ),
+                });
+            }
+            if let Some(bad) = v
+                .iter()
+                .find(|a| !a.is_finite() || a.abs() > self.value_bound)
+            {
+                return Err(Error::EncodingError {
+                    reason: format!(
+                        "{side}[{i}] holds {bad}: every value must be finite with |v| ≤ {} (the plan's value_bound)",
+                        self.value_bound
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
