@@ -423,24 +423,7 @@ impl InnerProductEngine {
         if let Some(e) = cb_err.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }
-        let d = PyDict::new(py);
-        let wall = stats.wall.as_secs_f64();
-        d.set_item("mode", stats.mode.to_string())?;
-        d.set_item("threads", stats.threads)?;
-        d.set_item("products", stats.products)?;
-        d.set_item("wall_s", wall)?;
-        d.set_item(
-            "products_per_s",
-            if wall > 0.0 {
-                stats.products as f64 / wall
-            } else {
-                0.0
-            },
-        )?;
-        d.set_item("load_imbalance", stats.load_imbalance())?;
-        d.set_item("relinearizations", stats.profile.relins)?;
-        d.set_item("rotations", stats.profile.rotations)?;
-        d.set_item("key_switches", stats.profile.key_switches)?;
+        let d = crate::eval::stats_dict(py, &stats)?;
         d.set_item("plan", plan_dict(py, batch.inner.plan())?)?;
         Ok((
             out.into_iter()

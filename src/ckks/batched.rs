@@ -76,31 +76,7 @@ impl Evaluator {
             }
         }
         let basis = self.basis(level)?;
-        if first {
-            acc.params_id = a0.params_id;
-            acc.parts
-                .resize_with(3, || RnsPoly::zero(basis, Representation::Evaluation));
-            acc.parts.truncate(3);
-            for p in &mut acc.parts {
-                p.reshape(basis, Representation::Evaluation);
-            }
-            acc.scale = scale;
-        } else {
-            self.check(acc)?;
-            Self::check_degree(acc, 3)?;
-            if acc.level() != level {
-                return Err(Error::LevelMismatch {
-                    left: acc.level(),
-                    right: level,
-                });
-            }
-            if !super::evaluator::scales_match(acc.scale, scale) {
-                return Err(Error::ScaleMismatch {
-                    left: acc.scale,
-                    right: scale,
-                });
-            }
-        }
+        self.prepare_accumulator(acc, 3, level, a0.params_id, scale, first)?;
         let n = basis.n();
         let [d0, d1, d2] = acc.parts.as_mut_slice() else {
             unreachable!("three parts")
@@ -126,6 +102,46 @@ impl Evaluator {
                     fresh,
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// With `first`, shapes `acc` as a `parts`-part ciphertext at `level` of product `scale`
+    /// (buffers reused); otherwise checks that it already is one.
+    fn prepare_accumulator(
+        &self,
+        acc: &mut Ciphertext,
+        parts: usize,
+        level: usize,
+        params_id: u64,
+        scale: f64,
+        first: bool,
+    ) -> Result<()> {
+        let basis = self.basis(level)?;
+        if first {
+            acc.params_id = params_id;
+            acc.parts
+                .resize_with(parts, || RnsPoly::zero(basis, Representation::Evaluation));
+            acc.parts.truncate(parts);
+            for p in &mut acc.parts {
+                p.reshape(basis, Representation::Evaluation);
+            }
+            acc.scale = scale;
+            return Ok(());
+        }
+        self.check(acc)?;
+        Self::check_degree(acc, parts)?;
+        if acc.level() != level {
+            return Err(Error::LevelMismatch {
+                left: acc.level(),
+                right: level,
+            });
+        }
+        if !super::evaluator::scales_match(acc.scale, scale) {
+            return Err(Error::ScaleMismatch {
+                left: acc.scale,
+                right: scale,
+            });
         }
         Ok(())
     }
@@ -247,25 +263,7 @@ impl Evaluator {
             }
         }
         let basis = self.basis(level)?;
-        if first {
-            acc.params_id = c0.params_id;
-            acc.parts
-                .resize_with(2, || RnsPoly::zero(basis, Representation::Evaluation));
-            acc.parts.truncate(2);
-            for p in &mut acc.parts {
-                p.reshape(basis, Representation::Evaluation);
-            }
-            acc.scale = scale;
-        } else {
-            self.check(acc)?;
-            Self::check_degree(acc, 2)?;
-            if acc.level() != level || !super::evaluator::scales_match(acc.scale, scale) {
-                return Err(Error::ScaleMismatch {
-                    left: acc.scale,
-                    right: scale,
-                });
-            }
-        }
+        self.prepare_accumulator(acc, 2, level, c0.params_id, scale, first)?;
         let n = basis.n();
         let [d0, d1] = acc.parts.as_mut_slice() else {
             unreachable!("two parts")

@@ -143,6 +143,27 @@ impl RunLedger {
         scratch.profile_mut().reset();
     }
 
+    /// The statistics of a planned-batch run (`Mode::Tiled`) of `products` products.
+    pub(crate) fn tiled_stats(
+        self,
+        schedule: super::Schedule,
+        threads: usize,
+        products: usize,
+        wall: Duration,
+    ) -> super::RunStats {
+        let (busy, tasks, profile) = self.finish();
+        super::RunStats {
+            mode: super::Mode::Tiled,
+            schedule,
+            threads,
+            products,
+            wall,
+            busy,
+            tasks,
+            profile,
+        }
+    }
+
     /// Busy time and tasks per worker, and the merged counters.
     pub(crate) fn finish(self) -> (Vec<Duration>, Vec<usize>, Profile) {
         let mut busy = Vec::with_capacity(self.slots.len());

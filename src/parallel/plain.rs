@@ -11,7 +11,7 @@
 
 use super::arena::RunLedger;
 use super::plan::BatchPlan;
-use super::{InnerProductEngine, Mode, RunStats};
+use super::{InnerProductEngine, RunStats};
 use crate::ckks::{Ciphertext, Decryptor, Encoder, Encryptor, Plaintext};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -240,19 +240,9 @@ impl InnerProductEngine {
         });
         let wall = start.elapsed();
         result?;
-        let (busy, tasks, profile) = ledger.finish();
         Ok((
             outputs,
-            RunStats {
-                mode: Mode::Tiled,
-                schedule: self.config.schedule,
-                threads: self.threads,
-                products: k,
-                wall,
-                busy,
-                tasks,
-                profile,
-            },
+            ledger.tiled_stats(self.config.schedule, self.threads, k, wall),
         ))
     }
 }

@@ -12,7 +12,7 @@
 //! are its own.
 
 use super::arena::RunLedger;
-use super::{EncryptedBatch, InnerProductEngine, Mode, RunStats};
+use super::{EncryptedBatch, InnerProductEngine, RunStats};
 use crate::ckks::{Ciphertext, EvaluationKeys, Evaluator, GaloisKeys, KeyGenerator, SecretKey};
 use crate::error::{Error, Result};
 use crate::parallel::plan::{BatchPlan, BatchRequest};
@@ -169,17 +169,7 @@ impl InnerProductEngine {
         });
         let wall = start.elapsed();
         result?;
-        let (busy, tasks, profile) = ledger.finish();
-        Ok(RunStats {
-            mode: Mode::Tiled,
-            schedule: self.config.schedule,
-            threads: self.threads,
-            products: k,
-            wall,
-            busy,
-            tasks,
-            profile,
-        })
+        Ok(ledger.tiled_stats(self.config.schedule, self.threads, k, wall))
     }
 }
 
@@ -269,22 +259,12 @@ impl InnerProductEngine {
             done_groups += window.len();
         }
         let wall = start.elapsed();
-        let (busy, tasks, profile) = ledger.finish();
         let products = if done_groups == plan.groups {
             plan.count
         } else {
             done_groups * plan.layout.per_ciphertext
         };
-        Ok(RunStats {
-            mode: Mode::Tiled,
-            schedule: self.config.schedule,
-            threads: self.threads,
-            products,
-            wall,
-            busy,
-            tasks,
-            profile,
-        })
+        Ok(ledger.tiled_stats(self.config.schedule, self.threads, products, wall))
     }
 }
 
