@@ -124,6 +124,40 @@ fn bottleneck(p: &Profile, product_ns: f64) -> (String, f64, Value) {
     (name.to_string(), t / total, Value::Object(shares))
 }
 
+/// k pairs of vectors uniform in [−1, 1) (53 random bits per value) from `seed`, and their
+/// plaintext inner products. Every path of the command uses the same vectors for a seed.
+pub(crate) fn random_pairs(
+    seed: u64,
+    k: usize,
+    dim: usize,
+) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<f64>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x5eed);
+    let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
+    let xs: Vec<Vec<f64>> = (0..k)
+        .map(|_| (0..dim).map(|_| uniform()).collect())
+        .collect();
+    let ys: Vec<Vec<f64>> = (0..k)
+        .map(|_| (0..dim).map(|_| uniform()).collect())
+        .collect();
+    let expected = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| a * b).sum())
+        .collect();
+    (xs, ys, expected)
+}
+
+/// Operation counts of a run, per product (the `ops_per_product` JSON object).
+pub(crate) fn ops_per_product(p: &Profile, products: usize) -> Value {
+    let per = |x: u64| x as f64 / products.max(1) as f64;
+    json!({
+        "mul": per(p.muls), "relinearize": per(p.relins), "rescale": per(p.rescales),
+        "rotate": per(p.rotations), "add": per(p.adds), "key_switch": per(p.key_switches),
+        "mod_up": per(p.mod_ups), "mod_down": per(p.mod_downs), "ntt": per(p.ntt), "intt": per(p.intt),
+        "basis_conversion_limbs": per(p.conv_limbs), "mac_limbs": per(p.mac_limbs),
+    })
+}
+
 /// Most products one run accepts (each holds two encrypted vectors in memory).
 const MAX_K: usize = 1 << 16;
 
@@ -286,20 +320,7 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
     let eval = Evaluator::new(ctx.clone(), keys)?;
 
     // Data.
-    let mut rng = ChaCha20Rng::seed_from_u64(args.seed ^ 0x5eed);
-    // Uniform in [−1, 1): 53 random bits per value.
-    let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
-    let xs: Vec<Vec<f64>> = (0..k)
-        .map(|_| (0..dim).map(|_| uniform()).collect())
-        .collect();
-    let ys: Vec<Vec<f64>> = (0..k)
-        .map(|_| (0..dim).map(|_| uniform()).collect())
-        .collect();
-    let expected: Vec<f64> = xs
-        .iter()
-        .zip(&ys)
-        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| a * b).sum())
-        .collect();
+    let (xs, ys, expected) = random_pairs(args.seed, k, dim);
     let packed = plan.mode == Mode::Packed;
     let layout = PackedLayout::new(slots, dim)?;
     let (px, py) = if packed {
@@ -411,14 +432,7 @@ pub fn run(args: &InnerProductArgs) -> CliResult {
         .find(|(th, _)| *th == 1)
         .map(|(_, s)| s.wall.as_secs_f64());
     let first = &runs[0].1;
-    let per = |x: u64| x as f64 / first.products as f64;
-    let p = &first.profile;
-    let ops = json!({
-        "mul": per(p.muls), "relinearize": per(p.relins), "rescale": per(p.rescales),
-        "rotate": per(p.rotations), "add": per(p.adds), "key_switch": per(p.key_switches),
-        "mod_up": per(p.mod_ups), "mod_down": per(p.mod_downs), "ntt": per(p.ntt), "intt": per(p.intt),
-        "basis_conversion_limbs": per(p.conv_limbs), "mac_limbs": per(p.mac_limbs),
-    });
+    let ops = ops_per_product(&first.profile, first.products);
     let ciphertexts = pairs.len();
     let mut run_rows = Vec::new();
     for (th, s) in &runs {

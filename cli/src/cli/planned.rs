@@ -6,7 +6,7 @@
 
 use super::CliResult;
 use super::args::SumArg;
-use super::inner_product::{InnerProductArgs, bar};
+use super::inner_product::{InnerProductArgs, bar, ops_per_product, random_pairs};
 use ckks_accel::Isa;
 use ckks_accel::ckks::{
     CkksContext, CkksParams, Decryptor, Encoder, Encryptor, EvaluationKeys, Evaluator,
@@ -15,8 +15,6 @@ use ckks_accel::ckks::{
 use ckks_accel::parallel::{
     BatchRequest, EncryptedBatch, EngineConfig, InnerProductEngine, RunStats, plan_with_costs,
 };
-use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -89,20 +87,7 @@ pub fn run(
         }),
     )?;
 
-    // Data: uniform in [−1, 1), 53 random bits per value.
-    let mut rng = ChaCha20Rng::seed_from_u64(args.seed ^ 0x5eed);
-    let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
-    let xs: Vec<Vec<f64>> = (0..k)
-        .map(|_| (0..dim).map(|_| uniform()).collect())
-        .collect();
-    let ys: Vec<Vec<f64>> = (0..k)
-        .map(|_| (0..dim).map(|_| uniform()).collect())
-        .collect();
-    let expected: Vec<f64> = xs
-        .iter()
-        .zip(&ys)
-        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| a * b).sum())
-        .collect();
+    let (xs, ys, expected) = random_pairs(args.seed, k, dim);
     let encoder = Encoder::new(ctx.clone());
     let mut enc = Encryptor::with_public_key(ctx.clone(), &pk)?.with_seed(args.seed);
     if !quiet {
@@ -175,14 +160,7 @@ pub fn run(
 
     // Report.
     let first = &runs[0].1;
-    let per = |x: u64| x as f64 / k as f64;
-    let p = &first.profile;
-    let ops = json!({
-        "mul": per(p.muls), "relinearize": per(p.relins), "rescale": per(p.rescales),
-        "rotate": per(p.rotations), "add": per(p.adds), "key_switch": per(p.key_switches),
-        "mod_up": per(p.mod_ups), "mod_down": per(p.mod_downs), "ntt": per(p.ntt), "intt": per(p.intt),
-        "basis_conversion_limbs": per(p.conv_limbs), "mac_limbs": per(p.mac_limbs),
-    });
+    let ops = ops_per_product(&first.profile, k);
     // Predicted shares of one group's time: the tensor MACs, relinearize + rescale, the sum.
     let sum_s = plan.predicted_group_sum_s(&costs);
     let group = [
