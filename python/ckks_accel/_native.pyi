@@ -191,6 +191,74 @@ class KeyGenerator:
     ) -> EvaluationKeys:
         """``sum``: "tree", "auto" or an int radix, a power of two in 2..=dim (a larger radix
         raises ParameterError; it is never clamped)."""
+    def batch_keys(
+        self,
+        secret_key: SecretKey,
+        k: int,
+        dim: int,
+        threads: int | None = None,
+        block: int | None = None,
+        sum: SumSpec | None = None,
+        output_level: int | None = None,
+        value_bound: float = 1.0,
+        plaintext_side: bool = False,
+    ) -> tuple[BatchPlan, EvaluationKeys]:
+        """Plans k inner products of length ``dim`` (calibrating this machine's costs) and
+        generates exactly the plan's keys. ``k`` 1..=2**24, ``dim`` 1..=slots², ``block`` a power
+        of two ≤ slots, ``sum`` "auto" / "tree" / a radix 2..=16 (power of two)."""
+
+class BatchPlan:
+    """A planned batch layout: block size b, m products per ciphertext, T tiles per group,
+    the sum over each block, the output and tensor levels, the prediction and the reason."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def block(self) -> int: ...
+    @property
+    def per_ciphertext(self) -> int: ...
+    @property
+    def tiles(self) -> int: ...
+    @property
+    def groups(self) -> int: ...
+    @property
+    def layout(self) -> Literal["per-pair", "packed", "tiled"]: ...
+    @property
+    def sum(self) -> SumSpec: ...
+    @property
+    def output_level(self) -> int: ...
+    @property
+    def tensor_level(self) -> int: ...
+    @property
+    def value_bound(self) -> float: ...
+    @property
+    def key_switches_per_product(self) -> float: ...
+    @property
+    def predicted_s(self) -> float: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def rotation_steps(self) -> list[int]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class EncryptedBatch:
+    """Encrypted tile pairs laid out for a BatchPlan (``InnerProductEngine.encrypt_batch``).
+    Serializes (the crate's format, kind 10) and pickles."""
+
+    @property
+    def plan(self) -> BatchPlan: ...
+    @property
+    def input_bytes(self) -> int: ...
+    @property
+    def params(self) -> Params: ...
+    def __len__(self) -> int: ...
+    def decrypt(self, results: Sequence[Ciphertext], decryptor: Decryptor) -> Values:
+        """The k products, in input order (a float64 array)."""
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(context: Context, data: bytes) -> EncryptedBatch: ...
 
 class Encryptor:
     def __init__(
@@ -258,10 +326,26 @@ class InnerProductEngine:
     def sum(self) -> SumSpec: ...
     def run(
         self,
-        pairs: Sequence[tuple[Ciphertext, Ciphertext]],
+        pairs: Sequence[tuple[Ciphertext, Ciphertext]] | EncryptedBatch,
         dim: int | None = None,
         progress: Callable[[int, int], Any] | None = None,
-    ) -> list[Ciphertext]: ...
+    ) -> list[Ciphertext]:
+        """Per-pair products, or a planned batch's group outputs (then ``dim`` must be None)."""
+    def encrypt_batch(
+        self,
+        plan: BatchPlan,
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
+        encryptor: Encryptor,
+        level: int | None = None,
+    ) -> EncryptedBatch:
+        """Lays out and encrypts the rows of two k × dim float64 arrays for ``plan``."""
+    def run_batch(
+        self,
+        batch: EncryptedBatch,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> tuple[list[Ciphertext], dict[str, Any]]:
+        """One output per group, and statistics (with the plan)."""
     def run_with_stats(
         self,
         pairs: Sequence[tuple[Ciphertext, Ciphertext]],
