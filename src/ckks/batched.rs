@@ -55,17 +55,8 @@ impl Evaluator {
                 index,
                 source: Box::new(source),
             };
-            for ct in [a, b] {
-                self.check(ct).map_err(task)?;
-                Self::check_degree(ct, 2).map_err(task)?;
-                if ct.level() < level {
-                    return Err(task(Error::InvalidLevel {
-                        level: ct.level(),
-                        min: level,
-                        max: self.context().params().max_level(),
-                    }));
-                }
-            }
+            self.check_tile(a, level).map_err(task)?;
+            self.check_tile(b, level).map_err(task)?;
             if !super::evaluator::scales_match(a.scale, a0.scale)
                 || !super::evaluator::scales_match(b.scale, b0.scale)
             {
@@ -141,6 +132,20 @@ impl Evaluator {
             return Err(Error::ScaleMismatch {
                 left: acc.scale,
                 right: scale,
+            });
+        }
+        Ok(())
+    }
+
+    /// A tile: a degree-2 ciphertext of these parameters at a level ≥ `level`.
+    fn check_tile(&self, ct: &Ciphertext, level: usize) -> Result<()> {
+        self.check(ct)?;
+        Self::check_degree(ct, 2)?;
+        if ct.level() < level {
+            return Err(Error::InvalidLevel {
+                level: ct.level(),
+                min: level,
+                max: self.context().params().max_level(),
             });
         }
         Ok(())
@@ -236,22 +241,19 @@ impl Evaluator {
                 index,
                 source: Box::new(source),
             };
-            self.check(c).map_err(task)?;
-            Self::check_degree(c, 2).map_err(task)?;
+            self.check_tile(c, level).map_err(task)?;
             self.context().check_id(p.params_id).map_err(task)?;
             if p.poly.representation() != Representation::Evaluation {
                 return Err(task(Error::InvalidParameters {
                     reason: "plaintext tile not in evaluation form".into(),
                 }));
             }
-            for l in [c.level(), p.level()] {
-                if l < level {
-                    return Err(task(Error::InvalidLevel {
-                        level: l,
-                        min: level,
-                        max,
-                    }));
-                }
+            if p.level() < level {
+                return Err(task(Error::InvalidLevel {
+                    level: p.level(),
+                    min: level,
+                    max,
+                }));
             }
             if !super::evaluator::scales_match(c.scale, c0.scale)
                 || !super::evaluator::scales_match(p.scale, p0.scale)

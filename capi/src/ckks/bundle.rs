@@ -45,16 +45,7 @@ pub extern "C" fn ckks_key_bundle_create(
     guard(|| {
         check_out(out, "out")?;
         let c = get::<Ctx, _>(ctx, "ctx")?;
-        let relin = if relin.is_null() {
-            None
-        } else {
-            Some(get::<Rlk, _>(relin, "relin")?.0.clone())
-        };
-        let galois = if galois.is_null() {
-            GaloisKeys::default()
-        } else {
-            get::<Gk, _>(galois, "galois")?.0.clone()
-        };
+        let keys = optional_keys(relin, galois)?;
         let sum = if dim == 0 {
             None
         } else {
@@ -81,7 +72,7 @@ pub extern "C" fn ckks_key_bundle_create(
             Some((dim, method))
         };
         let bundle = KeyBundle {
-            keys: Arc::new(EvaluationKeys { relin, galois }),
+            keys: Arc::new(keys),
             sum,
         };
         bundle.check(&c.ctx)?;

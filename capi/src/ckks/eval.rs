@@ -174,17 +174,7 @@ pub extern "C" fn ckks_evaluator_create(
     guard(|| {
         check_out(out, "out")?;
         let c = get::<Ctx, _>(ctx, "ctx")?;
-        let relin = if relin.is_null() {
-            None
-        } else {
-            Some(get::<Rlk, _>(relin, "relin")?.0.clone())
-        };
-        let galois = if galois.is_null() {
-            GaloisKeys::default()
-        } else {
-            get::<Gk, _>(galois, "galois")?.0.clone()
-        };
-        let eval = Evaluator::new(c.ctx.clone(), Arc::new(EvaluationKeys { relin, galois }))?;
+        let eval = Evaluator::new(c.ctx.clone(), Arc::new(optional_keys(relin, galois)?))?;
         write_out(
             out,
             register(Eval {

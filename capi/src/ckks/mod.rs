@@ -422,6 +422,25 @@ pub extern "C" fn ckks_keygen_galois_keys(
 
 /// A `CkksSum` and radix for sums over `span` slots: a radix above the span is refused (it
 /// would be clamped to one step over the span otherwise).
+/// Evaluation keys from optional handles: NULL `relin` → no relinearization key, NULL
+/// `galois` → no rotation keys.
+fn optional_keys(
+    relin: *const CkksRelinKey,
+    galois: *const CkksGaloisKeys,
+) -> FfiResult<EvaluationKeys> {
+    let relin = if relin.is_null() {
+        None
+    } else {
+        Some(get::<Rlk, _>(relin, "relin")?.0.clone())
+    };
+    let galois = if galois.is_null() {
+        GaloisKeys::default()
+    } else {
+        get::<Gk, _>(galois, "galois")?.0.clone()
+    };
+    Ok(EvaluationKeys { relin, galois })
+}
+
 fn resolve_sum(kind: u32, radix: usize, span: usize) -> FfiResult<SumChoice> {
     if kind == CkksSum::Hoisted as u32 && radix > span.max(2) {
         return fail(
