@@ -3,8 +3,9 @@
 //! switch. `cargo bench --bench keyswitch -- S/` for set S only.
 
 use ckks_accel::Isa;
+use ckks_accel::keyswitch::ModDown;
 use ckks_accel::keyswitch::{KeySwitcher, ReferenceSet};
-use ckks_accel::rns::basis_conversion::{BasisConverter, ModDown};
+use ckks_accel::rns::basis_conversion::BasisConverter;
 use ckks_accel::rns::{Representation, RnsPoly, sampling};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;

@@ -1,6 +1,7 @@
 //! The crate's one error type.
 
 use crate::Isa;
+use crate::isa::ParseIsaError;
 
 /// Everything that can go wrong when building plans or validating inputs.
 ///
@@ -246,3 +247,9 @@ pub enum Error {
 
 /// Shorthand for results with this crate's [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;
+
+impl From<ParseIsaError> for Error {
+    fn from(e: ParseIsaError) -> Error {
+        Error::UnknownIsa { name: e.name }
+    }
+}

@@ -13,7 +13,6 @@
 //! With the cargo feature `force-scalar` every SIMD path is compiled out and
 //! [`Isa::detect`] is always [`Isa::Scalar`].
 
-use crate::error::{Error, Result};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -86,19 +85,10 @@ impl Isa {
     }
 
     /// The cap named by `CKKS_ACCEL_ISA`, if the variable is set (and not empty).
-    pub fn from_env() -> Result<Option<Isa>> {
+    pub fn from_env() -> Result<Option<Isa>, ParseIsaError> {
         match std::env::var(ISA_ENV_VAR) {
             Ok(s) if !s.trim().is_empty() => s.parse().map(Some),
             _ => Ok(None),
-        }
-    }
-
-    /// The best of `self` and below that can run a kernel for modulus `q` (IFMA needs q < 2^50).
-    pub fn best_for_modulus(self, q: u64) -> Isa {
-        if self == Isa::Avx512Ifma && q >= crate::arith::IFMA_MODULUS_LIMIT {
-            Isa::Avx512
-        } else {
-            self
         }
     }
 
@@ -129,15 +119,37 @@ impl fmt::Display for Isa {
     }
 }
 
+/// A string that names no instruction set (see [`Isa`]'s `FromStr`); converts into
+/// [`crate::Error::UnknownIsa`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseIsaError {
+    /// The string that was given.
+    pub name: String,
+}
+
+impl fmt::Display for ParseIsaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown instruction set {:?} (expected scalar, avx2, avx512 or avx512ifma)",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for ParseIsaError {}
+
 impl FromStr for Isa {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Isa> {
+    type Err = ParseIsaError;
+    /// Parses `scalar`, `avx2`, `avx512`, `avx512ifma` (or `ifma`), ignoring case and
+    /// surrounding whitespace.
+    fn from_str(s: &str) -> Result<Isa, ParseIsaError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "scalar" => Ok(Isa::Scalar),
             "avx2" => Ok(Isa::Avx2),
             "avx512" => Ok(Isa::Avx512),
             "avx512ifma" | "ifma" => Ok(Isa::Avx512Ifma),
-            _ => Err(Error::UnknownIsa {
+            _ => Err(ParseIsaError {
                 name: s.to_string(),
             }),
         }
@@ -207,54 +219,5 @@ impl IfmaToken {
     pub(crate) fn avx512(self) -> Avx512Token {
         // SAFETY: an IfmaToken exists only when every Avx512Token feature was detected.
         unsafe { Avx512Token::new_unchecked() }
-    }
-}
-
-/// A verified instruction set: the enum every dispatcher matches on. Built once per plan.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Backend {
-    Scalar,
-    #[cfg(simd)]
-    Avx2(Avx2Token),
-    #[cfg(simd)]
-    Avx512(Avx512Token),
-    #[cfg(simd)]
-    Ifma(IfmaToken),
-}
-
-impl Backend {
-    /// Checks that `isa` is available and returns its token.
-    pub(crate) fn new(isa: Isa) -> Result<Backend> {
-        if !isa.is_available() {
-            return Err(Error::IsaUnavailable { isa });
-        }
-        Ok(match isa {
-            Isa::Scalar => Backend::Scalar,
-            // SAFETY (all three arms): `isa.is_available()` just confirmed with cpufeatures
-            // (CPUID + XGETBV) that every feature the token names is present and enabled.
-            #[cfg(simd)]
-            Isa::Avx2 => Backend::Avx2(unsafe { Avx2Token::new_unchecked() }),
-            #[cfg(simd)]
-            // SAFETY: as above — AVX-512 F/DQ/VL (and AVX2) were just detected.
-            Isa::Avx512 => Backend::Avx512(unsafe { Avx512Token::new_unchecked() }),
-            #[cfg(simd)]
-            // SAFETY: as above — AVX-512 F/DQ/VL and IFMA were just detected.
-            Isa::Avx512Ifma => Backend::Ifma(unsafe { IfmaToken::new_unchecked() }),
-            #[cfg(not(simd))]
-            _ => unreachable!("is_available() is false for every SIMD isa without simd"),
-        })
-    }
-
-    /// The instruction set of this backend.
-    pub(crate) fn isa(self) -> Isa {
-        match self {
-            Backend::Scalar => Isa::Scalar,
-            #[cfg(simd)]
-            Backend::Avx2(_) => Isa::Avx2,
-            #[cfg(simd)]
-            Backend::Avx512(_) => Isa::Avx512,
-            #[cfg(simd)]
-            Backend::Ifma(_) => Isa::Avx512Ifma,
-        }
     }
 }

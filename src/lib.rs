@@ -5,8 +5,23 @@
 //! AVX-512 IFMA versions chosen at run time ([`Isa::detect`]) and checked bit for bit against
 //! the scalar one.
 //!
-//! Layers, with data flowing one way down the list:
-//! [`arith`] (moduli, primes) → [`ntt`], [`eltwise`] (kernels, one file per ISA).
+//! ## Layers
+//! Data flows one way down this list; each layer imports only from the ones above it (and from
+//! the leaf modules [`isa`], [`aligned`], [`profile`] and the error type).
+//!
+//! 1. [`arith`] — moduli and primes, the ring-degree limits, and inside the crate the **lanes
+//!    trait** (one vector type with its modular primitives, implemented once per ISA: scalar,
+//!    AVX2, AVX-512, IFMA) and the **one dispatch point** (`Backend::dispatch`) that runs a
+//!    kernel written once over the lanes on a plan's instruction set.
+//! 2. [`ntt`] (negacyclic NTT plans) and [`eltwise`] (element-wise modular ops): kernel families
+//!    written once over the lanes; the NTT adds its per-ISA shuffles (`NttKernel`).
+//! 3. [`rns`] — RNS bases and polynomials, the basis-conversion kernel (`ConvKernel`: exact
+//!    128-bit / IFMA accumulators), automorphisms, rescaling, sampling.
+//! 4. [`keyswitch`] — hybrid key switching, one file per step: ModUp (`mod_up`: digit
+//!    conversion + NTTs), the digit MAC (`accumulate`, with [`keyswitch::LimbDot`]), ModDown
+//!    (`mod_down`: INTTs + exact conversion + NTTs); keys, seeded keys, noise.
+//! 5. [`ckks`] — encoding, encryption, evaluation, hoisted sums, batched tensors, serialization.
+//! 6. [`parallel`] — the inner-product engine and the batch planner.
 //!
 //! ```
 //! use ckks_accel::{Isa, ntt::NttPlan, arith::ntt_primes};

@@ -8,10 +8,11 @@ fn names_round_trip() {
         assert_eq!(isa.to_string().parse::<Isa>().unwrap(), isa);
     }
     assert_eq!(" AVX512IFMA ".parse::<Isa>().unwrap(), Isa::Avx512Ifma);
-    assert!(matches!(
-        "sse4".parse::<Isa>(),
-        Err(Error::UnknownIsa { .. })
-    ));
+    let err = "sse4".parse::<Isa>().unwrap_err();
+    assert_eq!(err.name, "sse4");
+    // `?` into the crate's error keeps the name and the message.
+    assert!(matches!(Error::from(err.clone()), Error::UnknownIsa { name } if name == "sse4"));
+    assert_eq!(err.to_string(), Error::from(err).to_string());
 }
 
 #[test]

@@ -6,7 +6,8 @@ mod common;
 
 use ckks_accel::Isa;
 use ckks_accel::arith::ntt_primes;
-use ckks_accel::rns::basis_conversion::{BasisConverter, ModDown, convert_poly};
+use ckks_accel::keyswitch::ModDown;
+use ckks_accel::rns::basis_conversion::{BasisConverter, convert_poly};
 use ckks_accel::rns::{Representation, RnsBasis, RnsPoly};
 use common::{random_below, rng};
 use num_bigint::{BigInt, BigUint};

@@ -4,7 +4,8 @@
 mod common;
 
 use ckks_accel::arith::ntt_primes;
-use ckks_accel::rns::basis_conversion::{BasisConverter, ModDown, convert_poly};
+use ckks_accel::keyswitch::ModDown;
+use ckks_accel::rns::basis_conversion::{BasisConverter, convert_poly};
 use ckks_accel::rns::{Automorphism, Representation, RnsBasis, RnsPoly, automorphism};
 use ckks_accel::{Error, Isa};
 use common::{random_below, rng};

@@ -196,3 +196,15 @@ impl Modulus {
         Some(t0.rem_euclid(self.q as i128) as u64)
     }
 }
+
+impl crate::Isa {
+    /// The best of `self` and below that can run a kernel for modulus `q` (IFMA needs
+    /// q < 2^50, [`super::IFMA_MODULUS_LIMIT`]).
+    pub fn best_for_modulus(self, q: u64) -> crate::Isa {
+        if self == crate::Isa::Avx512Ifma && q >= super::IFMA_MODULUS_LIMIT {
+            crate::Isa::Avx512
+        } else {
+            self
+        }
+    }
+}

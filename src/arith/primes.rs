@@ -59,7 +59,7 @@ pub fn is_prime(n: u64) -> bool {
 /// assert!(qs.iter().all(|&q| q < 1 << 50 && q % (1 << 17) == 1));
 /// ```
 pub fn ntt_primes(bits: u32, n: usize, count: usize) -> Result<Vec<u64>> {
-    crate::ntt::check_ring_degree(n)?;
+    super::check_ring_degree(n)?;
     let two_n = 2 * n as u64;
     let min_bits = two_n.trailing_zeros() + 1;
     if bits < min_bits || bits > 62 {

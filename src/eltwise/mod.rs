@@ -1,4 +1,5 @@
-//! Element-wise modular arithmetic over slices, one file per ISA, dispatched per call.
+//! Element-wise modular arithmetic over slices, written once over the lanes trait
+//! (`kernels.rs`) and dispatched per call.
 //!
 //! [`Eltwise`] binds a prime q to an instruction set (chosen like [`crate::ntt::NttPlan`]:
 //! best available, IFMA only for q < 2^50). Every operation works on equal-length slices.
@@ -18,20 +19,14 @@
 //! # Panics
 //! Every method panics if the slice lengths differ; debug builds also check the input ranges.
 
-#[cfg(simd)]
-mod lanes;
-mod scalar;
-
-#[cfg(simd)]
-mod avx2;
-#[cfg(simd)]
-mod avx512;
-#[cfg(simd)]
-mod ifma;
+mod kernels;
+mod map;
 
 use crate::arith::Modulus;
+use crate::arith::dispatch::Backend;
 use crate::error::{Error, Result};
-use crate::isa::{Backend, Isa};
+use crate::isa::Isa;
+use kernels::{EltJob, Op};
 
 /// The lazy range a value is known to lie in, for [`Eltwise::reduce`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,24 +37,6 @@ pub enum LazyRange {
     FourQ,
     /// Any u64.
     Any,
-}
-
-/// The element-wise operations one ISA implements (all outputs canonical).
-pub(crate) trait EltwiseKernel: Copy {
-    fn add(self, m: &Modulus, a: &[u64], b: &[u64], out: &mut [u64]);
-    fn add_assign(self, m: &Modulus, a: &mut [u64], b: &[u64]);
-    fn sub(self, m: &Modulus, a: &[u64], b: &[u64], out: &mut [u64]);
-    fn sub_assign(self, m: &Modulus, a: &mut [u64], b: &[u64]);
-    fn neg_assign(self, m: &Modulus, a: &mut [u64]);
-    fn mul(self, m: &Modulus, a: &[u64], b: &[u64], out: &mut [u64]);
-    fn mul_assign(self, m: &Modulus, a: &mut [u64], b: &[u64]);
-    /// out = a·b + c.
-    fn mul_add(self, m: &Modulus, a: &[u64], b: &[u64], c: &[u64], out: &mut [u64]);
-    /// acc = acc + a·b.
-    fn mul_add_assign(self, m: &Modulus, acc: &mut [u64], a: &[u64], b: &[u64]);
-    /// a = a·w with w < q; `ws` is w's companion for this ISA's Shoup width.
-    fn mul_scalar_assign(self, m: &Modulus, a: &mut [u64], w: u64, ws: u64);
-    fn reduce(self, m: &Modulus, a: &mut [u64], from: LazyRange);
 }
 
 /// Element-wise arithmetic mod one prime on one instruction set.
@@ -77,41 +54,6 @@ pub(crate) trait EltwiseKernel: Copy {
 pub struct Eltwise {
     modulus: Modulus,
     backend: Backend,
-}
-
-macro_rules! dispatch {
-    ($self:ident, $k:ident => $body:expr) => {
-        match $self.backend {
-            Backend::Scalar => {
-                let $k = scalar::ScalarKernel;
-                $body
-            }
-            #[cfg(simd)]
-            Backend::Avx2(s) => s.vectorize(
-                #[inline(always)]
-                || {
-                    let $k = avx2::Kernel256(s);
-                    $body
-                },
-            ),
-            #[cfg(simd)]
-            Backend::Avx512(s) => s.vectorize(
-                #[inline(always)]
-                || {
-                    let $k = avx512::Kernel512(avx512::Mul64(s));
-                    $body
-                },
-            ),
-            #[cfg(simd)]
-            Backend::Ifma(s) => s.vectorize(
-                #[inline(always)]
-                || {
-                    let $k = ifma::KernelIfma(s);
-                    $body
-                },
-            ),
-        }
-    };
 }
 
 impl Eltwise {
@@ -147,6 +89,14 @@ impl Eltwise {
         &self.modulus
     }
 
+    /// Runs one operation on the backend (one dispatch per call).
+    fn run(&self, op: Op<'_>) {
+        self.backend.dispatch(EltJob {
+            m: &self.modulus,
+            op,
+        })
+    }
+
     fn check(&self, what: &str, lens: &[usize], inputs: &[&[u64]], bound: u64) {
         assert!(
             lens.windows(2).all(|w| w[0] == w[1]),
@@ -166,8 +116,7 @@ impl Eltwise {
             &[a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.add(m, a, b, out))
+        self.run(Op::Add(a, b, out))
     }
 
     /// a = a + b mod q.
@@ -178,8 +127,7 @@ impl Eltwise {
             &[a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.add_assign(m, a, b))
+        self.run(Op::AddAssign(a, b))
     }
 
     /// out = a − b mod q.
@@ -190,8 +138,7 @@ impl Eltwise {
             &[a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.sub(m, a, b, out))
+        self.run(Op::Sub(a, b, out))
     }
 
     /// a = a − b mod q.
@@ -202,8 +149,7 @@ impl Eltwise {
             &[a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.sub_assign(m, a, b))
+        self.run(Op::SubAssign(a, b))
     }
 
     /// out = −a mod q.
@@ -216,8 +162,7 @@ impl Eltwise {
     /// a = −a mod q.
     pub fn neg_assign(&self, a: &mut [u64]) {
         self.check("neg_assign", &[a.len()], &[a], self.modulus.value());
-        let m = &self.modulus;
-        dispatch!(self, k => k.neg_assign(m, a))
+        self.run(Op::NegAssign(a))
     }
 
     /// out = a·b mod q.
@@ -228,8 +173,7 @@ impl Eltwise {
             &[a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.mul(m, a, b, out))
+        self.run(Op::Mul(a, b, out))
     }
 
     /// a = a·b mod q.
@@ -240,8 +184,7 @@ impl Eltwise {
             &[a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.mul_assign(m, a, b))
+        self.run(Op::MulAssign(a, b))
     }
 
     /// out = a·b + c mod q (fused multiply-add).
@@ -252,8 +195,7 @@ impl Eltwise {
             &[a, b, c],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.mul_add(m, a, b, c, out))
+        self.run(Op::MulAdd(a, b, c, out))
     }
 
     /// acc = acc + a·b mod q.
@@ -264,8 +206,7 @@ impl Eltwise {
             &[acc, a, b],
             self.modulus.value(),
         );
-        let m = &self.modulus;
-        dispatch!(self, k => k.mul_add_assign(m, acc, a, b))
+        self.run(Op::MulAddAssign(acc, a, b))
     }
 
     /// One limb of a ciphertext tensor, accumulated: with `a = (a0, a1)`, `b = (b0, b1)` and
@@ -352,14 +293,11 @@ impl Eltwise {
             &[a],
             4 * self.modulus.value(),
         );
-        let m = &self.modulus;
-        assert!(w < m.value(), "Eltwise::mul_scalar: scalar {w} ≥ q");
-        let ws = if self.isa() == Isa::Avx512Ifma {
-            m.shoup52(w)
-        } else {
-            m.shoup(w)
-        };
-        dispatch!(self, k => k.mul_scalar_assign(m, a, w, ws))
+        assert!(
+            w < self.modulus.value(),
+            "Eltwise::mul_scalar: scalar {w} ≥ q"
+        );
+        self.run(Op::MulScalarAssign(a, w))
     }
 
     /// Reduces a lazy slice to [0, q) in place.
@@ -372,7 +310,6 @@ impl Eltwise {
         if from != LazyRange::Any {
             self.check("reduce", &[a.len()], &[a], bound);
         }
-        let m = &self.modulus;
-        dispatch!(self, k => k.reduce(m, a, from))
+        self.run(Op::Reduce(a, from))
     }
 }

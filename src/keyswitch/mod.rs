@@ -77,22 +77,26 @@
 //! ## Code layout
 //! This file: [`KeySwitcher`] (construction, accessors, levels) and the orchestration
 //! ([`KeySwitcher::switch`] = decompose + [`KeySwitcher::apply`]). `scratch`:
-//! [`KeySwitchScratch`]; `decompose`: ModUp and [`Decomposition`]; `accumulate`: the MAC over
-//! digits and double hoisting; `mod_down`: ModDown; `keygen`: [`SwitchingKey`] and its
+//! [`KeySwitchScratch`]; one file per step of the switch — `mod_up`: [`ModUp`] (digit
+//! conversion) and [`Decomposition`] (with the NTTs of the new limbs); `accumulate`: the MAC
+//! over digits ([`LimbDot`]) and double hoisting; `mod_down`: [`ModDown`] (INTTs, exact
+//! conversion, NTTs); `keygen`: [`SwitchingKey`] and its
 //! generation; `seeded`: compressed keys; `noise`: expected, worst-case and measured noise;
 //! `reference`: the reference sets.
 
 mod accumulate;
-mod decompose;
 mod keygen;
 mod mod_down;
+mod mod_up;
 mod noise;
 mod reference;
 mod scratch;
 mod seeded;
 
-pub use decompose::Decomposition;
+pub use accumulate::LimbDot;
 pub use keygen::SwitchingKey;
+pub use mod_down::ModDown;
+pub use mod_up::{Decomposition, ModUp};
 pub use reference::{ReferencePrimes, ReferenceSet};
 pub use scratch::KeySwitchScratch;
 pub use seeded::SEED_LEN;
@@ -100,7 +104,6 @@ pub use seeded::SEED_LEN;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
 use crate::profile::Section;
-use crate::rns::basis_conversion::{LimbDot, ModDown, ModUp};
 use crate::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
 use std::ops::Range;
 

@@ -1,20 +1,15 @@
-//! AVX2 NTT primitives, 4 × u64 lanes. No 64-bit multiply exists on AVX2: both halves of
-//! 64×64 products are built from `vpmuludq` (`arith::avx2`). Conditional subtractions use the
-//! sign of `x − m` with `vblendvpd` (valid because q < 2^62). Strides t ≥ 4 run in the generic
-//! loops of `stages.rs`; t = 2 and t = 1 split 8 words into X/Y with `vperm2i128` /
-//! `vpunpck{l,h}qdq`.
+//! AVX2 NTT shuffles (4 × u64 lanes; the products are the lanes trait's). Strides t ≥ 4 run
+//! in the generic loops of `stages.rs`; t = 2 and t = 1 split 8 words into X/Y with
+//! `vperm2i128` / `vpunpck{l,h}qdq` and merge them back the same way.
 
 use super::NttKernel;
-use super::stages::{fwd_bfly, inv_bfly};
-use crate::arith::avx2::{csub, mul_shoup};
-use crate::isa::Avx2Token;
+use super::stages::{fwd_bfly, inv_bfly, reduce_pair};
+use crate::arith::dispatch::Avx2Lanes;
+use crate::arith::lanes::Lanes;
 use core::arch::x86_64::{__m128i, __m256i};
 use pulp::cast;
 
-#[derive(Clone, Copy)]
-pub(super) struct Kernel256(pub Avx2Token);
-
-impl Kernel256 {
+impl Avx2Lanes {
     /// Splits 8 words into (X, Y) for stride t ∈ {1, 2}; also its own inverse (merge).
     #[inline(always)]
     fn shuffle(self, v0: __m256i, v1: __m256i, t: usize) -> (__m256i, __m256i) {
@@ -79,39 +74,8 @@ impl Kernel256 {
     }
 }
 
-impl NttKernel for Kernel256 {
-    type V = __m256i;
+impl NttKernel for Avx2Lanes {
     const RADIX4: bool = false;
-    const LANES: usize = 4;
-
-    #[inline(always)]
-    fn splat(self, x: u64) -> __m256i {
-        self.0.avx._mm256_set1_epi64x(x as i64)
-    }
-    #[inline(always)]
-    fn load(self, s: &[u64]) -> __m256i {
-        crate::arith::avx2::load(s)
-    }
-    #[inline(always)]
-    fn store(self, d: &mut [u64], v: __m256i) {
-        crate::arith::avx2::store(d, v)
-    }
-    #[inline(always)]
-    fn csub(self, x: __m256i, m: __m256i) -> __m256i {
-        csub(self.0, x, m)
-    }
-    #[inline(always)]
-    fn mul_shoup(self, x: __m256i, w: __m256i, ws: __m256i, q: __m256i) -> __m256i {
-        mul_shoup(self.0, x, w, ws, q)
-    }
-    #[inline(always)]
-    fn add(self, x: __m256i, y: __m256i) -> __m256i {
-        self.0.avx2._mm256_add_epi64(x, y)
-    }
-    #[inline(always)]
-    fn sub(self, x: __m256i, y: __m256i) -> __m256i {
-        self.0.avx2._mm256_sub_epi64(x, y)
-    }
     #[inline(always)]
     fn fwd_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool) {
         let (qv, two_q) = (self.splat(q), self.splat(2 * q));
@@ -120,17 +84,7 @@ impl NttKernel for Kernel256 {
             (w, ws),
             t,
             #[inline(always)]
-            |x, y, tw| {
-                let (a, b) = fwd_bfly(self, x, y, tw, qv, two_q);
-                if reduce {
-                    (
-                        self.csub(self.csub(a, two_q), qv),
-                        self.csub(self.csub(b, two_q), qv),
-                    )
-                } else {
-                    (a, b)
-                }
-            },
+            |x, y, tw| reduce_pair(self, fwd_bfly(self, x, y, tw, qv, two_q), reduce, qv, two_q),
         );
     }
     #[inline(always)]

@@ -32,6 +32,7 @@
 
 mod scalar;
 mod stages;
+mod tables;
 
 #[cfg(simd)]
 mod avx2;
@@ -40,31 +41,17 @@ mod avx512;
 #[cfg(simd)]
 mod ifma;
 
-use crate::aligned::AlignedVec;
+use crate::arith::dispatch::{Backend, Job};
+use crate::arith::lanes::Lanes;
 use crate::arith::{Modulus, primitive_root_2n};
 use crate::error::{Error, Result};
-use crate::isa::{Backend, Isa};
-use pulp::NullaryFnOnce;
+use crate::isa::Isa;
 
-/// Smallest supported ring degree.
-pub const MIN_RING_DEGREE: usize = 1 << 4;
-/// Largest supported ring degree.
-pub const MAX_RING_DEGREE: usize = 1 << 20;
+pub use crate::arith::{MAX_RING_DEGREE, MIN_RING_DEGREE, check_ring_degree};
+pub(crate) use tables::Tables;
+
 /// Stages whose butterfly groups fit in this many words run depth-first per block (16 KiB).
 pub const BLOCK: usize = 2048;
-
-/// Checks that `n` is a power of two in [`MIN_RING_DEGREE`], [`MAX_RING_DEGREE`].
-pub fn check_ring_degree(n: usize) -> Result<()> {
-    if n.is_power_of_two() && (MIN_RING_DEGREE..=MAX_RING_DEGREE).contains(&n) {
-        Ok(())
-    } else {
-        Err(Error::InvalidRingDegree {
-            n,
-            min: MIN_RING_DEGREE,
-            max: MAX_RING_DEGREE,
-        })
-    }
-}
 
 /// Which Shoup product the twiddle companions are built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,43 +62,14 @@ pub(crate) enum ShoupWidth {
     W52,
 }
 
-/// Precomputed twiddles, laid out per stage: entry k (1 ≤ k < n) serves stage m = 2^⌊log2 k⌋,
-/// group k − m; entry 0 (value 0) is never read. The IFMA kernels read only the companions
-/// (see `NttKernel::derived_w`); the `fwd`/`inv` values are kept for the other ISAs and the
-/// scalar reference model.
-#[derive(Clone)]
-pub(crate) struct Tables {
-    pub fwd: AlignedVec,
-    pub fwd_shoup: AlignedVec,
-    pub inv: AlignedVec,
-    pub inv_shoup: AlignedVec,
-    /// n^−1 and its companion (left output of the last inverse stage).
-    pub n_inv: u64,
-    pub n_inv_shoup: u64,
-    /// ψ^−brv(1)·n^−1 and its companion (right output of the last inverse stage).
-    pub inv_last: u64,
-    pub inv_last_shoup: u64,
-}
-
-/// The vector primitives one ISA provides; the stage loops in `stages.rs` are generic over
-/// them, and each ISA runs those loops inside its target-feature context.
-pub(crate) trait NttKernel: Copy {
-    /// One register of `LANES` u64 words.
-    type V: Copy;
-    /// Words per register.
-    const LANES: usize;
+/// What the NTT needs beyond the lanes trait: the ISA's in-register shuffles for strides
+/// below its width, whether radix-4 passes pay off, and (IFMA) twiddles recomputed from their
+/// companions. The stage loops in `stages.rs` are generic over it; one `impl` per lanes type
+/// (`scalar.rs`, `avx2.rs`, `avx512.rs`, `ifma.rs`).
+pub(crate) trait NttKernel: Lanes {
     /// Whether two stages per pass (radix 4) pay off: fewer loads and stores, but twice the
-    /// live registers (the emulated 64-bit products of AVX2 spill with it).
+    /// live registers (the emulated 64-bit products of AVX2 and AVX-512 spill with it).
     const RADIX4: bool;
-    fn splat(self, x: u64) -> Self::V;
-    /// Loads `s` (exactly `LANES` words).
-    fn load(self, s: &[u64]) -> Self::V;
-    /// Stores to `d` (exactly `LANES` words).
-    fn store(self, d: &mut [u64], v: Self::V);
-    /// `x − m` if `x ≥ m`, else `x` (x < m + 2^63).
-    fn csub(self, x: Self::V, m: Self::V) -> Self::V;
-    /// Shoup product `x·w mod q` in [0, 2q) for x < 4q.
-    fn mul_shoup(self, x: Self::V, w: Self::V, ws: Self::V, q: Self::V) -> Self::V;
     /// The twiddle w recomputed from its companion `ws`, on ISAs where that is cheaper than
     /// reading it (IFMA: one `vpmadd52huq`); `None` elsewhere. Deriving w halves the twiddle
     /// bytes a transform reads — they come from L3 when consecutive transforms use different
@@ -120,8 +78,6 @@ pub(crate) trait NttKernel: Copy {
     fn derived_w(self, _ws: Self::V, _q: Self::V) -> Option<Self::V> {
         None
     }
-    fn add(self, x: Self::V, y: Self::V) -> Self::V;
-    fn sub(self, x: Self::V, y: Self::V) -> Self::V;
     /// Forward stage with stride t < `LANES` (in-register shuffles), in/out [0, 4q);
     /// with `reduce` (t = 1 only) out [0, q).
     fn fwd_small(self, q: u64, data: &mut [u64], w: &[u64], ws: &[u64], t: usize, reduce: bool);
@@ -240,10 +196,8 @@ pub(crate) fn inverse_driver<K: NttKernel>(
     stages::inv_last(k, q, data, tab, reduce);
 }
 
-/// One whole transform, run by `pulp`'s `vectorize` inside an ISA's target-feature context.
-/// (A struct rather than a closure so that the call chain is `#[inline(always)]` end to end.)
-pub(crate) struct Transform<'a, K> {
-    k: K,
+/// One whole transform, the job [`Backend::dispatch`] runs with the plan's lanes.
+pub(crate) struct Transform<'a> {
     q: u64,
     data: &'a mut [u64],
     tab: &'a Tables,
@@ -251,14 +205,14 @@ pub(crate) struct Transform<'a, K> {
     inverse: bool,
 }
 
-impl<K: NttKernel> NullaryFnOnce for Transform<'_, K> {
+impl<K: NttKernel> Job<K> for Transform<'_> {
     type Output = ();
     #[inline(always)]
-    fn call(self) {
+    fn run(self, k: K) {
         if self.inverse {
-            inverse_driver(self.k, self.q, self.data, self.tab, self.reduce)
+            inverse_driver(k, self.q, self.data, self.tab, self.reduce)
         } else {
-            forward_driver(self.k, self.q, self.data, self.tab, self.reduce)
+            forward_driver(k, self.q, self.data, self.tab, self.reduce)
         }
     }
 }
@@ -387,8 +341,11 @@ impl NttPlan {
                 root
             }
         };
-        let backend = Backend::new(isa)?;
-        let tables = Self::tables(n, &modulus, psi, width);
+        let backend = match (isa, width) {
+            (Isa::Scalar, ShoupWidth::W52) => Backend::scalar_model_of(Isa::Avx512Ifma),
+            _ => Backend::new(isa)?,
+        };
+        let tables = Tables::new(n, &modulus, psi, width);
         Ok(NttPlan {
             n,
             modulus,
@@ -397,47 +354,6 @@ impl NttPlan {
             width,
             tables,
         })
-    }
-
-    fn tables(n: usize, m: &Modulus, psi: u64, width: ShoupWidth) -> Tables {
-        let log_n = n.trailing_zeros();
-        let psi_inv = m.inv_mod(psi).expect("psi is a unit");
-        let companion = |w: u64| match width {
-            ShoupWidth::W64 => m.shoup(w),
-            ShoupWidth::W52 => m.shoup52(w),
-        };
-        let brv = |k: usize| k.reverse_bits() >> (usize::BITS - log_n);
-        // Powers ψ^i and ψ^−i in natural order (n products each), then scattered to ψ^brv(k).
-        let powers = |root: u64| {
-            let mut p = Vec::with_capacity(n);
-            let mut x = 1u64;
-            for _ in 0..n {
-                p.push(x);
-                x = m.mul_mod(x, root);
-            }
-            p
-        };
-        let (pw, pw_inv) = (powers(psi), powers(psi_inv));
-        let mut fwd = AlignedVec::zeroed(n);
-        let mut inv = AlignedVec::zeroed(n);
-        for k in 1..n {
-            fwd[k] = pw[brv(k)];
-            inv[k] = pw_inv[brv(k)];
-        }
-        let fwd_shoup = fwd.iter().map(|&w| companion(w)).collect();
-        let inv_shoup = inv.iter().map(|&w| companion(w)).collect();
-        let n_inv = m.inv_mod(n as u64).expect("n is a unit mod an odd prime");
-        let inv_last = m.mul_mod(inv[1], n_inv);
-        Tables {
-            fwd,
-            fwd_shoup,
-            inv,
-            inv_shoup,
-            n_inv,
-            n_inv_shoup: companion(n_inv),
-            inv_last,
-            inv_last_shoup: companion(inv_last),
-        }
     }
 
     /// Ring degree n.
@@ -574,33 +490,14 @@ impl NttPlan {
         self.run(a, reduce, true);
     }
 
-    /// The one dispatch point: picks the kernel once per call and runs the whole transform
-    /// inside that ISA's target-feature context.
+    /// Runs the whole transform on the plan's backend (one dispatch per call).
     fn run(&self, data: &mut [u64], reduce: bool, inverse: bool) {
-        let (q, tab) = (self.modulus.value(), &self.tables);
-        macro_rules! job {
-            ($k:expr) => {
-                Transform {
-                    k: $k,
-                    q,
-                    data,
-                    tab,
-                    reduce,
-                    inverse,
-                }
-            };
-        }
-        match self.backend {
-            Backend::Scalar => match self.width {
-                ShoupWidth::W64 => job!(scalar::Scalar64).call(),
-                ShoupWidth::W52 => job!(scalar::Scalar52).call(),
-            },
-            #[cfg(simd)]
-            Backend::Avx2(s) => s.vectorize(job!(avx2::Kernel256(s))),
-            #[cfg(simd)]
-            Backend::Avx512(s) => s.vectorize(job!(avx512::Kernel512(avx512::Shoup64(s)))),
-            #[cfg(simd)]
-            Backend::Ifma(s) => s.vectorize(job!(avx512::Kernel512(ifma::Shoup52(s)))),
-        }
+        self.backend.dispatch(Transform {
+            q: self.modulus.value(),
+            data,
+            tab: &self.tables,
+            reduce,
+            inverse,
+        })
     }
 }

@@ -1,4 +1,4 @@
-//! Stage loops generic over an ISA's vector primitives ([`NttKernel`]).
+//! Stage loops generic over an ISA's lanes and its NTT shuffles ([`NttKernel`]).
 //!
 //! Radix-2 passes run one stage; radix-4 passes run two consecutive stages on four
 //! quarter-blocks held in registers, halving the loads and stores. Strides below the register
@@ -8,6 +8,7 @@
 //! [`super`]).
 
 use super::{NttKernel, Tables};
+use crate::arith::lanes::{Lanes, reduce_4q};
 
 type Tw<'a> = (&'a [u64], &'a [u64]);
 
@@ -39,6 +40,22 @@ pub(super) fn inv_bfly<K: NttKernel>(
     let sum = k.csub(k.add(x, y), two_q);
     let diff = k.sub(k.add(x, two_q), y);
     (sum, k.mul_shoup(diff, w.0, w.1, q))
+}
+
+/// A forward butterfly's outputs, reduced from [0, 4q) to [0, q) when `reduce` (last stage).
+#[inline(always)]
+pub(super) fn reduce_pair<K: Lanes>(
+    k: K,
+    (a, b): (K::V, K::V),
+    reduce: bool,
+    q: K::V,
+    two_q: K::V,
+) -> (K::V, K::V) {
+    if reduce {
+        (reduce_4q(k, a, q, two_q), reduce_4q(k, b, q, two_q))
+    } else {
+        (a, b)
+    }
 }
 
 /// Twiddle g and its companion, broadcast; on ISAs that derive w from its companion
@@ -73,11 +90,8 @@ pub(super) fn fwd_radix2<K: NttKernel>(
             .chunks_exact_mut(K::LANES)
             .zip(ys.chunks_exact_mut(K::LANES))
         {
-            let (mut a, mut b) = fwd_bfly(k, k.load(x), k.load(y), tw, qv, two_q);
-            if reduce {
-                a = k.csub(k.csub(a, two_q), qv);
-                b = k.csub(k.csub(b, two_q), qv);
-            }
+            let ab = fwd_bfly(k, k.load(x), k.load(y), tw, qv, two_q);
+            let (a, b) = reduce_pair(k, ab, reduce, qv, two_q);
             k.store(x, a);
             k.store(y, b);
         }

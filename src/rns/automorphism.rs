@@ -10,8 +10,10 @@
 
 use super::{Representation, RnsBasis, RnsPoly};
 use crate::arith::Modulus;
+use crate::arith::dispatch::{Backend, Job};
+use crate::arith::lanes::{Lanes, add_mod};
 use crate::error::{Error, Result};
-use crate::isa::{Backend, Isa};
+use crate::isa::Isa;
 
 impl PartialEq for Automorphism {
     fn eq(&self, other: &Automorphism) -> bool {
@@ -37,7 +39,7 @@ pub struct Automorphism {
 impl Automorphism {
     /// σ_g for an odd `g` in (0, 2n). Errors on an invalid n or an even / out-of-range g.
     pub fn new(n: usize, g: usize) -> Result<Automorphism> {
-        crate::ntt::check_ring_degree(n)?;
+        crate::arith::check_ring_degree(n)?;
         let two_n = 2 * n;
         if g.is_multiple_of(2) || g >= two_n {
             return Err(Error::InvalidKeySwitchParams {
@@ -54,13 +56,8 @@ impl Automorphism {
             })
             .collect();
         let coeff_index = (0..n).map(|i| (i * g % two_n) as u32).collect();
-        // The gather kernels use 64-bit lanes only: IFMA adds nothing here.
-        let isa = match Isa::detect() {
-            Isa::Avx512Ifma => Isa::Avx512,
-            other => other,
-        };
         Ok(Automorphism {
-            backend: Backend::new(isa)?,
+            backend: Backend::new(Isa::detect())?,
             n,
             g,
             eval_index,
@@ -109,7 +106,7 @@ impl Automorphism {
             input.len() == self.n && out.len() == self.n,
             "automorphism: limb length != n"
         );
-        gather::run(self.backend, &self.eval_index, input, out, None);
+        self.permute(input, out, None);
     }
 
     /// One limb in evaluation form, accumulated: `acc[k] = (acc[k] + input[k′]) mod q`
@@ -122,7 +119,18 @@ impl Automorphism {
             input.len() == self.n && acc.len() == self.n,
             "automorphism: limb length != n"
         );
-        gather::run(self.backend, &self.eval_index, input, acc, Some(q));
+        self.permute(input, acc, Some(q));
+    }
+
+    /// `out[k] = input[eval_index[k]]` (or `+=` mod q) on the backend. The callers checked that
+    /// both slices are n words; the index table is a permutation of 0..n (built in `new`).
+    fn permute(&self, input: &[u64], out: &mut [u64], add: Option<&Modulus>) {
+        self.backend.dispatch(Permute {
+            idx: &self.eval_index,
+            input,
+            out,
+            add,
+        })
     }
 
     /// One limb in coefficient form mod q (canonical input).
@@ -184,94 +192,44 @@ pub fn galois_element_for_rotation(n: usize, steps: i64) -> usize {
     g as usize
 }
 
-/// The evaluation-form permutation kernels: scalar, and vector gathers (indices are a
-/// permutation of 0..n, so every gathered address is inside the input limb).
-mod gather {
-    use crate::arith::Modulus;
-    use crate::isa::Backend;
+/// The evaluation-form permutation: `out[k] = input[idx[k]]`, or `(out[k] + input[idx[k]]) mod q`
+/// with `add`, by vector gathers (`vpgatherdq`; one word per lane on scalar). The job
+/// [`Backend::dispatch`] runs.
+struct Permute<'a> {
+    /// A permutation of 0..n: every index is inside `input`.
+    idx: &'a [u32],
+    input: &'a [u64],
+    out: &'a mut [u64],
+    add: Option<&'a Modulus>,
+}
 
+impl<L: Lanes> Job<L> for Permute<'_> {
+    type Output = ();
     #[inline(always)]
-    fn scalar(idx: &[u32], input: &[u64], out: &mut [u64], add: Option<&Modulus>) {
-        match add {
-            None => out
-                .iter_mut()
-                .zip(idx)
-                .for_each(|(o, &k)| *o = input[k as usize]),
-            Some(q) => out
-                .iter_mut()
-                .zip(idx)
-                .for_each(|(o, &k)| *o = q.add_mod(*o, input[k as usize])),
-        }
-    }
-
-    /// `out[k] = input[idx[k]]` (or `+=` mod q). The caller guarantees `idx.len() == out.len()`
-    /// and every index `< input.len()`.
-    pub(super) fn run(
-        backend: Backend,
-        idx: &[u32],
-        input: &[u64],
-        out: &mut [u64],
-        add: Option<&Modulus>,
-    ) {
-        debug_assert!(idx.len() == out.len() && idx.iter().all(|&k| (k as usize) < input.len()));
-        match backend {
-            #[cfg(simd)]
-            Backend::Avx512(s) => s.vectorize(
-                #[inline(always)]
-                || {
-                    use core::arch::x86_64::{__m256i, __m512i};
-                    let f = s.avx512f;
-                    let q = add.map_or(0, |m| m.value());
-                    let qv = f._mm512_set1_epi64(q as i64);
-                    for (ix, o) in idx.chunks_exact(8).zip(out.chunks_exact_mut(8)) {
-                        let vi: __m256i =
-                            pulp::cast::<[u32; 8], __m256i>(ix.try_into().expect("8 indices"));
-                        // SAFETY: AVX-512F is enabled (token), and every index is below
-                        // input.len() (a permutation of 0..n, checked by the callers' length
-                        // assertions), so all eight 8-byte reads are inside `input`.
-                        let g = unsafe {
-                            f._mm512_i32gather_epi64::<8>(vi, input.as_ptr() as *const i64)
-                        };
-                        let r = if add.is_some() {
-                            let acc: __m512i =
-                                pulp::cast::<[u64; 8], __m512i>((&*o).try_into().expect("8 lanes"));
-                            let sum = f._mm512_add_epi64(acc, g);
-                            f._mm512_min_epu64(sum, f._mm512_sub_epi64(sum, qv))
-                        } else {
-                            g
-                        };
-                        o.copy_from_slice(&pulp::cast::<__m512i, [u64; 8]>(r));
-                    }
-                },
-            ),
-            #[cfg(simd)]
-            Backend::Avx2(s) => s.vectorize(
-                #[inline(always)]
-                || {
-                    use core::arch::x86_64::{__m128i, __m256i};
-                    let v = s.avx2;
-                    let q = add.map_or(0, |m| m.value());
-                    let qv = s.avx._mm256_set1_epi64x(q as i64);
-                    for (ix, o) in idx.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
-                        let vi: __m128i =
-                            pulp::cast::<[u32; 4], __m128i>(ix.try_into().expect("4 indices"));
-                        // SAFETY: AVX2 is enabled (token), and every index is below input.len()
-                        // (see the AVX-512 arm), so all four reads are inside `input`.
-                        let g = unsafe {
-                            v._mm256_i32gather_epi64::<8>(input.as_ptr() as *const i64, vi)
-                        };
-                        let r = if add.is_some() {
-                            let acc: __m256i =
-                                pulp::cast::<[u64; 4], __m256i>((&*o).try_into().expect("4 lanes"));
-                            crate::arith::avx2::csub(s, v._mm256_add_epi64(acc, g), qv)
-                        } else {
-                            g
-                        };
-                        o.copy_from_slice(&pulp::cast::<__m256i, [u64; 4]>(r));
-                    }
-                },
-            ),
-            _ => scalar(idx, input, out, add),
+    fn run(self, l: L) {
+        let Permute {
+            idx,
+            input,
+            out,
+            add,
+        } = self;
+        assert!(idx.len() == out.len() && input.len() == out.len());
+        debug_assert!(idx.iter().all(|&k| (k as usize) < input.len()));
+        let q = l.splat(add.map_or(0, |m| m.value()));
+        for (ix, o) in idx
+            .chunks_exact(L::LANES)
+            .zip(out.chunks_exact_mut(L::LANES))
+        {
+            // SAFETY: `ix` holds LANES indices of the automorphism's table, a permutation of
+            // 0..n built in `Automorphism::new`, and input.len() == n (asserted above and by the
+            // callers): every gathered word is inside `input`.
+            let g = unsafe { l.gather(input, ix) };
+            let r = if add.is_some() {
+                add_mod(l, l.load(o), g, q)
+            } else {
+                g
+            };
+            l.store(o, r);
         }
     }
 }

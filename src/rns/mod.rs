@@ -5,7 +5,8 @@
 //!   (each limb on the best ISA for its prime: IFMA for q < 2^50, AVX-512 otherwise).
 //! - [`RnsPoly`]: `limbs × n` words plus the basis it lives in and a [`Representation`] tag.
 //!   Limb-wise arithmetic, (inverse) NTT over all limbs, automorphisms, rescaling.
-//! - [`basis_conversion`]: fast base extension, ModUp and ModDown.
+//! - [`basis_conversion`]: fast and exact base extension (the kernel of ModUp and ModDown,
+//!   which live in [`crate::keyswitch`]).
 //!
 //! ## Ranges
 //! Every limb of an `RnsPoly` holds canonical residues in [0, q_i) between operations.

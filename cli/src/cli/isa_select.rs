@@ -20,7 +20,7 @@ pub fn check_env_cap() -> CliResult {
 /// Parses one instruction-set name for clap (`scalar`, `avx2`, `avx512`, `avx512ifma`/`ifma`).
 pub fn parse_isa(name: &str) -> Result<Isa, String> {
     name.parse()
-        .map_err(|err: ckks_accel::Error| err.to_string())
+        .map_err(|err: ckks_accel::isa::ParseIsaError| err.to_string())
 }
 
 /// The instruction sets to measure, lowest first: `requested` (each must be available here),

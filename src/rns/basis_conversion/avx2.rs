@@ -1,57 +1,13 @@
 //! AVX2 conversion kernel: 64×64 products from `vpmuludq` (both halves share the four partial
 //! products), accumulated in lo/hi lanes with a sign-flipped compare for the carry.
 
-use super::{ConvKernel, DstConsts, ROUND_MAGIC};
-use crate::arith::avx2::{csub, load, mul_shoup, store};
-use crate::isa::Avx2Token;
+use super::kernel::{ConvKernel, DstConsts, Estimate, ROUND_MAGIC, reduce_lo_hi};
+use crate::arith::dispatch::Avx2Lanes;
+use crate::arith::lanes::Lanes;
 use core::arch::x86_64::{__m256d, __m256i};
 
-#[derive(Clone, Copy)]
-pub(crate) struct Conv256(pub Avx2Token);
-
-impl Conv256 {
-    /// (lo, hi) of the lane-wise 64×64 product.
-    #[inline(always)]
-    fn mul_wide(self, a: __m256i, b: __m256i) -> (__m256i, __m256i) {
-        let v = self.0.avx2;
-        let lo32 = self.0.avx._mm256_set1_epi64x(0xffff_ffff);
-        let a_hi = v._mm256_shuffle_epi32::<0b1011_0001>(a);
-        let b_hi = v._mm256_shuffle_epi32::<0b1011_0001>(b);
-        let ll = v._mm256_mul_epu32(a, b);
-        let lh = v._mm256_mul_epu32(a, b_hi);
-        let hl = v._mm256_mul_epu32(a_hi, b);
-        let hh = v._mm256_mul_epu32(a_hi, b_hi);
-        let t = v._mm256_add_epi64(lh, v._mm256_srli_epi64::<32>(ll));
-        let u = v._mm256_add_epi64(hl, v._mm256_and_si256(t, lo32));
-        let hi = v._mm256_add_epi64(
-            v._mm256_add_epi64(hh, v._mm256_srli_epi64::<32>(t)),
-            v._mm256_srli_epi64::<32>(u),
-        );
-        let lo = v._mm256_or_si256(v._mm256_slli_epi64::<32>(u), v._mm256_and_si256(ll, lo32));
-        (lo, hi)
-    }
-}
-
-impl ConvKernel for Conv256 {
-    type V = __m256i;
+impl ConvKernel for Avx2Lanes {
     type Acc = (__m256i, __m256i);
-    const LANES: usize = 4;
-    #[inline(always)]
-    fn load(self, s: &[u64]) -> __m256i {
-        load(s)
-    }
-    #[inline(always)]
-    fn store(self, d: &mut [u64], v: __m256i) {
-        store(d, v)
-    }
-    #[inline(always)]
-    fn splat(self, x: u64) -> __m256i {
-        self.0.avx._mm256_set1_epi64x(x as i64)
-    }
-    #[inline(always)]
-    fn mul_const(self, x: __m256i, w: __m256i, ws: __m256i, q: __m256i) -> __m256i {
-        csub(self.0, mul_shoup(self.0, x, w, ws, q), q)
-    }
     #[inline(always)]
     fn acc_zero(self) -> (__m256i, __m256i) {
         let z = self.splat(0);
@@ -68,6 +24,13 @@ impl ConvKernel for Conv256 {
             v._mm256_cmpgt_epi64(v._mm256_xor_si256(plo, sign), v._mm256_xor_si256(lo2, sign));
         (lo2, v._mm256_sub_epi64(v._mm256_add_epi64(hi, phi), carry))
     }
+    #[inline(always)]
+    fn acc_reduce(self, (lo, hi): (__m256i, __m256i), c: &DstConsts) -> __m256i {
+        reduce_lo_hi(self, lo, hi, c)
+    }
+}
+
+impl Estimate for Avx2Lanes {
     type F = __m256d;
     #[inline(always)]
     fn f_splat(self, x: f64) -> __m256d {
@@ -89,9 +52,7 @@ impl ConvKernel for Conv256 {
     fn f_round(self, acc: __m256d) -> __m256i {
         let a = self.0.avx;
         let r = a._mm256_add_pd(acc, a._mm256_set1_pd(ROUND_MAGIC));
-        self.0
-            .avx2
-            ._mm256_sub_epi64(a._mm256_castpd_si256(r), self.splat(ROUND_MAGIC.to_bits()))
+        self.sub(a._mm256_castpd_si256(r), self.splat(ROUND_MAGIC.to_bits()))
     }
     #[inline(always)]
     fn lookup8(self, v: __m256i, table: &[u64; 8]) -> __m256i {
@@ -102,27 +63,8 @@ impl ConvKernel for Conv256 {
             w2,
             v2._mm256_slli_epi64::<32>(v2._mm256_add_epi64(w2, self.splat(1))),
         );
-        let lo = v2._mm256_permutevar8x32_epi32(load(&table[..4]), idx);
-        let hi = v2._mm256_permutevar8x32_epi32(load(&table[4..]), idx);
+        let lo = v2._mm256_permutevar8x32_epi32(self.load(&table[..4]), idx);
+        let hi = v2._mm256_permutevar8x32_epi32(self.load(&table[4..]), idx);
         v2._mm256_blendv_epi8(lo, hi, v2._mm256_cmpgt_epi64(v, self.splat(3)))
-    }
-    #[inline(always)]
-    fn add_mod(self, a: __m256i, b: __m256i, q: __m256i) -> __m256i {
-        csub(self.0, self.0.avx2._mm256_add_epi64(a, b), q)
-    }
-    #[inline(always)]
-    fn acc_reduce(self, (lo, hi): (__m256i, __m256i), c: &DstConsts) -> __m256i {
-        let s = self.0;
-        let (p, one) = (self.splat(c.p), self.splat(1));
-        let (one_s, r, r_s) = (
-            self.splat(c.one_shoup),
-            self.splat(c.r),
-            self.splat(c.r_shoup),
-        );
-        let h = csub(s, mul_shoup(s, hi, one, one_s, p), p);
-        let t1 = mul_shoup(s, h, r, r_s, p);
-        let t2 = mul_shoup(s, lo, one, one_s, p);
-        let sum = s.avx2._mm256_add_epi64(t1, t2);
-        csub(s, csub(s, sum, self.splat(2 * c.p)), p)
     }
 }

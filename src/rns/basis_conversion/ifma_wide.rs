@@ -37,12 +37,13 @@
 //! the 64-bit AVX-512 one otherwise; the overflow estimate of exact conversions, the table
 //! lookup and the modular add are the AVX-512 kernel's (the same instructions as on IFMA).
 
-use super::avx512::Conv512;
-use super::{BasisConverter, ConvKernel, DstConsts};
+use super::BasisConverter;
 use crate::arith::MASK52;
-use crate::arith::avx512::{load, mul_shoup52, store};
-use crate::isa::IfmaToken;
-use core::arch::x86_64::{__m512d, __m512i};
+use crate::arith::avx512::{load, store};
+use crate::arith::dispatch::IfmaLanes;
+use crate::arith::ifma::mul_shoup52;
+use crate::arith::lanes::Lanes;
+use core::arch::x86_64::__m512i;
 
 /// Constants of the split-52 path, built with the converter.
 #[derive(Debug, Clone)]
@@ -152,20 +153,9 @@ impl WideTables {
     }
 }
 
-#[derive(Clone, Copy)]
-pub(crate) struct ConvIfmaWide(pub IfmaToken);
-
-impl ConvIfmaWide {
-    #[inline(always)]
-    fn k512(self) -> Conv512 {
-        Conv512(self.0.avx512())
-    }
-    #[inline(always)]
-    fn csub(self, x: __m512i, m: __m512i) -> __m512i {
-        let f = self.0.avx512f;
-        f._mm512_min_epu64(x, f._mm512_sub_epi64(x, m))
-    }
-
+/// The split-52 loop bodies, called by the IFMA `ConvKernel` when the converter has
+/// [`WideTables`].
+impl IfmaLanes {
     /// A0, A1, A2 of `U` consecutive output vectors (coefficients off.., off + 8.., …; see the
     /// module docs). `U` independent accumulator chains hide the `vpmadd52` latency, and each
     /// matrix constant is broadcast once for all of them. `TW`: some t1 may be non-zero (those
@@ -319,10 +309,10 @@ impl ConvIfmaWide {
         out
     }
 
-    /// `U` consecutive output vectors of row j (see [`ConvKernel::row_dot`]).
+    /// `U` consecutive output vectors of row j (see `ConvKernel::row_dot`).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn row_dot_u<const U: usize>(
+    pub(super) fn row_dot_u<const U: usize>(
         self,
         conv: &BasisConverter,
         w: &WideTables,
@@ -370,93 +360,48 @@ impl ConvIfmaWide {
 /// The three accumulators (weights 2^0, 2^52, 2^104) of one output vector.
 type Acc3 = (__m512i, __m512i, __m512i);
 
-impl ConvKernel for ConvIfmaWide {
-    type V = __m512i;
-    type Acc = (__m512i, __m512i);
-    const LANES: usize = 8;
+/// Step 1 and the tile preparation of the split-52 path.
+impl IfmaLanes {
+    /// Step 1 for source limb i: the 52-bit Shoup product for primes < 2^50, the 64-bit one
+    /// (with the converter's 64-bit companions) otherwise; canonical output.
     #[inline(always)]
-    fn prefetch(self, s: &[u64], at: usize) {
-        crate::arith::avx512::prefetch(s, at)
-    }
-    #[inline(always)]
-    fn load(self, s: &[u64]) -> __m512i {
-        load(s)
-    }
-    #[inline(always)]
-    fn store(self, d: &mut [u64], v: __m512i) {
-        store(d, v)
-    }
-    #[inline(always)]
-    fn splat(self, x: u64) -> __m512i {
-        self.0.avx512f._mm512_set1_epi64(x as i64)
-    }
-    #[inline(always)]
-    fn mul_const(self, x: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
-        self.k512().mul_const(x, w, ws, q)
-    }
-    #[inline(always)]
-    fn acc_zero(self) -> (__m512i, __m512i) {
-        self.k512().acc_zero()
-    }
-    #[inline(always)]
-    fn acc_mac(self, acc: (__m512i, __m512i), t: __m512i, m: __m512i) -> (__m512i, __m512i) {
-        self.k512().acc_mac(acc, t, m)
-    }
-    #[inline(always)]
-    fn acc_reduce(self, acc: (__m512i, __m512i), c: &DstConsts) -> __m512i {
-        self.k512().acc_reduce(acc, c)
-    }
-    type F = __m512d;
-    #[inline(always)]
-    fn f_splat(self, x: f64) -> __m512d {
-        self.k512().f_splat(x)
-    }
-    #[inline(always)]
-    fn f_mac(self, acc: __m512d, x: __m512i, sh: __m512i, c: __m512d) -> __m512d {
-        self.k512().f_mac(acc, x, sh, c)
-    }
-    #[inline(always)]
-    fn f_round(self, acc: __m512d) -> __m512i {
-        self.k512().f_round(acc)
-    }
-    #[inline(always)]
-    fn lookup8(self, v: __m512i, table: &[u64; 8]) -> __m512i {
-        self.k512().lookup8(v, table)
-    }
-    #[inline(always)]
-    fn add_mod(self, a: __m512i, b: __m512i, q: __m512i) -> __m512i {
-        self.k512().add_mod(a, b, q)
-    }
-
-    #[inline(always)]
-    fn step1(self, conv: &BasisConverter, i: usize, src: &[u64], dst: &mut [u64]) {
-        let ws52 = conv.wide.as_ref().map_or(0, |w| w.q_hat_inv_shoup52[i]);
+    pub(super) fn wide_step1(
+        self,
+        conv: &BasisConverter,
+        w: &WideTables,
+        i: usize,
+        src: &[u64],
+        dst: &mut [u64],
+    ) {
+        let ws52 = w.q_hat_inv_shoup52[i];
         let q = conv.src[i].value();
+        let (wv, qv) = (self.splat(conv.q_hat_inv[i]), self.splat(q));
         if q < crate::arith::IFMA_MODULUS_LIMIT && ws52 != 0 {
-            let (w, ws, qv) = (
-                self.splat(conv.q_hat_inv[i]),
-                self.splat(ws52),
-                self.splat(q),
-            );
+            let ws = self.splat(ws52);
             for (d, x) in dst.chunks_exact_mut(8).zip(src.chunks_exact(8)) {
-                let r = mul_shoup52(self.0, load(x), w, ws, qv);
+                let r = mul_shoup52(self.0, load(x), wv, ws, qv);
                 store(d, self.csub(r, qv));
             }
         } else {
-            default_step1(self, conv, i, src, dst)
+            let ws = self.splat(conv.q_hat_inv_shoup[i]);
+            for (d, x) in dst.chunks_exact_mut(8).zip(src.chunks_exact(8)) {
+                let r = self.mul_shoup64(load(x), wv, ws, qv);
+                store(d, self.csub(r, qv));
+            }
         }
     }
 
+    /// t ≫ 52 of the tile's words of every source prime ≥ 2^52, into `extra`.
     #[inline(always)]
-    fn tile_prep(
+    pub(super) fn wide_tile_prep(
         self,
         conv: &BasisConverter,
+        w: &WideTables,
         scratch: &[u64],
         t0: usize,
         tile: usize,
         extra: &mut [u64],
     ) {
-        let Some(w) = &conv.wide else { return };
         if !w.t_wide {
             return;
         }
@@ -470,38 +415,4 @@ impl ConvKernel for ConvIfmaWide {
             }
         }
     }
-
-    #[inline(always)]
-    fn row_dot(
-        self,
-        conv: &BasisConverter,
-        j: usize,
-        scratch: &[u64],
-        extra: &[u64],
-        off: usize,
-        toff: usize,
-    ) -> __m512i {
-        match &conv.wide {
-            Some(w) => self.row_dot_u::<1>(conv, w, j, scratch, extra, off, toff)[0],
-            None => default_row_dot::<Self, 1>(self, conv, j, scratch, off)[0],
-        }
-    }
-
-    #[inline(always)]
-    fn row_dot4(
-        self,
-        conv: &BasisConverter,
-        j: usize,
-        scratch: &[u64],
-        extra: &[u64],
-        off: usize,
-        toff: usize,
-    ) -> [__m512i; 4] {
-        match &conv.wide {
-            Some(w) => self.row_dot_u::<4>(conv, w, j, scratch, extra, off, toff),
-            None => default_row_dot::<Self, 4>(self, conv, j, scratch, off),
-        }
-    }
 }
-
-use super::{default_row_dot, default_step1};

@@ -1,18 +1,8 @@
-//! Generic slice loops shared by the SIMD element-wise kernels: whole vectors first, then a
-//! scalar tail (only for lengths that are not a multiple of the vector width) that applies the
-//! same formula element by element.
+//! Slice loops of the element-wise kernels: whole vectors first, then a scalar tail (only for
+//! lengths that are not a multiple of the vector width) that applies the same formula on the
+//! lanes' scalar model ([`Lanes::Tail`]) element by element.
 
-/// One vector register type and how to move it to and from memory.
-pub(crate) trait Lanes: Copy {
-    /// The register type.
-    type V: Copy;
-    /// u64 lanes per register.
-    const W: usize;
-    /// Loads `s[..W]` (`s.len() == W`).
-    fn load(self, s: &[u64]) -> Self::V;
-    /// Stores to `d[..W]` (`d.len() == W`).
-    fn store(self, d: &mut [u64], v: Self::V);
-}
+use crate::arith::lanes::Lanes;
 
 #[inline(always)]
 pub(crate) fn map1<L: Lanes>(
@@ -21,7 +11,7 @@ pub(crate) fn map1<L: Lanes>(
     vf: impl Fn(L::V) -> L::V,
     sf: impl Fn(u64) -> u64,
 ) {
-    let mut it = a.chunks_exact_mut(L::W);
+    let mut it = a.chunks_exact_mut(L::LANES);
     for x in &mut it {
         l.store(x, vf(l.load(x)));
     }
@@ -37,8 +27,8 @@ pub(crate) fn map2<L: Lanes>(
     vf: impl Fn(L::V, L::V) -> L::V,
     sf: impl Fn(u64, u64) -> u64,
 ) {
-    let mut o = out.chunks_exact_mut(L::W);
-    let (mut ai, mut bi) = (a.chunks_exact(L::W), b.chunks_exact(L::W));
+    let mut o = out.chunks_exact_mut(L::LANES);
+    let (mut ai, mut bi) = (a.chunks_exact(L::LANES), b.chunks_exact(L::LANES));
     for ((o, x), y) in (&mut o).zip(&mut ai).zip(&mut bi) {
         l.store(o, vf(l.load(x), l.load(y)));
     }
@@ -60,8 +50,8 @@ pub(crate) fn map2_assign<L: Lanes>(
     vf: impl Fn(L::V, L::V) -> L::V,
     sf: impl Fn(u64, u64) -> u64,
 ) {
-    let mut ai = a.chunks_exact_mut(L::W);
-    let mut bi = b.chunks_exact(L::W);
+    let mut ai = a.chunks_exact_mut(L::LANES);
+    let mut bi = b.chunks_exact(L::LANES);
     for (x, y) in (&mut ai).zip(&mut bi) {
         l.store(x, vf(l.load(x), l.load(y)));
     }
@@ -80,11 +70,11 @@ pub(crate) fn map3<L: Lanes>(
     vf: impl Fn(L::V, L::V, L::V) -> L::V,
     sf: impl Fn(u64, u64, u64) -> u64,
 ) {
-    let mut o = out.chunks_exact_mut(L::W);
+    let mut o = out.chunks_exact_mut(L::LANES);
     let (mut ai, mut bi, mut ci) = (
-        a.chunks_exact(L::W),
-        b.chunks_exact(L::W),
-        c.chunks_exact(L::W),
+        a.chunks_exact(L::LANES),
+        b.chunks_exact(L::LANES),
+        c.chunks_exact(L::LANES),
     );
     for (((o, x), y), z) in (&mut o).zip(&mut ai).zip(&mut bi).zip(&mut ci) {
         l.store(o, vf(l.load(x), l.load(y), l.load(z)));
@@ -109,8 +99,8 @@ pub(crate) fn map3_assign<L: Lanes>(
     vf: impl Fn(L::V, L::V, L::V) -> L::V,
     sf: impl Fn(u64, u64, u64) -> u64,
 ) {
-    let mut acc_i = acc.chunks_exact_mut(L::W);
-    let (mut ai, mut bi) = (a.chunks_exact(L::W), b.chunks_exact(L::W));
+    let mut acc_i = acc.chunks_exact_mut(L::LANES);
+    let (mut ai, mut bi) = (a.chunks_exact(L::LANES), b.chunks_exact(L::LANES));
     for ((z, x), y) in (&mut acc_i).zip(&mut ai).zip(&mut bi) {
         l.store(z, vf(l.load(z), l.load(x), l.load(y)));
     }

@@ -1,5 +1,6 @@
-//! The decomposition (ModUp) half of a key switch, computed once per input and reusable
-//! across keys and automorphisms (hoisting).
+//! The decomposition (ModUp) step of a key switch — the digit conversion ([`ModUp`]) and the
+//! NTTs of the new limbs — computed once per input and reusable across keys and automorphisms
+//! (hoisting).
 //!
 //! For d over Q_ℓ (evaluation form): INTT d once; per active digit D_j (α consecutive primes,
 //! the last digit possibly shorter), ModUp `[d]_{D_j}` to Q_ℓ ∪ P and NTT the new limbs, so
@@ -16,8 +17,10 @@
 use super::{KeySwitchScratch, KeySwitcher, Level};
 use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
+use crate::isa::Isa;
 use crate::profile::Section;
-use crate::rns::basis_conversion::ModUp;
+use crate::rns::RnsBasis;
+use crate::rns::basis_conversion::{BasisConverter, MAX_EXACT_SOURCE_LIMBS};
 use crate::rns::{Representation, RnsPoly};
 use rayon::prelude::*;
 
@@ -182,5 +185,59 @@ impl KeySwitcher {
         out.q_len = l;
         out.digits = level.mod_ups.len();
         Ok(())
+    }
+}
+
+/// ModUp of one digit: the digit's limbs (a contiguous run of a polynomial's limbs, coefficient
+/// form) are extended to every other limb of the target layout.
+#[derive(Debug, Clone)]
+pub struct ModUp {
+    /// Limb positions of the digit within the extended polynomial.
+    pub digit: std::ops::Range<usize>,
+    converter: BasisConverter,
+}
+
+impl ModUp {
+    /// Extends digit `digit` (limb range of `extended`) to the other limbs of `extended`, with
+    /// centered digits (the exact conversion) when the digit has at most
+    /// [`MAX_EXACT_SOURCE_LIMBS`] limbs.
+    pub fn new(extended: &RnsBasis, digit: std::ops::Range<usize>) -> Result<ModUp> {
+        Self::with_options(extended, digit, true, Isa::detect())
+    }
+
+    /// As [`ModUp::new`] with the conversion's ISA capped at `isa`.
+    pub fn with_isa(extended: &RnsBasis, digit: std::ops::Range<usize>, isa: Isa) -> Result<ModUp> {
+        Self::with_options(extended, digit, true, isa)
+    }
+
+    /// As [`ModUp::new`], choosing the conversion and the ISA cap: `exact` (centered digits, if
+    /// the digit has at most [`MAX_EXACT_SOURCE_LIMBS`] limbs) or the fast one
+    /// (`[d]_D + u·D`, u ∈ [0, α)).
+    pub fn with_options(
+        extended: &RnsBasis,
+        digit: std::ops::Range<usize>,
+        exact: bool,
+        isa: Isa,
+    ) -> Result<ModUp> {
+        let src = extended.sub_basis(digit.clone());
+        let others: Vec<usize> = (0..extended.len()).filter(|i| !digit.contains(i)).collect();
+        let dst = extended.select(&others);
+        let converter = if exact && src.len() <= MAX_EXACT_SOURCE_LIMBS {
+            BasisConverter::exact_with_isa(&src, &dst, &others, isa)?
+        } else {
+            BasisConverter::with_isa(&src, &dst, &others, isa)?
+        };
+        Ok(ModUp { digit, converter })
+    }
+
+    /// The converter doing the work.
+    pub fn converter(&self) -> &BasisConverter {
+        &self.converter
+    }
+
+    /// `out` (all limbs of the extended layout, coefficient form) gets the digit's residues
+    /// converted into every limb outside the digit; the digit's own limbs are left untouched.
+    pub fn apply(&self, digit_limbs: &[u64], out: &mut [u64], scratch: &mut [u64]) {
+        self.converter.convert(digit_limbs, out, scratch);
     }
 }
