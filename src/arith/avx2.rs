@@ -2,7 +2,7 @@
 //! built from `vpmuludq`; conditional subtractions use the sign of `x − m` with `vblendvpd`.
 
 use super::Modulus;
-use super::lanes::{Lanes, Scalar64};
+use super::lanes::{Lanes, Scalar64, check_gather_indices};
 use crate::isa::Avx2Token;
 use core::arch::x86_64::{__m128i, __m256i};
 use pulp::cast;
@@ -131,9 +131,10 @@ impl Lanes for Avx2Lanes {
         self.csub(self.csub(r, c.two_q), c.q)
     }
     #[inline(always)]
-    unsafe fn gather(self, base: &[u64], idx: &[u32]) -> __m256i {
+    fn gather(self, base: &[u64], idx: &[u32]) -> __m256i {
         let vi = cast::<[u32; 4], __m128i>(idx.try_into().expect("4 indices"));
-        // SAFETY: AVX2 is enabled (token); the caller guarantees every index < base.len(), so
+        check_gather_indices(base, idx);
+        // SAFETY: AVX2 is enabled (token); every index was just checked to be < base.len(), so
         // all four 8-byte reads are inside `base`.
         unsafe {
             self.0

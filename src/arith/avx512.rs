@@ -2,7 +2,7 @@
 //! from four `vpmuludq`). Conditional subtractions are `vpminuq(x, x − m)`.
 
 use super::Modulus;
-use super::lanes::{Lanes, Scalar64};
+use super::lanes::{Lanes, Scalar64, check_gather_indices};
 use crate::isa::Avx512Token;
 use core::arch::x86_64::{__m128i, __m256i, __m512i};
 use pulp::cast;
@@ -89,12 +89,13 @@ pub(crate) fn csub(s: Avx512Token, x: __m512i, m: __m512i) -> __m512i {
 
 /// `base[idx[l]]` per lane (`vpgatherdq`).
 ///
-/// # Safety
-/// `idx.len() == 8` and every index < `base.len()`.
+/// # Panics
+/// If `idx.len() != 8` or an index is out of bounds.
 #[inline(always)]
-pub(crate) unsafe fn gather(s: Avx512Token, base: &[u64], idx: &[u32]) -> __m512i {
+pub(crate) fn gather(s: Avx512Token, base: &[u64], idx: &[u32]) -> __m512i {
     let vi = cast::<[u32; 8], __m256i>(idx.try_into().expect("8 indices"));
-    // SAFETY: AVX-512F is enabled (token); the caller guarantees every index < base.len(), so
+    check_gather_indices(base, idx);
+    // SAFETY: AVX-512F is enabled (token); every index was just checked to be < base.len(), so
     // all eight 8-byte reads are inside `base`.
     unsafe {
         s.avx512f
@@ -174,9 +175,8 @@ macro_rules! lanes512_common {
             $crate::arith::avx512::mul_shoup64(self.avx512(), x, w, ws, q)
         }
         #[inline(always)]
-        unsafe fn gather(self, base: &[u64], idx: &[u32]) -> __m512i {
-            // SAFETY: forwarded contract (idx.len() == 8, every index < base.len()).
-            unsafe { $crate::arith::avx512::gather(self.avx512(), base, idx) }
+        fn gather(self, base: &[u64], idx: &[u32]) -> __m512i {
+            $crate::arith::avx512::gather(self.avx512(), base, idx)
         }
     };
 }

@@ -2,7 +2,9 @@
 //! generic job with the matching lanes inside that ISA's target-feature context (pulp's
 //! `WithSimd` shape).
 //!
-//! A kernel family writes its work once as a job:
+//! A kernel family writes its work once as a job — this one doubles a slice mod q, and is the
+//! `example_job_runs_on_every_isa` test below, checked against the scalar model on every ISA
+//! of the machine:
 //!
 //! ```ignore
 //! struct Double<'a>(&'a mut [u64], u64);
@@ -19,6 +21,8 @@
 //! }
 //! backend.dispatch(Double(data, q));
 //! ```
+//!
+//! (`ignore`: the lanes trait is crate-internal, so a doctest cannot name it.)
 //!
 //! A family that needs instructions beyond [`Lanes`] bounds `L` by its extension trait
 //! (`ntt::NttKernel`, `rns::basis_conversion::ConvKernel`), implemented for every lanes type;
@@ -172,6 +176,85 @@ impl Backend {
                 job,
                 lanes: IfmaLanes(s),
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::lanes::add_mod;
+
+    /// The module docs' example kernel.
+    struct Double<'a>(&'a mut [u64], u64);
+
+    impl<L: Lanes> Job<L> for Double<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn run(self, l: L) {
+            let q = l.splat(self.1);
+            for x in self.0.chunks_exact_mut(L::LANES) {
+                let v = l.load(x);
+                l.store(x, add_mod(l, v, v, q));
+            }
+        }
+    }
+
+    /// Gathers `base[idx]` for every index vector, on the backend's lanes.
+    struct Gather<'a>(&'a [u64], &'a [u32], &'a mut [u64]);
+
+    impl<L: Lanes> Job<L> for Gather<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn run(self, l: L) {
+            for (ix, o) in self
+                .1
+                .chunks_exact(L::LANES)
+                .zip(self.2.chunks_exact_mut(L::LANES))
+            {
+                l.store(o, l.gather(self.0, ix));
+            }
+        }
+    }
+
+    #[test]
+    fn example_job_runs_on_every_isa() {
+        let q = (1u64 << 61) - 1;
+        let input: Vec<u64> = (0..64u64)
+            .map(|i| (i * 0x9e37_79b9_7f4a_7c15) % q)
+            .collect();
+        let mut want = input.clone();
+        Backend::Scalar.dispatch(Double(&mut want, q));
+        assert!(want.iter().zip(&input).all(|(&w, &x)| w == (2 * x) % q));
+        for isa in Isa::available() {
+            let mut got = input.clone();
+            Backend::new(isa).unwrap().dispatch(Double(&mut got, q));
+            assert_eq!(got, want, "{isa}");
+        }
+    }
+
+    #[test]
+    fn gathers_check_their_indices_on_every_isa() {
+        let base: Vec<u64> = (100..164).collect();
+        let idx: Vec<u32> = (0..64u32).map(|i| (i * 37) % 64).collect();
+        for isa in Isa::available() {
+            let b = Backend::new(isa).unwrap();
+            let mut out = vec![0u64; 64];
+            b.dispatch(Gather(&base, &idx, &mut out));
+            assert!(
+                out.iter().zip(&idx).all(|(&o, &k)| o == base[k as usize]),
+                "{isa}"
+            );
+            let mut bad = idx.clone();
+            bad[13] = 64;
+            let caught = std::panic::catch_unwind(|| {
+                let mut out = vec![0u64; 64];
+                b.dispatch(Gather(&base, &bad, &mut out));
+            });
+            assert!(
+                caught.is_err(),
+                "{isa}: out-of-bounds gather index not caught"
+            );
         }
     }
 }

@@ -73,11 +73,12 @@ pub(crate) trait Lanes: Copy {
     /// Barrett `a·b mod q` in [0, q) for a, b < q (the formula of [`Modulus::mul_mod`], 52-bit
     /// variant on IFMA).
     fn mul_mod(self, a: Self::V, b: Self::V, c: &Self::Barrett) -> Self::V;
-    /// `base[idx[l]]` in lane l.
+    /// `base[idx[l]]` in lane l (a vector gather).
     ///
-    /// # Safety
-    /// `idx.len() == LANES` and every `idx[l] < base.len()` (the vector gathers do not check).
-    unsafe fn gather(self, base: &[u64], idx: &[u32]) -> Self::V;
+    /// # Panics
+    /// If `idx.len() != LANES` or an index is out of bounds (checked before the gather, which
+    /// itself would not check).
+    fn gather(self, base: &[u64], idx: &[u32]) -> Self::V;
 
     /// The Shoup companion of `w < m` at this ISA's width.
     #[inline(always)]
@@ -88,6 +89,15 @@ pub(crate) trait Lanes: Copy {
             m.shoup(w)
         }
     }
+}
+
+/// Panics unless every index is inside `base` (the precondition of the vector gathers).
+#[inline(always)]
+pub(crate) fn check_gather_indices(base: &[u64], idx: &[u32]) {
+    assert!(
+        idx.iter().all(|&k| (k as usize) < base.len()),
+        "gather: index out of bounds"
+    );
 }
 
 /// `(x + y) mod q` for x, y < q.
@@ -172,7 +182,8 @@ impl<const BITS: u32> Lanes for ScalarLanes<BITS> {
         m.mul_mod(a, b)
     }
     #[inline(always)]
-    unsafe fn gather(self, base: &[u64], idx: &[u32]) -> u64 {
+    fn gather(self, base: &[u64], idx: &[u32]) -> u64 {
+        assert_eq!(idx.len(), 1, "gather: index count != lanes");
         base[idx[0] as usize]
     }
 }

@@ -214,16 +214,13 @@ impl<L: Lanes> Job<L> for Permute<'_> {
             add,
         } = self;
         assert!(idx.len() == out.len() && input.len() == out.len());
-        debug_assert!(idx.iter().all(|&k| (k as usize) < input.len()));
         let q = l.splat(add.map_or(0, |m| m.value()));
         for (ix, o) in idx
             .chunks_exact(L::LANES)
             .zip(out.chunks_exact_mut(L::LANES))
         {
-            // SAFETY: `ix` holds LANES indices of the automorphism's table, a permutation of
-            // 0..n built in `Automorphism::new`, and input.len() == n (asserted above and by the
-            // callers): every gathered word is inside `input`.
-            let g = unsafe { l.gather(input, ix) };
+            // Bounds-checked gather (the table is a permutation of 0..n, so it never fails).
+            let g = l.gather(input, ix);
             let r = if add.is_some() {
                 add_mod(l, l.load(o), g, q)
             } else {
