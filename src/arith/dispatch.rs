@@ -221,7 +221,7 @@ mod tests {
     fn example_job_runs_on_every_isa() {
         let q = (1u64 << 61) - 1;
         let input: Vec<u64> = (0..64u64)
-            .map(|i| (i * 0x9e37_79b9_7f4a_7c15) % q)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % q)
             .collect();
         let mut want = input.clone();
         Backend::Scalar.dispatch(Double(&mut want, q));
