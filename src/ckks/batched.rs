@@ -175,17 +175,12 @@ impl Evaluator {
                 reason: "a sum over 0 slots".into(),
             });
         }
-        let mut relin = std::mem::replace(&mut scratch.tmp2, Ciphertext::placeholder());
-        let r = (|| {
-            self.relinearize_into(acc, &mut relin, scratch)?;
-            self.rescale_into(&relin, out, scratch)?;
-            if span > 1 {
-                self.inner_sum_with(out, method, span, scratch)?;
-            }
-            Ok(())
-        })();
-        scratch.tmp2 = relin;
-        r
+        // Relinearization and rescale as one division by P·q_ℓ (one rounding, 2ℓ fewer NTTs).
+        self.relinearize_rescale_into(acc, out, scratch)?;
+        if span > 1 {
+            self.inner_sum_with(out, method, span, scratch)?;
+        }
+        Ok(())
     }
 
     /// One group on one arena: [`Evaluator::tensor_accumulate`] of every tile into the arena's

@@ -315,26 +315,16 @@ impl Evaluator {
                 scale: 1.0,
             },
         );
-        let mut relin = std::mem::replace(
-            &mut scratch.tmp2,
-            Ciphertext {
-                params_id: 0,
-                parts: Vec::new(),
-                scale: 1.0,
-            },
-        );
         let r = (|| {
             self.mul_into(a, b, &mut prod)?;
             scratch.ks.profile.muls += 1;
-            self.relinearize_into(&prod, &mut relin, scratch)?;
-            self.rescale_into(&relin, out, scratch)?;
+            self.relinearize_rescale_into(&prod, out, scratch)?;
             if let Some(l) = output_level {
                 self.drop_to_level(out, l)?;
             }
             self.inner_sum_with(out, method, span, scratch)
         })();
         scratch.prod = prod;
-        scratch.tmp2 = relin;
         r
     }
 

@@ -80,13 +80,15 @@
 //! [`KeySwitchScratch`]; one file per step of the switch — `mod_up`: [`ModUp`] (digit
 //! conversion) and [`Decomposition`] (with the NTTs of the new limbs); `accumulate`: the MAC
 //! over digits ([`LimbDot`]) and double hoisting; `mod_down`: [`ModDown`] (INTTs, exact
-//! conversion, NTTs); `keygen`: [`SwitchingKey`] and its
+//! conversion, NTTs); `mod_down_rescale`: [`ModDownRescale`], ModDown and the following rescale
+//! as one division ([`KeySwitcher::switch_rescale`]); `keygen`: [`SwitchingKey`] and its
 //! generation; `seeded`: compressed keys; `noise`: expected, worst-case and measured noise;
 //! `reference`: the reference sets.
 
 mod accumulate;
 mod keygen;
 mod mod_down;
+mod mod_down_rescale;
 mod mod_up;
 mod noise;
 mod reference;
@@ -96,6 +98,7 @@ mod seeded;
 pub use accumulate::LimbDot;
 pub use keygen::SwitchingKey;
 pub use mod_down::ModDown;
+pub use mod_down_rescale::ModDownRescale;
 pub use mod_up::{Decomposition, ModUp};
 pub use reference::{ReferencePrimes, ReferenceSet};
 pub use scratch::KeySwitchScratch;
@@ -115,6 +118,9 @@ struct Level {
     q: RnsBasis,
     mod_ups: Vec<ModUp>,
     mod_down: ModDown,
+    /// ModDown fused with the rescale to the level below (None at one Q limb, or with more
+    /// special primes than the exact conversion takes).
+    mod_down_rescale: Option<ModDownRescale>,
 }
 
 /// Key-switching context for a modulus chain Q, special primes P and a digit count.
@@ -204,11 +210,15 @@ impl KeySwitcher {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mod_down = ModDown::with_isa(&ql, &pb, isa)?;
+            let mod_down_rescale = ModDownRescale::supported(l, pb.len())
+                .then(|| ModDownRescale::with_isa(&ql, &pb, isa))
+                .transpose()?;
             levels.push(Level {
                 ext,
                 q: ql,
                 mod_ups,
                 mod_down,
+                mod_down_rescale,
             });
         }
         let dots = (0..qp.len())

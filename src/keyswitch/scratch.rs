@@ -68,7 +68,8 @@ impl KeySwitcher {
             .iter()
             .flat_map(|lv| {
                 let ups = lv.mod_ups.iter().map(|u| u.converter().scratch_len());
-                ups.chain([lv.mod_down.scratch_len(n)])
+                let fused = lv.mod_down_rescale.as_ref().map(|f| f.scratch_len(n));
+                ups.chain([lv.mod_down.scratch_len(n)]).chain(fused)
             })
             .fold((self.alpha * n).max(k * n + l * n + k * n), usize::max);
         KeySwitchScratch {

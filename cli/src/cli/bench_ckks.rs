@@ -226,6 +226,11 @@ pub fn run(args: &CkksArgs) -> CliResult {
         eval.rescale_into(&relin, &mut resc, &mut s)
             .expect("rescale")
     });
+    // Relinearize + rescale as one step (ModDown fused with the rescale), beside the two.
+    let t_relin_rescale = timing::median_time(reps, || {
+        eval.relinearize_rescale_into(&prod, &mut resc, &mut s)
+            .expect("relin+rescale")
+    });
     let t_rot = timing::median_time(reps, || {
         eval.rotate_into(&a, 1, &mut rot, &mut s).expect("rotate")
     });
@@ -279,6 +284,7 @@ pub fn run(args: &CkksArgs) -> CliResult {
             "dim": dim,
             "ms": {
                 "add": ms(t_add), "mul": ms(t_mul), "relinearize": ms(t_relin), "rescale": ms(t_rescale),
+                "relinearize_rescale": ms(t_relin_rescale),
                 "rotate": ms(t_rot), "rotate_4": ms(t_rot4), "hoisted_rotate_4": ms(t_hoist4),
                 "inner_product": ms(t_ip),
             },
@@ -301,6 +307,7 @@ pub fn run(args: &CkksArgs) -> CliResult {
         ("mul (tensor)", t_mul),
         ("relinearize", t_relin),
         ("rescale", t_rescale),
+        ("relinearize + rescale", t_relin_rescale),
         ("rotate(1)", t_rot),
         ("4 rotations", t_rot4),
         ("4 rotations, hoisted", t_hoist4),
