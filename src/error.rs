@@ -245,6 +245,77 @@ pub enum Error {
     },
 }
 
+/// The class of an [`Error`]: what the caller did wrong (or what is missing), independent of
+/// the details. The C status codes and the Python exception classes are each one match on it,
+/// so every front end classifies every error the same way.
+///
+/// | kind | C status | Python exception |
+/// |---|---|---|
+/// | [`ErrorKind::Parameter`] | `CKKS_STATUS_INVALID_ARGUMENT` | `ParameterError` |
+/// | [`ErrorKind::Unavailable`] | `CKKS_STATUS_UNAVAILABLE` | `ParameterError` |
+/// | [`ErrorKind::Encoding`] | `CKKS_STATUS_INVALID_ARGUMENT` | `EncodingError` |
+/// | [`ErrorKind::Mismatch`] | `CKKS_STATUS_MISMATCH` | `MismatchError` |
+/// | [`ErrorKind::MissingKey`] | `CKKS_STATUS_MISSING_KEY` | `MissingKeyError` |
+/// | [`ErrorKind::Deserialize`] | `CKKS_STATUS_DESERIALIZE` | `DeserializeError` |
+/// | [`ErrorKind::Task`] | the failed task's own status | `TaskError` (cause: the task's error) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Invalid or insecure parameters: ring degree, primes, roots, digits.
+    Parameter,
+    /// An instruction set this CPU or build lacks.
+    Unavailable,
+    /// A value that cannot be encoded: NaN, ∞, beyond the declared bound or the scale budget.
+    Encoding,
+    /// Objects that must belong together do not, or an object does not fit the operation:
+    /// parameters, basis, key, levels (including a level that is not valid for the object or
+    /// the call, `InvalidLevel`), scale, degree, representation, scratch.
+    Mismatch,
+    /// An evaluation key the operation needs is absent.
+    MissingKey,
+    /// Bytes that do not decode: corrupt, truncated, foreign, tampered.
+    Deserialize,
+    /// One task of a parallel batch failed (see [`Error::Task`]'s source).
+    Task,
+}
+
+impl Error {
+    /// The class of this error (see [`ErrorKind`] for how each front end maps it).
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Error::InvalidRingDegree { .. }
+            | Error::NotPrime { .. }
+            | Error::ModulusOutOfRange { .. }
+            | Error::NotNttFriendly { .. }
+            | Error::InvalidRoot { .. }
+            | Error::ModulusTooLargeForIfma { .. }
+            | Error::UnknownIsa { .. }
+            | Error::NotEnoughPrimes { .. }
+            | Error::InvalidPrimeBits { .. }
+            | Error::DuplicatePrime { .. }
+            | Error::InvalidKeySwitchParams { .. }
+            | Error::TooManySourceLimbs { .. }
+            | Error::InvalidParameters { .. }
+            | Error::InsecureParameters { .. } => K::Parameter,
+            Error::IsaUnavailable { .. } => K::Unavailable,
+            Error::EncodingError { .. } | Error::ScaleOutOfRange { .. } => K::Encoding,
+            Error::BasisMismatch { .. }
+            | Error::WrongRepresentation { .. }
+            | Error::InvalidLevel { .. }
+            | Error::KeyMismatch { .. }
+            | Error::ScratchMismatch { .. }
+            | Error::ParamsMismatch { .. }
+            | Error::LevelMismatch { .. }
+            | Error::ScaleMismatch { .. }
+            | Error::WrongDegree { .. } => K::Mismatch,
+            Error::MissingKey { .. } => K::MissingKey,
+            Error::Deserialize { .. } => K::Deserialize,
+            Error::Task { .. } => K::Task,
+        }
+    }
+}
+
 /// Shorthand for results with this crate's [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;
 

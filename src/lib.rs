@@ -51,7 +51,7 @@ pub mod profile;
 pub mod rns;
 
 pub use aligned::AlignedVec;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use isa::Isa;
 
 #[doc = include_str!("../README.md")]

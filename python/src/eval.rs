@@ -264,16 +264,7 @@ impl InnerProductEngine {
         let max_level = keys.ctx.params().max_level();
         let output_level = args::level(py, output_level.as_ref(), "output_level", max_level)?;
         let mode: Mode = mode.parse().py_err()?;
-        let schedule = match schedule {
-            "stealing" | "work-stealing" => Schedule::WorkStealing,
-            "static" => Schedule::Static,
-            other => {
-                return Err(parameter(
-                    py,
-                    format!("unknown schedule {other:?} (stealing, static)"),
-                ));
-            }
-        };
+        let schedule: Schedule = schedule.parse().py_err()?;
         let method = match (sum, keys.dim) {
             (Some(s), Some(d)) => parse_sum(py, s, d)?,
             (Some(s), None) => {

@@ -2,7 +2,7 @@
 //! made for), `Encryptor` and `Decryptor`.
 
 use crate::args::{self, Int};
-use crate::errors::{IntoPyResult, new_err, parameter};
+use crate::errors::{Class, IntoPyResult, new_err, parameter};
 use crate::objects::{Ciphertext, GaloisKeys, Plaintext, PublicKey, RelinKey, SecretKey, reduce};
 use crate::params::{Context, Params};
 use ckks_accel::ckks::{self, CkksContext, KeyBundle, SumMethod, SumPlan};
@@ -428,7 +428,7 @@ impl Encryptor {
         } else {
             return Err(new_err(
                 py,
-                "CkksError",
+                Class::Ckks,
                 "key must be a PublicKey or a SecretKey".into(),
             ));
         };

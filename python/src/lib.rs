@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::init(m.py())?;
     m.add_class::<params::Params>()?;
     m.add_class::<params::Context>()?;
     m.add_class::<objects::Plaintext>()?;

@@ -4,7 +4,6 @@
 
 use crate::args::Int;
 use crate::errors::{IntoPyResult, encoding, parameter};
-use crate::objects::{Ciphertext, Plaintext};
 use ckks_accel::ckks::{
     CkksContext, CkksParams, Encoder, MAX_CKKS_RING_DEGREE, MAX_Q_PRIMES, Preset,
     SecretDistribution,
@@ -335,94 +334,11 @@ impl Context {
         self.ctx.params().slots()
     }
 
-    /// Encodes a 1-D float64 array (at most `slots` values; the rest are 0) at `scale`
-    /// (default 2^log_scale) and `level` (default: the top).
-    ///
-    /// Raises `EncodingError` for another dtype or shape, NaN/inf, too many values, or
-    /// magnitudes beyond the scale budget (|x|·Δ must stay below Q_level/2).
-    #[pyo3(signature = (values, scale=None, level=None))]
-    fn encode(
-        &self,
-        py: Python<'_>,
-        values: &Bound<'_, PyAny>,
-        scale: Option<f64>,
-        level: Option<Int>,
-    ) -> PyResult<Plaintext> {
-        let level = self.level_arg(py, level.as_ref())?;
-        self.encode_at(py, values, scale, level)
-    }
-
-    /// Decodes a plaintext to a float64 array of all `slots` values (real parts).
-    pub(crate) fn decode<'py>(
-        &self,
-        py: Python<'py>,
-        plaintext: &Plaintext,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let v = py
-            .detach(|| self.encoder.decode(&plaintext.inner))
-            .py_err()?;
-        Ok(PyArray1::from_vec(py, v))
-    }
-
-    /// Raises `MismatchError` unless `ciphertext` is of these parameters.
-    fn check(&self, ciphertext: &Ciphertext) -> PyResult<()> {
-        self.ctx.check_id(ciphertext.inner.params_id()).py_err()
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "Context(n={}, id={:#018x})",
             self.ctx.params().n(),
             self.ctx.params().id()
         )
-    }
-}
-
-impl Context {
-    /// A `level` argument: 0..=the top level, else `ParameterError`.
-    pub(crate) fn level_arg(&self, py: Python<'_>, level: Option<&Int>) -> PyResult<Option<usize>> {
-        crate::args::level(py, level, "level", self.ctx.params().max_level())
-    }
-
-    /// `encode` with a checked level.
-    pub(crate) fn encode_at(
-        &self,
-        py: Python<'_>,
-        values: &Bound<'_, PyAny>,
-        scale: Option<f64>,
-        level: Option<usize>,
-    ) -> PyResult<Plaintext> {
-        let p = self.ctx.params();
-        let v = read_values(py, values, p.slots())?;
-        let scale = scale.unwrap_or_else(|| p.default_scale());
-        if !(scale.is_finite() && scale >= 1.0) {
-            return Err(encoding(
-                py,
-                format!("scale {scale} must be finite and ≥ 1"),
-            ));
-        }
-        let level = level.unwrap_or(p.max_level());
-        let log_q: f64 = p.q()[..=level].iter().map(|&q| (q as f64).log2()).sum();
-        let max = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        if max > 0.0 && max.log2() + scale.log2() >= log_q - 1.0 {
-            return Err(encoding(
-                py,
-                format!(
-                    "max |value| = {max:e} exceeds the scale budget at level {level}: |x|·Δ = 2^{:.1} must stay below Q/2 = 2^{:.1}",
-                    max.log2() + scale.log2(),
-                    log_q - 1.0
-                ),
-            ));
-        }
-        let pt = py
-            .detach(|| self.encoder.encode(&v, scale, level))
-            .map_err(|e| match e {
-                ckks_accel::Error::InvalidParameters { reason } => encoding(py, reason),
-                e => crate::errors::to_py(py, e),
-            })?;
-        Ok(Plaintext {
-            ctx: self.ctx.clone(),
-            inner: pt,
-        })
     }
 }

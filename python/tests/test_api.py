@@ -120,6 +120,9 @@ def test_engine_hoisted_sum_and_modes(setup):
     assert auto.sum == "tree" or isinstance(auto.sum, int)
     with pytest.raises(ck.ParameterError, match="unknown schedule"):
         ck.InnerProductEngine(keys, schedule="random")
+    # The schedule names are the library's (its FromStr): aliases and case as in Rust.
+    for name in ("dynamic", "work-stealing", "STATIC"):
+        ck.InnerProductEngine(keys, threads=1, schedule=name)
     with pytest.raises(ck.ParameterError, match="mode"):
         ck.InnerProductEngine(keys, mode="gpu")
     with pytest.raises(ck.ParameterError):
@@ -251,3 +254,15 @@ def test_set_s_inner_product():
     dec = ck.Decryptor(ctx, sk)
     for ct, (x, y) in zip(out, xs):
         assert abs(dec.decrypt(ct)[0] - x @ y) < 1e-4
+
+
+def test_error_classes_follow_the_library_kinds(setup):
+    """One classification (ckks_accel::ErrorKind), shared with the C ABI: ciphertexts at two
+    levels, or a level the ciphertext does not have, are a mismatch (CKKS_STATUS_MISMATCH)."""
+    ct = setup.enc.encrypt(np.linspace(-1, 1, 8))
+    ev = setup.ev
+    low = ev.rescale(ev.relinearize(ev.mul(ct, ct)))
+    with pytest.raises(ck.MismatchError):
+        ev.add(ct, low)
+    with pytest.raises(ck.MismatchError, match="invalid here"):
+        ev.drop_to_level(low, low.level + 1)
