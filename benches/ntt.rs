@@ -13,6 +13,9 @@
 //!
 //! Quick check: `cargo bench --bench ntt -- --warm-up-time 1 --measurement-time 2`.
 
+mod support;
+use support::{NTT_SEED, butterflies, random_residues};
+
 use ckks_accel::{AlignedVec, Isa, arith::ntt_primes, ntt::NttPlan};
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
@@ -47,24 +50,6 @@ impl Direction {
     }
 }
 
-/// `n` pseudo-random residues in [0, q) from a xorshift64* stream (deterministic per seed).
-fn random_residues(n: usize, q: u64, seed: u64) -> AlignedVec {
-    let mut state = seed | 1;
-    (0..n)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_F491_4F6C_DD1D) % q
-        })
-        .collect()
-}
-
-/// Number of butterflies of one transform of degree `n`: n/2 per stage, log2 n stages.
-fn butterflies(n: usize) -> u64 {
-    (n as u64 / 2) * u64::from(n.trailing_zeros())
-}
-
 /// The ISAs this CPU can run for modulus `q` (IFMA only below 2^50).
 fn isas_for(q: u64) -> impl Iterator<Item = Isa> {
     Isa::available()
@@ -79,7 +64,7 @@ fn bench_ours(
     case: &str,
     plan: &NttPlan,
 ) {
-    let mut buf = random_residues(plan.n(), plan.modulus(), 0x9E37_79B9_7F4A_7C15);
+    let mut buf = random_residues(plan.n(), plan.modulus(), NTT_SEED);
     group.bench_function(
         format!("{}/{case}/{}", dir.id_prefix(), plan.isa()),
         |b| match dir {
@@ -99,7 +84,7 @@ fn bench_tfhe(
 ) {
     let plan =
         tfhe_ntt::prime64::Plan::try_new(n, q).expect("tfhe-ntt accepts every NTT prime < 2^62");
-    let mut buf = random_residues(n, q, 0x9E37_79B9_7F4A_7C15);
+    let mut buf = random_residues(n, q, NTT_SEED);
     let prefix = dir.id_prefix();
     match dir {
         Direction::Forward => {

@@ -1,6 +1,8 @@
 //! The engine's steady state allocates nothing per product: a counting global allocator
 //! measures a repeated batch.
 
+mod common;
+
 use ckks_accel::ckks::*;
 use ckks_accel::parallel::*;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -29,15 +31,7 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn steady_state_allocates_nothing_per_product() {
     let dim = 64;
-    let params = CkksParams::builder()
-        .ring_degree(1 << 12)
-        .q_bits(&[55, 40, 40])
-        .p_bits(&[56])
-        .dnum(3)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap();
+    let params = common::small_params();
     let ctx = CkksContext::new(params).unwrap();
     let mut kg = KeyGenerator::from_seed(ctx.clone(), 5);
     let sk = kg.secret_key().unwrap();

@@ -2,6 +2,8 @@
 //! out-of-place transforms, ciphertexts from and back to polynomials with validation, the
 //! library-level sum choice and Auto-mode packing.
 
+mod common;
+
 use ckks_accel::arith::{Modulus, ntt_primes};
 use ckks_accel::ckks::*;
 use ckks_accel::ntt::NttPlan;
@@ -81,15 +83,7 @@ fn out_of_place_checks_the_output_length() {
 }
 
 fn toy() -> Arc<CkksContext> {
-    let params = CkksParams::builder()
-        .ring_degree(1 << 11)
-        .q_bits(&[50, 40, 40])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap();
+    let params = common::insecure_params(11, &[50, 40, 40], &[50], 3, 40);
     CkksContext::new(params).unwrap()
 }
 
@@ -136,18 +130,7 @@ fn ciphertexts_from_polynomials_are_validated() {
         Err(Error::BasisMismatch { .. })
     ));
     // Polynomials of other parameters.
-    let other = CkksContext::new(
-        CkksParams::builder()
-            .ring_degree(1 << 11)
-            .q_bits(&[51, 41, 41])
-            .p_bits(&[51])
-            .dnum(3)
-            .log_scale(40)
-            .allow_insecure(true)
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let other = CkksContext::new(common::insecure_params(11, &[51, 41, 41], &[51], 3, 40)).unwrap();
     assert!(matches!(
         Ciphertext::from_parts(&other, parts.clone(), scale),
         Err(Error::BasisMismatch { .. })

@@ -2,6 +2,8 @@
 //! plaintext computation, the seed inner-product workload at sets S and L, typed errors and
 //! serialization (round trips and corrupted input).
 
+mod common;
+
 use ckks_accel::Error;
 use ckks_accel::ckks::*;
 use num_complex::Complex64;
@@ -41,15 +43,7 @@ fn env(params: CkksParams, rotations: &[i64], conjugation: bool) -> Env {
 }
 
 fn small_params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(1 << 12)
-        .q_bits(&[55, 40, 40, 40])
-        .p_bits(&[56])
-        .dnum(4)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::insecure_params(12, &[55, 40, 40, 40], &[56], 4, 40)
 }
 
 fn random_vec(n: usize, seed: u64) -> Vec<f64> {

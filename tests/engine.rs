@@ -2,6 +2,8 @@
 //! schedules and thread counts, decrypting to the plaintext inner products; packing; typed
 //! errors before any work; progress reporting.
 
+mod common;
+
 use ckks_accel::Error;
 use ckks_accel::ckks::*;
 use ckks_accel::parallel::*;
@@ -18,15 +20,7 @@ struct Env {
 }
 
 fn env(dim: usize) -> Env {
-    let params = CkksParams::builder()
-        .ring_degree(1 << 12)
-        .q_bits(&[55, 40, 40])
-        .p_bits(&[56])
-        .dnum(3)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap();
+    let params = common::small_params();
     let ctx = CkksContext::new(params).unwrap();
     let mut kg = KeyGenerator::from_seed(ctx.clone(), 5);
     let sk = kg.secret_key().unwrap();

@@ -6,6 +6,8 @@
 //! of a product, and a thread waiting inside that product's parallel work was handed another
 //! caller's product, which locked the same arena on the same thread.
 
+mod common;
+
 use ckks_accel::ckks::*;
 use ckks_accel::parallel::*;
 use std::sync::mpsc;
@@ -26,15 +28,7 @@ const DIM: usize = 8;
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let params = CkksParams::builder()
-            .ring_degree(1 << 10)
-            .q_bits(&[50, 40])
-            .p_bits(&[50])
-            .dnum(2)
-            .log_scale(40)
-            .allow_insecure(true)
-            .build()
-            .unwrap();
+        let params = common::insecure_params(10, &[50, 40], &[50], 2, 40);
         let ctx = CkksContext::new(params).unwrap();
         let mut kg = KeyGenerator::from_seed(ctx.clone(), 11);
         let sk = kg.secret_key().unwrap();

@@ -3,26 +3,17 @@
 //! must load. After a deliberate format change, regenerate the files with
 //! `CKKS_ACCEL_WRITE_FUZZ_SEEDS=1 cargo test --test fuzz_seeds`.
 //!
-//! The parameters must be those of `fuzz/src/lib.rs` (n = 16, toy size, fuzzing only).
+//! The parameters and the seal key are the fuzz crate's own (`fuzz/src/fixture.rs`, included by
+//! `tests/common`).
+
+mod common;
 
 use ckks_accel::ckks::serialize;
 use ckks_accel::ckks::*;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-const SEAL_KEY: [u8; 32] = [0x5a; 32];
-
-fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(16)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
-}
+use common::{SEAL_KEY, fuzz_params as params};
 
 fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let ctx: Arc<CkksContext> = CkksContext::new(params()).unwrap();

@@ -252,15 +252,7 @@ fn degree_three_inputs_are_refused_where_a_part_would_be_dropped() {
 #[test]
 fn merging_galois_keys_of_other_parameters_is_an_error() {
     let e = env();
-    let other_params = CkksParams::builder()
-        .ring_degree(1 << 10)
-        .q_bits(&[50, 35])
-        .p_bits(&[50])
-        .dnum(2)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .unwrap();
+    let other_params = common::insecure_params(10, &[50, 35], &[50], 2, 35);
     let other = CkksContext::new(other_params).unwrap();
     let mut kg_other = KeyGenerator::from_seed(other.clone(), 3);
     let sk_other = kg_other.secret_key().unwrap();

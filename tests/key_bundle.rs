@@ -36,31 +36,6 @@ fn bundle(e: &mut Env, dim: usize, method: SumMethod) -> KeyBundle {
     }
 }
 
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// Recomputes the (unkeyed) checksum after an edit, as an attacker can.
-fn refix(bytes: &mut [u8]) {
-    let n = bytes.len() - 8;
-    let sum = fnv(&bytes[..n]);
-    bytes[n..].copy_from_slice(&sum.to_le_bytes());
-}
-
-fn deserialize_err<T: std::fmt::Debug>(r: Result<T, Error>, needle: &str) {
-    match r {
-        Err(Error::Deserialize { reason }) => {
-            assert!(reason.contains(needle), "{reason:?} lacks {needle:?}")
-        }
-        other => panic!("expected Deserialize({needle}), got {other:?}"),
-    }
-}
-
 /// Offset of the tree description's dim (the last 8 payload bytes).
 fn tree_dim_offset(bytes: &[u8]) -> usize {
     bytes.len() - 8 - 8
@@ -167,10 +142,10 @@ fn the_issue_18_dim_rewrite_fails_to_load() {
     assert_eq!(&bytes[at..at + 8], &8u64.to_le_bytes());
     let mut forged = bytes.clone();
     set_u64(&mut forged, at, 4);
-    deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "checksum");
+    common::deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "checksum");
     // The same rewrite with the checksum recomputed is a *consistent* forgery (tree keys for 8
     // include those for 4): the unkeyed format cannot tell, a sealed bundle can.
-    refix(&mut forged);
+    common::refix(&mut forged);
     assert_eq!(
         KeyBundle::from_bytes(&e.ctx, &forged)
             .unwrap()
@@ -183,16 +158,16 @@ fn the_issue_18_dim_rewrite_fails_to_load() {
     let mut sealed = serialize::seal(&key, &bytes).unwrap();
     let inner = 24 + at;
     set_u64(&mut sealed, inner, 4);
-    refix(&mut sealed);
-    deserialize_err(serialize::unseal(&key, &sealed), "integrity tag");
+    common::refix(&mut sealed);
+    common::deserialize_err(serialize::unseal(&key, &sealed), "integrity tag");
     // A hoisted plan over 8 relabelled as dim 4 (checksum recomputed) no longer covers its span.
     let b = bundle(&mut e, 8, SumMethod::Hoisted(SumPlan::radix(8, 2).unwrap()));
     let mut bytes = b.to_bytes(&e.ctx).unwrap();
     let dim_at = bytes.len() - 8 - (8 + 1 + 16 * 3);
     assert_eq!(&bytes[dim_at..dim_at + 8], &8u64.to_le_bytes());
     set_u64(&mut bytes, dim_at, 4);
-    refix(&mut bytes);
-    deserialize_err(KeyBundle::from_bytes(&e.ctx, &bytes), "steps");
+    common::refix(&mut bytes);
+    common::deserialize_err(KeyBundle::from_bytes(&e.ctx, &bytes), "steps");
 }
 
 #[test]
@@ -209,8 +184,8 @@ fn bad_dims_fail_to_load_with_a_typed_error() {
     ] {
         let mut forged = bytes.clone();
         set_u64(&mut forged, at, dim);
-        refix(&mut forged);
-        deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), needle);
+        common::refix(&mut forged);
+        common::deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), needle);
     }
     // The writer refuses the same descriptions.
     let good = bundle(&mut e, 8, SumMethod::Tree);
@@ -276,19 +251,19 @@ fn bad_plans_and_missing_keys_are_refused() {
     let steps_at = bytes.len() - 8 - 16 * 6;
     let mut forged = bytes.clone();
     set_u64(&mut forged, steps_at + 16 * 2 + 8, 5); // step 2's stride: 4 → 5
-    refix(&mut forged);
-    deserialize_err(
+    common::refix(&mut forged);
+    common::deserialize_err(
         KeyBundle::from_bytes(&e.ctx, &forged),
         "stride 5, expected 4",
     );
     let mut forged = bytes.clone();
     forged[steps_at - 1] = 200; // step count
-    refix(&mut forged);
-    deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "200 plan steps");
+    common::refix(&mut forged);
+    common::deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "200 plan steps");
     let mut forged = bytes.clone();
     forged[steps_at - 1 - 8 - 1] = 7; // sum method tag
-    refix(&mut forged);
-    deserialize_err(
+    common::refix(&mut forged);
+    common::deserialize_err(
         KeyBundle::from_bytes(&e.ctx, &forged),
         "unknown sum method 7",
     );
@@ -302,18 +277,18 @@ fn key_encodings_and_parameters_are_checked() {
     // Byte 24 is the bundle's key encoding: flipping it makes every key disagree.
     let mut forged = full.clone();
     forged[24] = 1;
-    refix(&mut forged);
-    deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "encoding differs");
+    common::refix(&mut forged);
+    common::deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "encoding differs");
     forged[24] = 9;
-    refix(&mut forged);
-    deserialize_err(
+    common::refix(&mut forged);
+    common::deserialize_err(
         KeyBundle::from_bytes(&e.ctx, &forged),
         "unknown key encoding 9",
     );
     let mut forged = full.clone();
     forged[25] = 2; // relinearization flag
-    refix(&mut forged);
-    deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "flag 2");
+    common::refix(&mut forged);
+    common::deserialize_err(KeyBundle::from_bytes(&e.ctx, &forged), "flag 2");
     // Unseeded keys cannot be written compressed.
     let mut plain = KeyGenerator::from_seed(e.ctx.clone(), 5);
     let unseeded = KeyBundle {
@@ -326,18 +301,7 @@ fn key_encodings_and_parameters_are_checked() {
     assert!(!unseeded.is_seeded() && b.is_seeded());
     assert!(unseeded.to_bytes_compressed(&e.ctx).is_err());
     // Another parameter set.
-    let other = CkksContext::new(
-        CkksParams::builder()
-            .ring_degree(1 << 10)
-            .q_bits(&[50, 35])
-            .p_bits(&[50])
-            .dnum(2)
-            .log_scale(35)
-            .allow_insecure(true)
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let other = CkksContext::new(common::insecure_params(10, &[50, 35], &[50], 2, 35)).unwrap();
     assert!(matches!(
         KeyBundle::from_bytes(&other, &full),
         Err(Error::ParamsMismatch { .. })
@@ -347,7 +311,7 @@ fn key_encodings_and_parameters_are_checked() {
         Err(Error::ParamsMismatch { .. })
     ));
     // Other kinds are refused by kind.
-    deserialize_err(
+    common::deserialize_err(
         KeyBundle::from_bytes(&e.ctx, &b.keys.galois.to_bytes()),
         "GaloisKeys where KeyBundle was expected",
     );
@@ -399,7 +363,7 @@ fn mutated_bundles_never_panic_and_stay_canonical() {
                         *b = (r >> (8 * k)) as u8;
                     }
                 }
-                refix(&mut m);
+                common::refix(&mut m);
                 if let Ok(b) = KeyBundle::from_bytes(&e.ctx, &m) {
                     loaded += 1;
                     let full = b.to_bytes(&e.ctx).unwrap();

@@ -5,6 +5,8 @@
 //! ModDown), rescaling, decryption and decoding, serialization with sealing, and the parallel
 //! engine on two threads.
 
+mod common;
+
 use ckks_accel::arith::ntt_primes;
 use ckks_accel::ckks::serialize;
 use ckks_accel::ckks::*;
@@ -44,15 +46,7 @@ fn scalar_ntt_and_eltwise_small() {
 }
 
 fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(N)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::fuzz_params()
 }
 
 #[test]

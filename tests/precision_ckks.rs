@@ -2,20 +2,14 @@
 //! and tree sums agree in precision (hoisted max ≤ 1.5× tree), no sum leaves a systematic bias,
 //! and the noise meter's typed errors. Set S and a small fast set.
 
+mod common;
+
 use ckks_accel::Error;
 use ckks_accel::ckks::*;
 use std::sync::Arc;
 
 fn small_params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(1 << 12)
-        .q_bits(&[55, 40, 40])
-        .p_bits(&[56])
-        .dnum(3)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::small_params()
 }
 
 /// Deterministic vector in [−1, 1).
@@ -161,18 +155,7 @@ fn noise_meter_typed_errors() {
     // Too many expected values for the slots.
     assert!(meter.measure(&ct, &vec![0.0; encoder.slots() + 1]).is_err());
     // A ciphertext or a key of other parameters.
-    let other = CkksContext::new(
-        CkksParams::builder()
-            .ring_degree(1 << 12)
-            .q_bits(&[55, 40])
-            .p_bits(&[56])
-            .dnum(2)
-            .log_scale(40)
-            .allow_insecure(true)
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let other = CkksContext::new(common::insecure_params(12, &[55, 40], &[56], 2, 40)).unwrap();
     let other_sk = KeyGenerator::from_seed(other.clone(), 1)
         .secret_key()
         .unwrap();

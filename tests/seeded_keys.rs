@@ -12,22 +12,6 @@ fn params() -> CkksParams {
     common::toy_params()
 }
 
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// Recomputes the (unkeyed) checksum after an edit, as an attacker can.
-fn refix(bytes: &mut [u8]) {
-    let n = bytes.len() - 8;
-    let sum = fnv(&bytes[..n]);
-    bytes[n..].copy_from_slice(&sum.to_le_bytes());
-}
-
 struct Env {
     ctx: Arc<CkksContext>,
     kg: KeyGenerator,
@@ -113,7 +97,7 @@ fn tampered_encoding_byte_is_rejected() {
     // With the checksum recomputed, "full" makes the loader read the seed as the first a_j's
     // header (and find no room for the rest): refused either way.
     b[24] = 0;
-    refix(&mut b);
+    common::refix(&mut b);
     match RelinKey::from_bytes(&e.ctx, &b) {
         Err(Error::Deserialize { reason }) => {
             assert!(
@@ -134,7 +118,7 @@ fn wrong_seed_or_relabelled_key_fails_verification() {
     // Accidental corruption: the checksum.
     assert!(RelinKey::from_bytes(&e.ctx, &b).is_err());
     // A consistently rewritten seed loads (nothing public can tell) but fails against the secret.
-    refix(&mut b);
+    common::refix(&mut b);
     let forged = RelinKey::from_bytes(&e.ctx, &b).unwrap();
     match e.kg.verify_relin_key(&e.sk, &forged) {
         Err(Error::KeyMismatch { reason }) => assert!(reason.contains("wrong seed"), "{reason}"),

@@ -33,31 +33,6 @@ fn env() -> Env {
     Env { ctx, sk, pk, keys }
 }
 
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// Recomputes the (unkeyed) checksum after an edit, as an attacker can.
-fn refix(bytes: &mut [u8]) {
-    let n = bytes.len() - 8;
-    let sum = fnv(&bytes[..n]);
-    bytes[n..].copy_from_slice(&sum.to_le_bytes());
-}
-
-fn is_deserialize<T: std::fmt::Debug>(r: Result<T, Error>, needle: &str) {
-    match r {
-        Err(Error::Deserialize { reason }) => {
-            assert!(reason.contains(needle), "{reason:?} lacks {needle:?}")
-        }
-        other => panic!("expected Deserialize({needle}), got {other:?}"),
-    }
-}
-
 fn encrypt(e: &Env, v: &[f64], scale: Option<f64>) -> Ciphertext {
     let enc = Encoder::new(e.ctx.clone());
     let p = e.ctx.params();
@@ -167,16 +142,16 @@ fn insecure_parameters_need_the_opt_in() {
     let mut forged = s.to_bytes();
     let flag = forged.len() - 9;
     forged[flag] = 1;
-    refix(&mut forged);
-    is_deserialize(
+    common::refix(&mut forged);
+    common::deserialize_err(
         CkksParams::from_bytes_allow_insecure(&forged),
         "insecure flag",
     );
     // Over the caps: refused before reading the primes.
     let mut many = bytes.clone();
     many[28..30].copy_from_slice(&1000u16.to_le_bytes());
-    refix(&mut many);
-    is_deserialize(CkksParams::from_bytes_allow_insecure(&many), "Q primes");
+    common::refix(&mut many);
+    common::deserialize_err(CkksParams::from_bytes_allow_insecure(&many), "Q primes");
 }
 
 #[test]
@@ -194,13 +169,13 @@ fn scales_are_validated_on_load() {
     ] {
         let mut b = ct.to_bytes();
         b[24..32].copy_from_slice(&bad.to_le_bytes());
-        refix(&mut b);
-        is_deserialize(Ciphertext::from_bytes(&e.ctx, &b), "scale");
+        common::refix(&mut b);
+        common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &b), "scale");
         let pt = Encoder::new(e.ctx.clone()).encode_default(&[1.0]).unwrap();
         let mut b = pt.to_bytes();
         b[24..32].copy_from_slice(&bad.to_le_bytes());
-        refix(&mut b);
-        is_deserialize(Plaintext::from_bytes(&e.ctx, &b), "scale");
+        common::refix(&mut b);
+        common::deserialize_err(Plaintext::from_bytes(&e.ctx, &b), "scale");
     }
 }
 
@@ -236,7 +211,7 @@ fn swapped_galois_labels_are_refused_and_sealing_catches_consistent_relabels() {
     let mut swapped = bytes.clone();
     swapped[offs[0]..offs[0] + 8].copy_from_slice(&g[1].to_le_bytes());
     swapped[offs[1]..offs[1] + 8].copy_from_slice(&g[0].to_le_bytes());
-    refix(&mut swapped);
+    common::refix(&mut swapped);
     assert!(GaloisKeys::from_bytes(&e.ctx, &swapped).is_err());
     // Swap the whole (element, label, step) headers consistently and re-sort: the unkeyed format
     // cannot tell (documented), but a sealed blob can.
@@ -251,14 +226,14 @@ fn swapped_galois_labels_are_refused_and_sealing_catches_consistent_relabels() {
     );
     relabelled[a..a + 17].copy_from_slice(&hb);
     relabelled[b..b + 17].copy_from_slice(&ha);
-    refix(&mut relabelled);
-    is_deserialize(serialize::unseal(&key, &relabelled), "integrity tag");
-    is_deserialize(serialize::unseal(&[8u8; 32], &sealed), "integrity tag");
+    common::refix(&mut relabelled);
+    common::deserialize_err(serialize::unseal(&key, &relabelled), "integrity tag");
+    common::deserialize_err(serialize::unseal(&[8u8; 32], &sealed), "integrity tag");
     assert!(matches!(
         serialize::seal(&[1u8; 8], &bytes),
         Err(Error::InvalidParameters { .. })
     ));
-    is_deserialize(GaloisKeys::from_bytes(&e.ctx, &sealed), "unseal");
+    common::deserialize_err(GaloisKeys::from_bytes(&e.ctx, &sealed), "unseal");
     assert_eq!(serialize::peek(&sealed).unwrap().0, Kind::Sealed);
 }
 
@@ -270,11 +245,11 @@ fn key_encoding_byte_is_checked() {
     let mut b = e.keys.relin.as_ref().unwrap().to_bytes();
     assert_eq!(b[24], 0, "full encoding");
     b[24] = 1;
-    refix(&mut b);
-    is_deserialize(RelinKey::from_bytes(&e.ctx, &b), "trailing bytes");
+    common::refix(&mut b);
+    common::deserialize_err(RelinKey::from_bytes(&e.ctx, &b), "trailing bytes");
     b[24] = 9;
-    refix(&mut b);
-    is_deserialize(RelinKey::from_bytes(&e.ctx, &b), "encoding");
+    common::refix(&mut b);
+    common::deserialize_err(RelinKey::from_bytes(&e.ctx, &b), "encoding");
 }
 
 #[test]
@@ -283,24 +258,24 @@ fn forged_lengths_and_flags_are_refused() {
     let b = encrypt(&e, &[0.5], None).to_bytes();
     let mut huge = b.clone();
     huge[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
-    refix(&mut huge);
-    is_deserialize(Ciphertext::from_bytes(&e.ctx, &huge), "payload length");
+    common::refix(&mut huge);
+    common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &huge), "payload length");
     let mut flags = b.clone();
     flags[7] = 1;
-    refix(&mut flags);
-    is_deserialize(Ciphertext::from_bytes(&e.ctx, &flags), "flags");
+    common::refix(&mut flags);
+    common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &flags), "flags");
     let mut limbs = b.clone();
     limbs[37..39].copy_from_slice(&u16::MAX.to_le_bytes());
-    refix(&mut limbs);
-    is_deserialize(Ciphertext::from_bytes(&e.ctx, &limbs), "limbs");
+    common::refix(&mut limbs);
+    common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &limbs), "limbs");
     let mut version = b.clone();
     version[4] = 1;
-    refix(&mut version);
-    is_deserialize(Ciphertext::from_bytes(&e.ctx, &version), "version");
+    common::refix(&mut version);
+    common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &version), "version");
     let mut count = e.keys.galois.to_bytes();
     count[24..28].copy_from_slice(&u32::MAX.to_le_bytes());
-    refix(&mut count);
-    is_deserialize(GaloisKeys::from_bytes(&e.ctx, &count), "cannot fit");
+    common::refix(&mut count);
+    common::deserialize_err(GaloisKeys::from_bytes(&e.ctx, &count), "cannot fit");
 }
 
 #[test]
@@ -309,8 +284,8 @@ fn secret_keys_must_be_ternary() {
     let good = e.sk.to_bytes(&e.ctx).unwrap();
     let mut b = good.to_vec();
     b[24 + 5] = 2;
-    refix(&mut b);
-    is_deserialize(SecretKey::from_bytes(&e.ctx, &b), "{-1, 0, 1}");
+    common::refix(&mut b);
+    common::deserialize_err(SecretKey::from_bytes(&e.ctx, &b), "{-1, 0, 1}");
     let other = CkksContext::new(CkksParams::preset(Preset::S).unwrap()).unwrap();
     assert!(matches!(
         SecretKey::from_bytes(&other, &good),
@@ -341,6 +316,6 @@ fn secret_keys_must_be_ternary() {
     SecretKey::from_bytes(&ctx, &b).unwrap();
     let zero = b[coeffs.clone()].iter().position(|&x| x == 0).unwrap();
     b[coeffs.start + zero] = 1;
-    refix(&mut b);
-    is_deserialize(SecretKey::from_bytes(&ctx, &b), "Hamming weight");
+    common::refix(&mut b);
+    common::deserialize_err(SecretKey::from_bytes(&ctx, &b), "Hamming weight");
 }

@@ -2,6 +2,8 @@
 //! power-of-two span up to the slot count and at sets S and L; a plan's rotation keys are
 //! exactly the ones it uses; the cost model picks a plan.
 
+mod common;
+
 use ckks_accel::Error;
 use ckks_accel::ckks::*;
 use rand::{RngExt, SeedableRng};
@@ -44,15 +46,7 @@ fn decrypt(ctx: &Arc<CkksContext>, sk: &SecretKey, ct: &Ciphertext) -> Vec<f64> 
 }
 
 fn small() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(1 << 12)
-        .q_bits(&[55, 40, 40])
-        .p_bits(&[56])
-        .dnum(3)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::small_params()
 }
 
 #[test]

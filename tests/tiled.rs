@@ -88,15 +88,7 @@ struct Env {
 }
 
 fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(1 << 10)
-        .q_bits(&[55, 40, 40])
-        .p_bits(&[56])
-        .dnum(3)
-        .log_scale(40)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::insecure_params(10, &[55, 40, 40], &[56], 3, 40)
 }
 
 fn env(isa: Isa) -> Env {
@@ -484,17 +476,6 @@ fn batches_serialize_canonically_and_hostile_bytes_are_refused() {
         assert!(EncryptedBatch::from_bytes(&e.ctx, &bytes[..len]).is_err());
     }
     // Another parameter set's context refuses it.
-    let other = CkksContext::new(
-        CkksParams::builder()
-            .ring_degree(1 << 10)
-            .q_bits(&[55, 40, 40])
-            .p_bits(&[57])
-            .dnum(3)
-            .log_scale(40)
-            .allow_insecure(true)
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let other = CkksContext::new(common::insecure_params(10, &[55, 40, 40], &[57], 3, 40)).unwrap();
     assert!(EncryptedBatch::from_bytes(&other, &bytes).is_err());
 }

@@ -9,6 +9,8 @@
 //!
 //! The patterns are computed from a first, identical run (deterministic seeds) before arming.
 
+mod common;
+
 use ckks_accel::ckks::*;
 use ckks_accel::rns::{Automorphism, Representation, RnsBasis, RnsPoly, sampling};
 use rand_chacha::ChaCha20Rng;
@@ -72,15 +74,7 @@ const ENC_SEED: u64 = 5;
 const STEPS: [i64; 3] = [1, 2, 5];
 
 fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(N)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .unwrap()
+    common::toy_params()
 }
 
 /// Windows of an evaluation-form polynomial: two words at the start and middle of each limb.

@@ -2,27 +2,14 @@
 //! fuzzed against (n = 16 keeps valid objects a few KiB, so libFuzzer's mutations reach deep
 //! into them), and the key used by the `unseal` target.
 //!
-//! `tests/fuzz_seeds.rs` in the library builds the same parameters and checks that the seed
-//! corpus in `fuzz/corpus/` still loads, so this file and that test must agree.
+//! The parameters live in `fixture.rs`, which the library's tests include too
+//! (`tests/common`), so `tests/fuzz_seeds.rs` checks the seed corpus against the same set.
 
-use ckks_accel::ckks::{CkksContext, CkksParams};
+mod fixture;
+pub use fixture::{SEAL_KEY, params};
+
+use ckks_accel::ckks::CkksContext;
 use std::sync::{Arc, OnceLock};
-
-/// Key of the sealed seeds (a fixed, public test key).
-pub const SEAL_KEY: [u8; 32] = [0x5a; 32];
-
-/// n = 16, Q = 3 primes, P = 1 prime, 3 digits (insecure: fuzzing only).
-pub fn params() -> CkksParams {
-    CkksParams::builder()
-        .ring_degree(16)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
-        .allow_insecure(true)
-        .build()
-        .expect("fuzz parameters")
-}
 
 /// The context, built once per process.
 pub fn ctx() -> &'static Arc<CkksContext> {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use ckks_accel::arith::{is_prime, ntt_primes};
+use ckks_accel::ckks::CkksParams;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -35,16 +36,68 @@ pub fn test_primes(n: usize) -> Vec<u64> {
     ]
 }
 
-/// A small insecure CKKS set for fast tests: n = 2^10, Q = 50 + 35 + 35 bits, one 50-bit special
-/// prime, dnum 3, scale 2^35.
-pub fn toy_params() -> ckks_accel::ckks::CkksParams {
-    ckks_accel::ckks::CkksParams::builder()
-        .ring_degree(1 << 10)
-        .q_bits(&[50, 35, 35])
-        .p_bits(&[50])
-        .dnum(3)
-        .log_scale(35)
+/// The fuzz targets' parameters (n = 16) and seal key, from the file the fuzz crate uses.
+#[path = "../../fuzz/src/fixture.rs"]
+mod fixture;
+#[allow(unused_imports)]
+pub use fixture::{SEAL_KEY, params as fuzz_params};
+
+/// An insecure CKKS set for tests: degree 2^`log_n`, the Q and P prime sizes, `dnum` digits,
+/// scale 2^`log_scale`.
+pub fn insecure_params(
+    log_n: u32,
+    q_bits: &[u32],
+    p_bits: &[u32],
+    dnum: usize,
+    log_scale: u32,
+) -> CkksParams {
+    CkksParams::builder()
+        .ring_degree(1 << log_n)
+        .q_bits(q_bits)
+        .p_bits(p_bits)
+        .dnum(dnum)
+        .log_scale(log_scale)
         .allow_insecure(true)
         .build()
         .unwrap()
+}
+
+/// A small insecure CKKS set for fast tests: n = 2^10, Q = 50 + 35 + 35 bits, one 50-bit special
+/// prime, dnum 3, scale 2^35.
+pub fn toy_params() -> CkksParams {
+    insecure_params(10, &[50, 35, 35], &[50], 3, 35)
+}
+
+/// The engine and precision tests' set: n = 2^12, Q = 55 + 40 + 40 bits, one 56-bit special
+/// prime, dnum 3, scale 2^40.
+pub fn small_params() -> CkksParams {
+    insecure_params(12, &[55, 40, 40], &[56], 3, 40)
+}
+
+/// FNV-1a 64, the serialization format's (unkeyed) checksum.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Recomputes the (unkeyed) checksum after an edit, as an attacker can.
+pub fn refix(bytes: &mut [u8]) {
+    let n = bytes.len() - 8;
+    let sum = fnv(&bytes[..n]);
+    bytes[n..].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// Asserts `r` is a `Deserialize` error whose reason mentions `needle`.
+#[track_caller]
+pub fn deserialize_err<T: std::fmt::Debug>(r: Result<T, ckks_accel::Error>, needle: &str) {
+    match r {
+        Err(ckks_accel::Error::Deserialize { reason }) => {
+            assert!(reason.contains(needle), "{reason:?} lacks {needle:?}")
+        }
+        other => panic!("expected Deserialize({needle}), got {other:?}"),
+    }
 }

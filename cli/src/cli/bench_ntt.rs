@@ -7,8 +7,12 @@
 //! in `benches/ntt.rs`. It picks its own kernel (IFMA for q < 2^51, else AVX-512, AVX2, scalar)
 //! and ignores `--isa` and `CKKS_ACCEL_ISA`.
 
+#[path = "../../../benches/support/mod.rs"]
+mod support;
+use support::{NTT_SEED, butterflies, random_residues};
+
 use super::{CliResult, isa_select, timing};
-use ckks_accel::{AlignedVec, Isa, arith::ntt_primes, ntt::NttPlan};
+use ckks_accel::{Isa, arith::ntt_primes, ntt::NttPlan};
 use clap::Args;
 use serde_json::{Value, json};
 use std::hint::black_box;
@@ -142,14 +146,14 @@ fn measure_peer(n: usize, bits: u32, q: u64, reps: Option<NonZeroUsize>) -> CliR
     let plan = tfhe_ntt::prime64::Plan::try_new(n, q)
         .ok_or_else(|| format!("{PEER} has no plan for n = {n}, q = {q} (it needs n >= 16)"))?;
     // fwd, inv and normalize all map [0, q) into [0, q).
-    let mut buf = random_residues(n, q);
+    let mut buf = random_residues(n, q, NTT_SEED);
     let forward = timing::median_time(reps, || plan.fwd(black_box(&mut buf)));
-    let mut buf = random_residues(n, q);
+    let mut buf = random_residues(n, q, NTT_SEED);
     let inverse = timing::median_time(reps, || {
         plan.inv(black_box(&mut buf));
         plan.normalize(black_box(&mut buf));
     });
-    let mut buf = random_residues(n, q);
+    let mut buf = random_residues(n, q, NTT_SEED);
     let inverse_unscaled = timing::median_time(reps, || plan.inv(black_box(&mut buf)));
     Ok(PeerCase {
         n,
@@ -193,29 +197,11 @@ fn measure(n: usize, q: u64, isa: Isa, reps: Option<NonZeroUsize>) -> CliResult<
     let plan =
         NttPlan::with_isa(n, q, isa).map_err(|err| format!("n = {n}, q = {q}, {isa}: {err}"))?;
     // Both transforms map [0, q) into [0, q), so the buffers stay valid inputs across calls.
-    let mut buf = random_residues(n, q);
+    let mut buf = random_residues(n, q, NTT_SEED);
     let forward = timing::median_time(reps, || plan.forward(black_box(&mut buf)));
-    let mut buf = random_residues(n, q);
+    let mut buf = random_residues(n, q, NTT_SEED);
     let inverse = timing::median_time(reps, || plan.inverse(black_box(&mut buf)));
     Ok(Some(Times { forward, inverse }))
-}
-
-/// `n` pseudo-random residues in [0, q) from a fixed-seed xorshift64* stream.
-fn random_residues(n: usize, q: u64) -> AlignedVec {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_F491_4F6C_DD1D) % q
-        })
-        .collect()
-}
-
-/// Butterflies of one transform: n/2 per stage, log2 n stages.
-fn butterflies(n: usize) -> f64 {
-    (n / 2) as f64 * f64::from(n.trailing_zeros())
 }
 
 fn micros(d: Duration) -> f64 {
@@ -223,7 +209,7 @@ fn micros(d: Duration) -> f64 {
 }
 
 fn ns_per_butterfly(d: Duration, n: usize) -> f64 {
-    d.as_secs_f64() * 1e9 / butterflies(n)
+    d.as_secs_f64() * 1e9 / butterflies(n) as f64
 }
 
 /// Ratios `base / t` per direction.
