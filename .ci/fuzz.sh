@@ -5,8 +5,9 @@
 #
 # Targets: every deserializer (params, secret/public/relinearization/Galois keys, key bundles,
 # encrypted batches,
-# plaintexts, ciphertexts, sealed envelopes) and the parameter builder. The C ABI entry points
-# get a target once the C ABI exists on main (branch capi).
+# plaintexts, ciphertexts, sealed envelopes), the parameter builder, and the C ABI's entry
+# points (capi_calls: NTT and element-wise calls with arbitrary lengths, factors and values,
+# every C deserializer, garbage and freed handles).
 #
 # Longer runs (README "Fuzzing"): FUZZ_SECONDS=3600 .ci/fuzz.sh, or one target:
 #   cd fuzz && cargo +nightly fuzz run ciphertext_from_bytes -- -max_len=65536

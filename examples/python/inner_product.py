@@ -10,6 +10,7 @@ Dask cluster.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -78,8 +79,12 @@ def main() -> None:
         with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
                 Client(cluster) as client, DaskInnerProduct(client, keys, threads=1) as dip:
             print(f"keys shipped to 2 workers in {dip.ship_seconds:.2f} s")
-            out = dip.map(pairs, progress=lambda d, n: print(f"\r{d}/{n}", end=""))
-            print()
+            # One line per update unless stdout is a terminal (then the line is rewritten).
+            tty = sys.stdout.isatty()
+            out = dip.map(pairs, progress=lambda d, n: print(f"\r{d}/{n}" if tty else f"{d}/{n}",
+                                                             end="" if tty else "\n", flush=True))
+            if tty:
+                print()
             assert [a.to_bytes() for a in out] == [b.to_bytes() for b in results]
             print("cluster results equal the local ones bit for bit")
 
