@@ -58,17 +58,7 @@ impl Env {
             .unwrap()
     }
     fn engine(&self, threads: usize, mode: Mode, schedule: Schedule) -> InnerProductEngine {
-        let eval = Evaluator::new(self.ctx.clone(), self.keys.clone()).unwrap();
-        InnerProductEngine::new(
-            eval,
-            EngineConfig {
-                threads: Some(threads),
-                mode,
-                schedule,
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        common::engine(&self.ctx, self.keys.clone(), threads, mode, schedule)
     }
 }
 

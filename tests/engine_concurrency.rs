@@ -68,19 +68,13 @@ fn decrypt0(e: &Env, ct: &Ciphertext) -> f64 {
 
 fn engine(threads: usize, mode: Mode, schedule: Schedule) -> Arc<InnerProductEngine> {
     let e = env();
-    let eval = Evaluator::new(e.ctx.clone(), e.keys.clone()).unwrap();
-    Arc::new(
-        InnerProductEngine::new(
-            eval,
-            EngineConfig {
-                threads: Some(threads),
-                mode,
-                schedule,
-                ..Default::default()
-            },
-        )
-        .unwrap(),
-    )
+    Arc::new(common::engine(
+        &e.ctx,
+        e.keys.clone(),
+        threads,
+        mode,
+        schedule,
+    ))
 }
 
 /// Runs `f` on `callers` threads at once and fails if they have not all finished within the

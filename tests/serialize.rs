@@ -23,13 +23,7 @@ struct Env {
 
 fn env() -> Env {
     let ctx = CkksContext::new(params()).unwrap();
-    let mut kg = KeyGenerator::from_seed(ctx.clone(), 7);
-    let sk = kg.secret_key().unwrap();
-    let pk = kg.public_key(&sk).unwrap();
-    let keys = EvaluationKeys {
-        relin: Some(kg.relin_key(&sk).unwrap()),
-        galois: kg.galois_keys(&sk, &[1, 2], true).unwrap(),
-    };
+    let (sk, pk, keys) = common::test_keys(&ctx, 7, &[1, 2]);
     Env { ctx, sk, pk, keys }
 }
 

@@ -8,6 +8,27 @@ fn cli() -> Command {
     c
 }
 
+/// Runs the CLI with `args`, asserts it succeeded (printing its stderr otherwise) and parses its
+/// standard output as JSON.
+#[track_caller]
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = cli().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Asserts that every key is present (and not null) in `v`.
+#[track_caller]
+fn assert_keys(v: &serde_json::Value, keys: &[&str]) {
+    for key in keys {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+}
+
 #[test]
 fn info_runs() {
     let out = cli().arg("info").output().unwrap();
@@ -17,35 +38,27 @@ fn info_runs() {
 
 #[test]
 fn bench_ntt_json_has_the_documented_keys() {
-    let out = cli()
-        .args([
-            "bench", "ntt", "--n", "64", "--bits", "50", "--reps", "3", "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&[
+        "bench", "ntt", "--n", "64", "--bits", "50", "--reps", "3", "--json",
+    ]);
     let r = &v["results"][0];
-    for key in [
-        "n",
-        "q_bits",
-        "q",
-        "isa",
-        "forward_us",
-        "inverse_us",
-        "ns_per_butterfly_fwd",
-        "ns_per_butterfly_inv",
-        "cycles_per_butterfly_fwd",
-        "cycles_per_butterfly_inv",
-        "time_vs_peer_fwd",
-        "time_vs_peer_inv",
-    ] {
-        assert!(!r[key].is_null(), "missing {key}");
-    }
+    assert_keys(
+        r,
+        &[
+            "n",
+            "q_bits",
+            "q",
+            "isa",
+            "forward_us",
+            "inverse_us",
+            "ns_per_butterfly_fwd",
+            "ns_per_butterfly_inv",
+            "cycles_per_butterfly_fwd",
+            "cycles_per_butterfly_inv",
+            "time_vs_peer_fwd",
+            "time_vs_peer_inv",
+        ],
+    );
     // The measured clock (a dependent multiply chain) is a plausible core clock, and every
     // cycle figure is the ns figure at that clock.
     let ghz = v["clock_ghz"].as_f64().unwrap();
@@ -79,29 +92,20 @@ fn bench_ntt_json_has_the_documented_keys() {
 
 #[test]
 fn bench_ntt_no_peer_skips_tfhe_ntt() {
-    let out = cli()
-        .args([
-            "bench",
-            "ntt",
-            "--n",
-            "64",
-            "--bits",
-            "50",
-            "--isa",
-            "scalar",
-            "--reps",
-            "1",
-            "--no-peer",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&[
+        "bench",
+        "ntt",
+        "--n",
+        "64",
+        "--bits",
+        "50",
+        "--isa",
+        "scalar",
+        "--reps",
+        "1",
+        "--no-peer",
+        "--json",
+    ]);
     assert!(v["peer"].is_null());
     assert_eq!(v["peer_results"].as_array().unwrap().len(), 0);
     assert!(v["results"][0]["time_vs_peer_fwd"].is_null());
@@ -117,37 +121,29 @@ fn bench_ntt_no_peer_skips_tfhe_ntt() {
 
 #[test]
 fn bench_keyswitch_json_has_the_documented_keys() {
-    let out = cli()
-        .args([
-            "bench",
-            "keyswitch",
-            "--params",
-            "S",
-            "--isa",
-            "scalar",
-            "--reps",
-            "1",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json(&[
+        "bench",
+        "keyswitch",
+        "--params",
+        "S",
+        "--isa",
+        "scalar",
+        "--reps",
+        "1",
+        "--json",
+    ]);
+    assert_keys(
+        &v,
+        &[
+            "params",
+            "isa",
+            "threads",
+            "keyswitch_ms",
+            "keyswitch_cycles_per_word",
+            "breakdown",
+            "clock_ghz",
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in [
-        "params",
-        "isa",
-        "threads",
-        "keyswitch_ms",
-        "keyswitch_cycles_per_word",
-        "breakdown",
-        "clock_ghz",
-    ] {
-        assert!(!v[key].is_null(), "missing {key}");
-    }
     assert_eq!(v["params"], "S");
     // Cycles at the measured clock: (ms · GHz · 10^6) / (ℓ · n) words.
     let ghz = v["clock_ghz"].as_f64().unwrap();
@@ -310,42 +306,34 @@ fn unavailable_or_unknown_isa_is_refused() {
 
 #[test]
 fn inner_product_json_has_the_documented_keys() {
-    let out = cli()
-        .args([
-            "inner-product",
-            "--k",
-            "3",
-            "--dim",
-            "64",
-            "--threads",
-            "1,2",
-            "--mode",
-            "task",
-            "--sum",
-            "tree",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json(&[
+        "inner-product",
+        "--k",
+        "3",
+        "--dim",
+        "64",
+        "--threads",
+        "1,2",
+        "--mode",
+        "task",
+        "--sum",
+        "tree",
+        "--json",
+    ]);
+    assert_keys(
+        &v,
+        &[
+            "params",
+            "isa",
+            "k",
+            "dim",
+            "mode",
+            "schedule",
+            "max_abs_error",
+            "ops_per_product",
+            "runs",
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in [
-        "params",
-        "isa",
-        "k",
-        "dim",
-        "mode",
-        "schedule",
-        "max_abs_error",
-        "ops_per_product",
-        "runs",
-    ] {
-        assert!(!v[key].is_null(), "missing {key}");
-    }
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     for key in [
@@ -404,25 +392,16 @@ fn inner_product_rejects_bad_dims() {
 
 #[test]
 fn inner_product_planned_json_reports_the_plan_and_verifies() {
-    let out = cli()
-        .args([
-            "inner-product",
-            "--k",
-            "40",
-            "--dim",
-            "100",
-            "--threads",
-            "1,2",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&[
+        "inner-product",
+        "--k",
+        "40",
+        "--dim",
+        "100",
+        "--threads",
+        "1,2",
+        "--json",
+    ]);
     assert_eq!(v["mode"], "tiled");
     for key in [
         "layout",
@@ -438,14 +417,15 @@ fn inner_product_planned_json_reports_the_plan_and_verifies() {
     ] {
         assert!(!v["plan"][key].is_null(), "missing plan.{key}");
     }
-    for key in [
-        "max_abs_error",
-        "mean_abs_error",
-        "input_bytes",
-        "evaluation_key_bytes",
-    ] {
-        assert!(!v[key].is_null(), "missing {key}");
-    }
+    assert_keys(
+        &v,
+        &[
+            "max_abs_error",
+            "mean_abs_error",
+            "input_bytes",
+            "evaluation_key_bytes",
+        ],
+    );
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     for r in runs {
@@ -468,60 +448,42 @@ fn inner_product_planned_json_reports_the_plan_and_verifies() {
     assert!(v["plan"]["key_switches_per_product"].as_f64().unwrap() < 1.0);
     assert!(v["max_abs_error"].as_f64().unwrap() < 1e-4);
     // A forced block size is honoured.
-    let out = cli()
-        .args([
-            "inner-product",
-            "--k",
-            "8",
-            "--dim",
-            "64",
-            "--threads",
-            "1",
-            "--block",
-            "16",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&[
+        "inner-product",
+        "--k",
+        "8",
+        "--dim",
+        "64",
+        "--threads",
+        "1",
+        "--block",
+        "16",
+        "--json",
+    ]);
     assert_eq!(v["plan"]["block"], 16);
     assert_eq!(v["plan"]["tiles_per_group"], 4);
 }
 
 #[test]
 fn inner_product_hoisted_sum_and_output_level() {
-    let out = cli()
-        .args([
-            "inner-product",
-            "--k",
-            "2",
-            "--dim",
-            "256",
-            "--threads",
-            "1",
-            "--mode",
-            "task",
-            "--sum",
-            "hoisted",
-            "--radix",
-            "4",
-            "--output-level",
-            "1",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json(&[
+        "inner-product",
+        "--k",
+        "2",
+        "--dim",
+        "256",
+        "--threads",
+        "1",
+        "--mode",
+        "task",
+        "--sum",
+        "hoisted",
+        "--radix",
+        "4",
+        "--output-level",
+        "1",
+        "--json",
+    ]);
     assert_eq!(v["sum"]["method"], "hoisted");
     assert_eq!(v["sum"]["output_level"], 1);
     // 4 steps of radix 4 over 256 slots: 3 rotations each, one ModUp and one ModDown pair per step

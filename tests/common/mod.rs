@@ -101,3 +101,45 @@ pub fn deserialize_err<T: std::fmt::Debug>(r: Result<T, ckks_accel::Error>, need
         other => panic!("expected Deserialize({needle}), got {other:?}"),
     }
 }
+
+/// Keys of a test context from a fixed seed: the secret and public keys, and evaluation keys
+/// with the relinearization key and the Galois keys of `steps` (and conjugation).
+pub fn test_keys(
+    ctx: &std::sync::Arc<ckks_accel::ckks::CkksContext>,
+    seed: u64,
+    steps: &[i64],
+) -> (
+    ckks_accel::ckks::SecretKey,
+    ckks_accel::ckks::PublicKey,
+    ckks_accel::ckks::EvaluationKeys,
+) {
+    let mut kg = ckks_accel::ckks::KeyGenerator::from_seed(ctx.clone(), seed);
+    let sk = kg.secret_key().unwrap();
+    let pk = kg.public_key(&sk).unwrap();
+    let keys = ckks_accel::ckks::EvaluationKeys {
+        relin: Some(kg.relin_key(&sk).unwrap()),
+        galois: kg.galois_keys(&sk, steps, true).unwrap(),
+    };
+    (sk, pk, keys)
+}
+
+/// An engine over `keys` with `threads` workers, `mode` and `schedule` (other options default).
+pub fn engine(
+    ctx: &std::sync::Arc<ckks_accel::ckks::CkksContext>,
+    keys: std::sync::Arc<ckks_accel::ckks::EvaluationKeys>,
+    threads: usize,
+    mode: ckks_accel::parallel::Mode,
+    schedule: ckks_accel::parallel::Schedule,
+) -> ckks_accel::parallel::InnerProductEngine {
+    let eval = ckks_accel::ckks::Evaluator::new(ctx.clone(), keys).unwrap();
+    ckks_accel::parallel::InnerProductEngine::new(
+        eval,
+        ckks_accel::parallel::EngineConfig {
+            threads: Some(threads),
+            mode,
+            schedule,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
