@@ -86,7 +86,9 @@
 //! `reference`: the reference sets.
 
 mod accumulate;
+mod fused;
 mod keygen;
+mod klss;
 mod mod_down;
 mod mod_down_rescale;
 mod mod_up;
@@ -97,11 +99,12 @@ mod seeded;
 
 pub use accumulate::LimbDot;
 pub use keygen::SwitchingKey;
+pub use klss::{AUX_PRIME_LIMIT, KlssKey, KlssScratch, KlssSwitcher, OpCosts, SwitchCost};
 pub use mod_down::ModDown;
 pub use mod_down_rescale::ModDownRescale;
 pub use mod_up::{Decomposition, ModUp};
 pub use reference::{ReferencePrimes, ReferenceSet};
-pub use scratch::KeySwitchScratch;
+pub use scratch::{Fusion, KeySwitchScratch};
 pub use seeded::SEED_LEN;
 
 use crate::error::{Error, Result};
@@ -138,6 +141,8 @@ pub struct KeySwitcher {
     dots: Vec<LimbDot>,
     /// A fingerprint of (Q, P, dnum) carried by every key.
     id: u64,
+    /// The ISA cap the kernels were built with.
+    isa: Isa,
 }
 
 fn fingerprint(q: &[u64], p: &[u64], dnum: usize) -> u64 {
@@ -234,7 +239,14 @@ impl KeySwitcher {
             levels,
             dots,
             id: fingerprint(q, p, dnum),
+            isa,
         })
+    }
+
+    /// The ISA cap the kernels were built with (each kernel runs on the best ISA up to it that
+    /// its modulus allows).
+    pub fn isa(&self) -> Isa {
+        self.isa
     }
 
     /// Ring degree.
@@ -343,6 +355,25 @@ impl KeySwitcher {
         prof.record(Section::Mac, (2 * dec.digits * ext_len) as u64, || {
             self.mac_into(dec, key, acc0, acc1, par)
         });
+        self.finish(level, auto, out0, out1, scratch);
+        Ok(())
+    }
+
+    /// The end of a switch: `(out0, out1) = σ(ModDown(acc0, acc1))` from the scratch's Q_ℓ ∪ P
+    /// accumulators (`level` = the input's level; outputs checked by the caller).
+    fn finish(
+        &self,
+        level: &Level,
+        auto: Option<&Automorphism>,
+        out0: &mut RnsPoly,
+        out1: &mut RnsPoly,
+        scratch: &mut KeySwitchScratch,
+    ) {
+        let (n, l, k) = (self.n, level.q.len(), self.p.len());
+        let ext_len = l + k;
+        let par = scratch.parallel;
+        let (acc0, acc1) = (&scratch.acc0[..ext_len * n], &scratch.acc1[..ext_len * n]);
+        let prof = &mut scratch.profile;
         let [md0, md1] = &mut scratch.md;
         let (t0, t1): (&mut [u64], &mut [u64]) = match auto {
             Some(_) => (&mut md0[..l * n], &mut md1[..l * n]),
@@ -363,7 +394,6 @@ impl KeySwitcher {
         }
         out0.set_representation(Representation::Evaluation);
         out1.set_representation(Representation::Evaluation);
-        Ok(())
     }
 
     fn level_for(&self, q_len: usize) -> Result<&Level> {
@@ -378,6 +408,9 @@ impl KeySwitcher {
     }
 
     /// Switches `d` (evaluation form over Q_ℓ) with `key`: `out0 + out1·s ≈ d·s′ (mod Q_ℓ)`.
+    /// On one thread (a scratch that is not parallel) with fusion on (the default,
+    /// [`KeySwitchScratch::set_fused`]) the decomposition and the MAC run limb by limb
+    /// (`fused`); the words are the same either way.
     pub fn switch(
         &self,
         d: &RnsPoly,
@@ -388,6 +421,22 @@ impl KeySwitcher {
     ) -> Result<()> {
         self.check_key(key)?;
         self.check_scratch(scratch)?;
+        if scratch.fusion() != Fusion::Staged {
+            if key.galois.is_some() {
+                return Err(Error::KeyMismatch {
+                    reason: format!(
+                        "key is for Galois element {:?}, the call applies None",
+                        key.galois
+                    ),
+                });
+            }
+            let level = self.level_of(d)?;
+            level.q.check(out0.primes())?;
+            level.q.check(out1.primes())?;
+            let level = self.fused(d, key, scratch)?;
+            self.finish(level, None, out0, out1, scratch);
+            return Ok(());
+        }
         let mut dec = scratch
             .decomposition
             .take()

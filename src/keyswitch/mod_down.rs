@@ -178,6 +178,42 @@ impl ModDown {
         );
     }
 
+    /// ModDown of an input already in **coefficient form** over Q_ℓ ∪ P (canonical words), into
+    /// `out` in evaluation form: the exact conversion of the P limbs, then per Q limb
+    /// `(x_q − y)·P^{−1}` and its NTT. The same words as [`ModDown::apply`] on the NTT of `x`
+    /// (both sides are exact mod q_i and the NTT is linear), with |P| fewer INTTs — the form the
+    /// KLSS switch produces ([`super::KlssSwitcher`]). `scratch` holds at least
+    /// [`ModDown::scratch_len`] words. Allocates nothing.
+    ///
+    /// # Panics
+    /// If a slice is shorter than its layout.
+    pub fn apply_coeff(
+        &self,
+        q_basis: &RnsBasis,
+        p_basis: &RnsBasis,
+        x: &[u64],
+        out: &mut [u64],
+        scratch: &mut [u64],
+        prof: &mut Profile,
+    ) {
+        let n = q_basis.n();
+        let (k, l) = (p_basis.len(), self.q_len);
+        let (yq, conv) = scratch.split_at_mut(l * n);
+        prof.mod_downs += 1;
+        prof.record(Section::BasisConversion, l as u64, || {
+            self.converter.convert(&x[l * n..(l + k) * n], yq, conv)
+        });
+        for i in 0..l {
+            let o = &mut out[i * n..(i + 1) * n];
+            prof.record(Section::Other, 1, || {
+                let ops = q_basis.ops(i);
+                ops.sub(&x[i * n..(i + 1) * n], &yq[i * n..(i + 1) * n], o);
+                ops.mul_scalar_assign(o, self.p_inv[i]);
+            });
+            prof.record(Section::Ntt, 1, || q_basis.plan(i).forward(o));
+        }
+    }
+
     /// ModDown of `M` inputs, ordered by prime: each P limb of every input goes to coefficient
     /// form (copy + INTT, one limb at a time), then the conversions, then per Q limb the NTT of
     /// every input's converted limb followed at once by its `(x_q − y)·P^{−1}` while the limb

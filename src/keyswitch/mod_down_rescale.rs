@@ -22,7 +22,7 @@
 //!
 //! ℓ fewer NTTs per polynomial, 2ℓ per relinearize + rescale.
 
-use super::{KeySwitchScratch, KeySwitcher, Level, SwitchingKey};
+use super::{Fusion, KeySwitchScratch, KeySwitcher, Level, SwitchingKey};
 use crate::error::{Error, Result};
 use crate::isa::Isa;
 use crate::profile::{Profile, Section};
@@ -218,40 +218,47 @@ impl KeySwitcher {
         let lower = self.level_for(l - 1)?;
         lower.q.check(out0.primes())?;
         lower.q.check(out1.primes())?;
-        let mut dec = scratch
-            .decomposition
-            .take()
-            .ok_or_else(|| Error::ScratchMismatch {
-                reason: "scratch has no decomposition buffer".into(),
-            })?;
-        let r = self.decompose(d, &mut dec, scratch);
-        if r.is_ok() {
-            let (n, k) = (self.n, self.p.len());
-            let par = scratch.parallel;
-            let acc0 = &mut scratch.acc0[..(l + k) * n];
-            let acc1 = &mut scratch.acc1[..(l + k) * n];
-            let prof = &mut scratch.profile;
-            prof.key_switches += 1;
-            prof.record(Section::Mac, (2 * dec.digits * (l + k)) as u64, || {
-                self.mac_into(&dec, key, acc0, acc1, par)
-            });
-            let (s0, s1) = scratch.conv.split_at_mut(1);
-            let (x, c) = ([&*acc0, &*acc1], [c0.as_words(), c1.as_words()]);
-            let outs = [out0.as_words_mut(), out1.as_words_mut()];
-            run_pair(
-                self,
-                level,
-                fused,
-                (x, c, outs),
-                (&mut s0[0], &mut s1[0]),
-                prof,
-                par,
-            );
-            out0.set_representation(Representation::Evaluation);
-            out1.set_representation(Representation::Evaluation);
+        let (n, k) = (self.n, self.p.len());
+        if scratch.fusion() != Fusion::Staged {
+            self.fused(d, key, scratch)?;
+        } else {
+            let mut dec = scratch
+                .decomposition
+                .take()
+                .ok_or_else(|| Error::ScratchMismatch {
+                    reason: "scratch has no decomposition buffer".into(),
+                })?;
+            let r = self.decompose(d, &mut dec, scratch);
+            if r.is_ok() {
+                let par = scratch.parallel;
+                let acc0 = &mut scratch.acc0[..(l + k) * n];
+                let acc1 = &mut scratch.acc1[..(l + k) * n];
+                let prof = &mut scratch.profile;
+                prof.key_switches += 1;
+                prof.record(Section::Mac, (2 * dec.digits * (l + k)) as u64, || {
+                    self.mac_into(&dec, key, acc0, acc1, par)
+                });
+            }
+            scratch.decomposition = Some(dec);
+            r?;
         }
-        scratch.decomposition = Some(dec);
-        r
+        let par = scratch.parallel;
+        let (acc0, acc1) = (&scratch.acc0[..(l + k) * n], &scratch.acc1[..(l + k) * n]);
+        let (s0, s1) = scratch.conv.split_at_mut(1);
+        let (x, c) = ([acc0, acc1], [c0.as_words(), c1.as_words()]);
+        let outs = [out0.as_words_mut(), out1.as_words_mut()];
+        run_pair(
+            self,
+            level,
+            fused,
+            (x, c, outs),
+            (&mut s0[0], &mut s1[0]),
+            &mut scratch.profile,
+            par,
+        );
+        out0.set_representation(Representation::Evaluation);
+        out1.set_representation(Representation::Evaluation);
+        Ok(())
     }
 }
 

@@ -70,7 +70,7 @@ impl KeySwitcher {
     }
 
     /// The level of input d (Q_ℓ = its limbs), checking its primes and representation.
-    fn level_of(&self, d: &RnsPoly) -> Result<&Level> {
+    pub(super) fn level_of(&self, d: &RnsPoly) -> Result<&Level> {
         let l = d.num_limbs();
         if l == 0 || l > self.q.len() {
             return Err(Error::InvalidLevel {

@@ -10,6 +10,20 @@ use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
 use crate::profile::{Profile, ProfileLevel};
 
+/// The data flow of a one-thread key switch: every choice computes the same words (tested);
+/// they differ in how often the decomposition streams through memory (`fused` module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fusion {
+    /// Decompose (conversion of every digit, then the NTTs ordered by prime), then the MAC.
+    Staged,
+    /// Conversions as staged; then per limb the NTTs of every digit and at once the MAC.
+    #[default]
+    NttMac,
+    /// Per limb: the conversion row of every digit, its NTT and the MAC (step 1 of each
+    /// conversion once per switch).
+    PerLimb,
+}
+
 /// Reusable, aligned work buffers for one worker.
 pub struct KeySwitchScratch {
     /// The fingerprint of the switcher that made it.
@@ -30,6 +44,8 @@ pub struct KeySwitchScratch {
     pub(super) decomposition: Option<Decomposition>,
     /// Spread limbs and digits of each call over the current rayon pool ("limb" parallelism).
     pub(super) parallel: bool,
+    /// How one-thread switches order decomposition and MAC.
+    pub(super) fusion: Fusion,
     /// Operation counts (and times, if enabled) of every call made with this scratch.
     pub profile: Profile,
 }
@@ -44,6 +60,22 @@ impl KeySwitchScratch {
     /// See [`KeySwitchScratch::set_parallel`].
     pub fn is_parallel(&self) -> bool {
         self.parallel
+    }
+
+    /// How one-thread switches ([`KeySwitcher::switch`], [`KeySwitcher::switch_rescale`])
+    /// order their decomposition and MAC (default [`Fusion::NttMac`]); the words are the same
+    /// for every choice.
+    pub fn set_fusion(&mut self, fusion: Fusion) {
+        self.fusion = fusion;
+    }
+
+    /// The data flow the next one-thread switch takes (a parallel scratch always stages).
+    pub fn fusion(&self) -> Fusion {
+        if self.parallel {
+            Fusion::Staged
+        } else {
+            self.fusion
+        }
     }
 }
 
@@ -85,6 +117,7 @@ impl KeySwitcher {
             tot: [AlignedVec::zeroed(ext * n), AlignedVec::zeroed(ext * n)],
             decomposition: Some(self.decomposition_buffer()),
             parallel: false,
+            fusion: Fusion::default(),
             profile: Profile::new(ProfileLevel::Counts),
         }
     }

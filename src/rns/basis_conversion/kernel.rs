@@ -160,34 +160,49 @@ pub(super) fn reduce_lo_hi<L: Lanes>(l: L, lo: L::V, hi: L::V, c: &DstConsts) ->
 /// 2^52 as f64: adding it to 0 ≤ x < 2^51 rounds x to an integer held in the mantissa bits.
 pub(crate) const ROUND_MAGIC: f64 = 4_503_599_627_370_496.0;
 
-/// One conversion: the job [`crate::arith::dispatch::Backend::dispatch`] runs.
+/// Which part of a conversion a [`ConvertJob`] runs.
+#[derive(Clone, Copy)]
+pub(super) enum Part {
+    /// Step 1 and every output row, row j written at limb `dst_pos[j]`.
+    Full,
+    /// Step 1 only: the scratch's first s·n words get t_i (for [`Part::Rows`] calls).
+    Prepare,
+    /// Step 2 of rows `first..first + count` from a prepared scratch, row j written at limb
+    /// `j − first` of the output (contiguous, `dst_pos` ignored).
+    Rows { first: usize, count: usize },
+}
+
+/// One conversion (or part of one): the job [`crate::arith::dispatch::Backend::dispatch`] runs.
 pub(super) struct ConvertJob<'a> {
     pub conv: &'a BasisConverter,
     pub input: &'a [u64],
     pub out: &'a mut [u64],
     pub scratch: &'a mut [u64],
+    pub part: Part,
 }
 
 impl<K: ConvKernel> Job<K> for ConvertJob<'_> {
     type Output = ();
     #[inline(always)]
     fn run(self, k: K) {
-        convert_driver(k, self.conv, self.input, self.out, self.scratch)
+        let (conv, scratch) = (self.conv, self.scratch);
+        if matches!(self.part, Part::Full | Part::Prepare) {
+            step1_all(k, conv, self.input, scratch);
+        }
+        let (rows, first, placed) = match self.part {
+            Part::Full => (0..conv.dst.len(), 0, true),
+            Part::Prepare => return,
+            Part::Rows { first, count } => (first..first + count, first, false),
+        };
+        step2_driver(k, conv, rows, first, placed, self.out, scratch)
     }
 }
 
+/// Step 1: t_i = x_i · (Q/q_i)^{−1} mod q_i for every source limb, into `scratch[..s·n]`.
 #[inline(always)]
-fn convert_driver<K: ConvKernel>(
-    k: K,
-    conv: &BasisConverter,
-    input: &[u64],
-    out: &mut [u64],
-    scratch: &mut [u64],
-) {
+fn step1_all<K: ConvKernel>(k: K, conv: &BasisConverter, input: &[u64], scratch: &mut [u64]) {
     let n = conv.n;
-    let s = conv.src.len();
-    // Step 1: t_i = x_i · (Q/q_i)^{−1} mod q_i.
-    for i in 0..s {
+    for i in 0..conv.src.len() {
         k.step1(
             conv,
             i,
@@ -195,6 +210,21 @@ fn convert_driver<K: ConvKernel>(
             &mut scratch[i * n..(i + 1) * n],
         );
     }
+}
+
+/// Step 2 for output rows `rows`: row j goes to limb `dst_pos[j]` (`placed`) or `j − first`.
+#[inline(always)]
+fn step2_driver<K: ConvKernel>(
+    k: K,
+    conv: &BasisConverter,
+    rows: std::ops::Range<usize>,
+    first: usize,
+    placed: bool,
+    out: &mut [u64],
+    scratch: &mut [u64],
+) {
+    let n = conv.n;
+    let s = conv.src.len();
     let (scratch, rest) = scratch.split_at_mut(s * n);
     let (vs, extra) = rest.split_at_mut(if conv.exact.is_some() { TILE } else { 0 });
     let scratch = &*scratch;
@@ -218,8 +248,9 @@ fn convert_driver<K: ConvKernel>(
         }
         k.tile_prep(conv, scratch, t0, tile, extra);
         let extra = &*extra;
-        for (j, c) in conv.dst_consts.iter().enumerate() {
-            let pos = conv.dst_pos[j];
+        for j in rows.clone() {
+            let c = &conv.dst_consts[j];
+            let pos = if placed { conv.dst_pos[j] } else { j - first };
             let dst = &mut out[pos * n + t0..pos * n + t0 + tile];
             let chunks = (t0..t0 + tile)
                 .step_by(K::LANES)

@@ -62,7 +62,7 @@ use crate::arith::dispatch::Backend;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
 use crate::rns::{RnsBasis, RnsPoly};
-use kernel::ConvertJob;
+use kernel::{ConvertJob, Part};
 
 /// Most source limbs one conversion accumulates exactly (15 · 2^124 < 2^128).
 pub const MAX_SOURCE_LIMBS: usize = 15;
@@ -315,6 +315,64 @@ impl BasisConverter {
             input,
             out,
             scratch,
+            part: Part::Full,
+        })
+    }
+
+    /// Step 1 of a conversion done once for several [`BasisConverter::convert_rows`] calls:
+    /// `scratch` (at least [`BasisConverter::scratch_len`] words) receives the source limbs
+    /// times their constants. Allocates nothing.
+    ///
+    /// # Panics
+    /// If a slice is too short for the limbs it must hold.
+    pub fn prepare(&self, input: &[u64], scratch: &mut [u64]) {
+        assert!(
+            input.len() >= self.src.len() * self.n,
+            "BasisConverter: input too short"
+        );
+        assert!(
+            scratch.len() >= self.scratch_len(),
+            "BasisConverter: scratch too short"
+        );
+        self.backend.dispatch(ConvertJob {
+            conv: self,
+            input,
+            out: &mut [],
+            scratch,
+            part: Part::Prepare,
+        })
+    }
+
+    /// Output limbs `rows` (indices into the target basis) of the conversion prepared in
+    /// `scratch` by [`BasisConverter::prepare`], written one after another into `out` (limb
+    /// `j − rows.start`; `dst_pos` is not used). Together with `prepare`, the same words as
+    /// [`BasisConverter::convert`] — so a consumer can take one output limb at a time while
+    /// it is in cache (the fused key switch). Allocates nothing.
+    ///
+    /// # Panics
+    /// If `rows` is out of range or a slice is too short.
+    pub fn convert_rows(&self, rows: std::ops::Range<usize>, out: &mut [u64], scratch: &mut [u64]) {
+        assert!(
+            rows.end <= self.dst.len(),
+            "BasisConverter: rows out of range"
+        );
+        assert!(
+            out.len() >= rows.len() * self.n,
+            "BasisConverter: output too short"
+        );
+        assert!(
+            scratch.len() >= self.scratch_len(),
+            "BasisConverter: scratch too short"
+        );
+        self.backend.dispatch(ConvertJob {
+            conv: self,
+            input: &[],
+            out,
+            scratch,
+            part: Part::Rows {
+                first: rows.start,
+                count: rows.len(),
+            },
         })
     }
 }

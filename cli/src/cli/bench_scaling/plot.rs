@@ -13,6 +13,8 @@ const TITLE_H: u32 = 70;
 const NOTES_H: u32 = 96;
 const OURS: RGBColor = RGBColor(31, 94, 168);
 const PEER: RGBColor = RGBColor(200, 62, 40);
+/// Our KLSS method's line.
+const KLSS: RGBColor = RGBColor(46, 140, 80);
 const GREY: RGBColor = RGBColor(90, 90, 90);
 
 /// One panel's points: x (Q limbs or log2 n), ours ms, OpenFHE ms.
@@ -21,6 +23,8 @@ struct Panel {
     /// The fixed coordinate: log2 n of the limb sweep, Q limbs of the degree sweep.
     fixed: u32,
     points: Vec<(i32, f64, Option<f64>)>,
+    /// Our KLSS method: x, ms.
+    klss: Vec<(i32, f64)>,
 }
 
 /// Writes the plot of `results` to `path`.
@@ -44,8 +48,8 @@ pub fn write_svg(path: &Path, results: &[CaseResult], info: &RunInfo) -> CliResu
     title
         .draw_text(
             &format!(
-                "Relinearization time (one hybrid key switch at the top level, 1 thread, {reps}): \
-                 ckks-accel vs OpenFHE"
+                "Relinearization time (one key switch at the top level, 1 thread, {reps}): \
+                 ckks-accel hybrid and KLSS vs OpenFHE"
             ),
             &("sans-serif", 19)
                 .into_font()
@@ -92,6 +96,17 @@ pub fn write_svg(path: &Path, results: &[CaseResult], info: &RunInfo) -> CliResu
                     (x, r.ours.ms, r.openfhe_ms())
                 })
                 .collect(),
+            klss: results
+                .iter()
+                .filter(|r| r.shape.sweep == sweep)
+                .filter_map(|r| {
+                    let x = match sweep {
+                        Sweep::Limbs => i32::try_from(r.shape.q_limbs).unwrap_or(i32::MAX),
+                        Sweep::Degree => r.shape.log_n as i32,
+                    };
+                    Some((x, r.ours.klss.as_ref()?.ms))
+                })
+                .collect(),
         };
         draw_panel(area, &panel, &peer_name, info).map_err(|e| err(&e))?;
     }
@@ -126,7 +141,8 @@ fn draw_panel(
     let all_ms = panel
         .points
         .iter()
-        .flat_map(|&(_, o, p)| std::iter::once(o).chain(p));
+        .flat_map(|&(_, o, p)| std::iter::once(o).chain(p))
+        .chain(panel.klss.iter().map(|&(_, k)| k));
     let (y_lo, y_hi) = all_ms.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
     let (y_lo, y_hi) = (y_lo / 1.6, y_hi * 1.8);
     let (caption, x_desc) = match panel.sweep {
@@ -180,8 +196,17 @@ fn draw_panel(
             .point_size(4),
         )
         .map_err(|x| e(&x))?
-        .label(format!("ckks-accel ({})", info.isa))
+        .label(format!("ckks-accel hybrid ({})", info.isa))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], OURS.stroke_width(2)));
+    if !panel.klss.is_empty() {
+        chart
+            .draw_series(
+                LineSeries::new(panel.klss.iter().copied(), KLSS.stroke_width(2)).point_size(3),
+            )
+            .map_err(|x| e(&x))?
+            .label(format!("ckks-accel KLSS ({})", info.isa))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], KLSS.stroke_width(2)));
+    }
     let peer: Vec<(i32, f64, f64)> = panel
         .points
         .iter()

@@ -29,6 +29,17 @@ pub fn to_json(results: &[CaseResult], info: &RunInfo) -> Value {
                         / (s.q_limbs * s.n()) as f64,
                     "keygen_s": r.ours.keygen_s,
                 },
+                "klss": r.ours.klss.as_ref().map(|k| json!({
+                    "relin_ms": k.ms,
+                    "over_hybrid": k.ms / r.ours.ms,
+                    "group_primes": k.group_primes,
+                    "aux_primes": k.aux_primes,
+                    "ntts": k.ntts.0,
+                    "hybrid_ntts": k.ntts.1,
+                    "key_bytes_read": k.key_bytes_read.0,
+                    "hybrid_key_bytes_read": k.key_bytes_read.1,
+                    "identical_to_hybrid": true,
+                })),
                 "openfhe": r.openfhe,
                 "openfhe_over_ours": ratio,
             })
@@ -40,7 +51,7 @@ pub fn to_json(results: &[CaseResult], info: &RunInfo) -> Value {
     };
     json!({
         "bench": "scaling",
-        "what": "relinearization: one hybrid key switch at the top level, 1 thread, median ms",
+        "what": "relinearization: one key switch at the top level (hybrid; KLSS beside it), 1 thread, median ms",
         "cpu": info.cpu,
         "clock_ghz": info.clock_ghz,
         "nominal_clock_ghz": timing::nominal_ghz(),
@@ -69,8 +80,8 @@ pub fn print_table(results: &[CaseResult], info: &RunInfo) {
         }
     );
     println!(
-        "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10} {:>11} {:>10}  notes",
-        "sweep", "n", "Q", "dnum", "P ours", "ours ms", "OpenFHE ms", "OpenFHE÷"
+        "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10} {:>10} {:>11} {:>10}  notes",
+        "sweep", "n", "Q", "dnum", "P ours", "ours ms", "KLSS ms", "OpenFHE ms", "OpenFHE÷"
     );
     for r in results {
         let s = &r.shape;
@@ -87,14 +98,24 @@ pub fn print_table(results: &[CaseResult], info: &RunInfo) {
         if let Some(a) = &s.adjusted {
             notes.push(a.clone());
         }
+        if let Some(k) = &r.ours.klss {
+            notes.push(format!(
+                "KLSS groups of {}, {} aux primes",
+                k.group_primes, k.aux_primes
+            ));
+        }
         println!(
-            "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10.3} {:>11} {:>10}  {}",
+            "{:<7} {:>7} {:>4} {:>5} {:>7} {:>10.3} {:>10} {:>11} {:>10}  {}",
             s.sweep.name(),
             s.n(),
             s.q_limbs,
             s.dnum,
             format!("{}×{}", s.p_limbs, s.p_bits),
             r.ours.ms,
+            r.ours
+                .klss
+                .as_ref()
+                .map_or_else(na, |k| format!("{:.3}", k.ms)),
             r.openfhe_ms().map_or_else(na, |m| format!("{m:.3}")),
             r.openfhe_ms()
                 .map_or_else(na, |m| format!("{:.2}", m / r.ours.ms)),
