@@ -408,9 +408,9 @@ impl KeySwitcher {
     }
 
     /// Switches `d` (evaluation form over Q_ℓ) with `key`: `out0 + out1·s ≈ d·s′ (mod Q_ℓ)`.
-    /// On one thread (a scratch that is not parallel) with fusion on (the default,
-    /// [`KeySwitchScratch::set_fused`]) the decomposition and the MAC run limb by limb
-    /// (`fused`); the words are the same either way.
+    /// On one thread (a scratch that is not parallel) the scratch's [`Fusion`] (default
+    /// [`Fusion::NttMac`], [`KeySwitchScratch::set_fusion`]) chooses how decomposition and MAC
+    /// interleave (`fused`); the words are the same for every choice.
     pub fn switch(
         &self,
         d: &RnsPoly,
