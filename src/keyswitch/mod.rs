@@ -81,9 +81,19 @@
 //! conversion) and [`Decomposition`] (with the NTTs of the new limbs); `accumulate`: the MAC
 //! over digits ([`LimbDot`]) and double hoisting; `mod_down`: [`ModDown`] (INTTs, exact
 //! conversion, NTTs); `mod_down_rescale`: [`ModDownRescale`], ModDown and the following rescale
-//! as one division ([`KeySwitcher::switch_rescale`]); `keygen`: [`SwitchingKey`] and its
+//! as one division ([`KeySwitcher::switch_rescale`]); `fused`: the one-thread data flows that
+//! interleave decomposition and MAC per limb ([`Fusion`]); `keygen`: [`SwitchingKey`] and its
 //! generation; `seeded`: compressed keys; `noise`: expected, worst-case and measured noise;
-//! `reference`: the reference sets.
+//! `reference`: the reference sets; `klss`: the KLSS method ([`KlssSwitcher`]: the same
+//! switch with the MAC over auxiliary primes, keys derived from the hybrid ones, and the cost
+//! model [`SwitchCost`] / [`OpCosts`] that compares the two methods per level).
+//!
+//! ## Which method
+//! Measured (docs/benchmarks.md, "Key-switching methods"): at sets S and L the hybrid switch
+//! is faster — KLSS needs more NTTs there (73 vs 40 at S, 438 vs 150 at L: with |P| ≈ one
+//! digit the hybrid ModUp is already short) and reads 2.5–7× more key. KLSS only cuts NTTs
+//! for long chains with many digits, where its MAC's key stream grows instead; use
+//! [`KlssSwitcher::best_grouping`] with measured [`OpCosts`] to decide for other parameters.
 
 mod accumulate;
 mod fused;
