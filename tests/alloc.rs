@@ -85,6 +85,51 @@ fn steady_state_allocates_nothing_per_product() {
         "hoisted inner product allocated"
     );
 
+    // Key switches on every one-thread data flow, and the KLSS switch: zero allocations.
+    {
+        use ckks_accel::keyswitch::{Fusion, KeySwitcher, KlssSwitcher};
+        use ckks_accel::rns::{Representation, RnsPoly, sampling};
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::SeedableRng;
+        let n = 1 << 10;
+        let q = ckks_accel::arith::ntt_primes(40, n, 4).unwrap();
+        let p = ckks_accel::arith::ntt_primes(50, n, 1).unwrap();
+        let ks = KeySwitcher::new(n, &q, &p, 2).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let mut s =
+            sampling::from_signed(ks.qp_basis(), &sampling::ternary_coeffs(n, None, &mut rng));
+        s.ntt(ks.qp_basis()).unwrap();
+        let key = ks.generate_key(&s, &s, &mut rng).unwrap();
+        let d = sampling::uniform(ks.q_basis(), Representation::Evaluation, &mut rng);
+        let mut c0 = RnsPoly::zero(ks.q_basis(), Representation::Evaluation);
+        let mut c1 = c0.clone();
+        for fusion in [Fusion::Staged, Fusion::NttMac, Fusion::PerLimb] {
+            let mut scratch = ks.scratch();
+            scratch.set_fusion(fusion);
+            ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch).unwrap();
+            let before = ALLOCS.load(Ordering::Relaxed);
+            ks.switch(&d, &key, &mut c0, &mut c1, &mut scratch).unwrap();
+            assert_eq!(
+                ALLOCS.load(Ordering::Relaxed) - before,
+                0,
+                "{fusion:?} allocated"
+            );
+        }
+        let klss = KlssSwitcher::new(&ks, 2).unwrap();
+        let kkey = klss.derive_key(&key).unwrap();
+        let mut scratch = klss.scratch();
+        klss.switch(&d, &kkey, &mut c0, &mut c1, &mut scratch)
+            .unwrap();
+        let before = ALLOCS.load(Ordering::Relaxed);
+        klss.switch(&d, &kkey, &mut c0, &mut c1, &mut scratch)
+            .unwrap();
+        assert_eq!(
+            ALLOCS.load(Ordering::Relaxed) - before,
+            0,
+            "KLSS switch allocated"
+        );
+    }
+
     // The engine: per-batch bookkeeping only (stats vectors, pool job), independent of k.
     for (threads, mode, schedule) in [
         (1, Mode::Task, Schedule::WorkStealing),

@@ -16,46 +16,43 @@
 //! digit in the (otherwise unused) decomposition buffer. Ranges as in the staged path: every
 //! word canonical.
 
-use super::{Fusion, KeySwitchScratch, KeySwitcher, Level, SwitchingKey};
-use crate::error::{Error, Result};
-use crate::profile::Section;
+use super::{Decomposition, Fusion, KeySwitchScratch, KeySwitcher, Level, SwitchingKey};
+use crate::error::Result;
+use crate::profile::{Profile, Section};
 use crate::rns::RnsPoly;
 use crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
 
 impl KeySwitcher {
-    /// The fused data flow the scratch asks for (not [`Fusion::Staged`]).
+    /// The fused data flow the scratch asks for (not [`Fusion::Staged`]): `acc0 = Σ_j d̃_j ⊙ b_j`,
+    /// `acc1 = Σ_j d̃_j ⊙ a_j` over Q_ℓ ∪ P (evaluation form, in `scratch.acc0/acc1`) straight
+    /// from `d`. Checks `d` (level, primes, representation); the caller has checked key and
+    /// scratch. Returns the level of `d`.
     pub(super) fn fused(
         &self,
         d: &RnsPoly,
         key: &SwitchingKey,
         scratch: &mut KeySwitchScratch,
     ) -> Result<&Level> {
-        match scratch.fusion() {
-            Fusion::PerLimb => self.fused_decompose_mac(d, key, scratch),
-            _ => self.ntt_mac_decompose(d, key, scratch),
+        let fusion = scratch.fusion();
+        let (level, mut dec) = self.fused_begin(d, scratch)?;
+        match fusion {
+            Fusion::PerLimb => self.per_limb(level, d, key, &mut dec, scratch),
+            _ => self.ntt_mac(level, d, key, &mut dec, scratch),
         }
+        scratch.decomposition = Some(dec);
+        Ok(level)
     }
 
-    /// `acc0 = Σ_j d̃_j ⊙ b_j`, `acc1 = Σ_j d̃_j ⊙ a_j` over Q_ℓ ∪ P (evaluation form, in
-    /// `scratch.acc0/acc1`) straight from `d`, limb by limb (see the module docs). Checks `d`
-    /// (level, primes, representation); the caller has checked key and scratch. Returns the
-    /// level of `d`.
-    pub(super) fn fused_decompose_mac(
+    /// The start of both fused flows: checks `d`, takes the decomposition buffer, counts the
+    /// switch and puts `d` in coefficient form into `scratch.coeff`.
+    fn fused_begin(
         &self,
         d: &RnsPoly,
-        key: &SwitchingKey,
         scratch: &mut KeySwitchScratch,
-    ) -> Result<&Level> {
+    ) -> Result<(&Level, Decomposition)> {
         let level = self.level_of(d)?;
-        let mut dec = scratch
-            .decomposition
-            .take()
-            .ok_or_else(|| Error::ScratchMismatch {
-                reason: "scratch has no decomposition buffer".into(),
-            })?;
-        let (n, l, k, full_l) = (self.n, d.num_limbs(), self.p.len(), self.q.len());
-        let ext_len = l + k;
-        let beta = level.mod_ups.len();
+        let dec = scratch.take_decomposition()?;
+        let (n, l) = (self.n, d.num_limbs());
         let prof = &mut scratch.profile;
         prof.mod_ups += 1;
         prof.key_switches += 1;
@@ -66,6 +63,23 @@ impl KeySwitcher {
                 level.q.plan(i).inverse(limb);
             }
         });
+        Ok((level, dec))
+    }
+
+    /// [`Fusion::PerLimb`]: step 1 of every digit's conversion once, then per limb e of
+    /// Q_ℓ ∪ P the conversion row of every digit into a one-limb buffer, its NTT, the MAC.
+    fn per_limb(
+        &self,
+        level: &Level,
+        d: &RnsPoly,
+        key: &SwitchingKey,
+        dec: &mut Decomposition,
+        scratch: &mut KeySwitchScratch,
+    ) {
+        let (n, l) = (self.n, d.num_limbs());
+        let beta = level.mod_ups.len();
+        let prof = &mut scratch.profile;
+        let coeff = &scratch.coeff[..l * n];
         // Step 1 of every digit's conversion (t_i = x_i·(D_j/q_i)^{−1}), once.
         for (up, conv) in level.mod_ups.iter().zip(scratch.conv.iter_mut()) {
             let r = up.digit.clone();
@@ -74,8 +88,7 @@ impl KeySwitcher {
             });
         }
         let bufs = &mut dec.data[..beta * n];
-        let (acc0, acc1) = (&mut scratch.acc0, &mut scratch.acc1);
-        for e in 0..ext_len {
+        for e in 0..level.ext.len() {
             let plan = level.ext.plan(e);
             for ((up, conv), buf) in level
                 .mod_ups
@@ -94,62 +107,30 @@ impl KeySwitcher {
                 });
                 prof.record(Section::Ntt, 1, || plan.forward(buf));
             }
-            // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
-            let kl = if e < l { e } else { full_l + e - l };
-            let empty: &[u64] = &[];
-            let mut xs = [empty; MAX_SOURCE_LIMBS];
-            let mut bs = [empty; MAX_SOURCE_LIMBS];
-            let mut as_ = [empty; MAX_SOURCE_LIMBS];
-            for (j, up) in level.mod_ups.iter().enumerate() {
-                xs[j] = if up.digit.contains(&e) {
-                    d.limb(e)
-                } else {
-                    &bufs[j * n..(j + 1) * n]
-                };
-                bs[j] = key.b[j].limb(kl);
-                as_[j] = key.a[j].limb(kl);
-            }
-            let (o0, o1) = (&mut acc0[e * n..(e + 1) * n], &mut acc1[e * n..(e + 1) * n]);
-            prof.record(Section::Mac, 2 * beta as u64, || {
-                self.dots[kl].dot2(&xs[..beta], &bs[..beta], &as_[..beta], o0, o1)
-            });
+            let bufs = &*bufs;
+            let limb = |j: usize| &bufs[j * n..(j + 1) * n];
+            let acc = (&mut scratch.acc0[..], &mut scratch.acc1[..]);
+            self.mac_limb(level, d, e, &limb, key, acc, prof);
         }
-        scratch.decomposition = Some(dec);
-        Ok(level)
     }
 
-    /// As [`KeySwitcher::fused_decompose_mac`], fusing only the NTTs with the MAC: the
-    /// conversions run as in the staged path (every output limb of a coefficient tile from the
-    /// same source tile, into the full decomposition buffer), then per limb e of Q_ℓ ∪ P the
-    /// NTT of each digit's limb e and at once the MAC of limb e. Saves the staged path's
-    /// separate NTT pass over the decomposition (one write and one read of it).
-    pub(super) fn ntt_mac_decompose(
+    /// [`Fusion::NttMac`]: the conversions as in the staged path (every output limb of a
+    /// coefficient tile from the same source tile, into the full decomposition buffer), then
+    /// per limb e of Q_ℓ ∪ P the NTT of each digit's limb e and at once the MAC of limb e —
+    /// no separate NTT pass over the decomposition (one write and one read of it saved).
+    fn ntt_mac(
         &self,
+        level: &Level,
         d: &RnsPoly,
         key: &SwitchingKey,
+        dec: &mut Decomposition,
         scratch: &mut KeySwitchScratch,
-    ) -> Result<&Level> {
-        let level = self.level_of(d)?;
-        let mut dec = scratch
-            .decomposition
-            .take()
-            .ok_or_else(|| Error::ScratchMismatch {
-                reason: "scratch has no decomposition buffer".into(),
-            })?;
-        let (n, l, k, full_l) = (self.n, d.num_limbs(), self.p.len(), self.q.len());
-        let ext_len = l + k;
-        let beta = level.mod_ups.len();
+    ) {
+        let (n, l) = (self.n, d.num_limbs());
+        let (ext_len, beta) = (level.ext.len(), level.mod_ups.len());
         let stride = dec.ext_len * n;
         let prof = &mut scratch.profile;
-        prof.mod_ups += 1;
-        prof.key_switches += 1;
-        let coeff = &mut scratch.coeff[..l * n];
-        coeff.copy_from_slice(d.as_words());
-        prof.record(Section::Intt, l as u64, || {
-            for (i, limb) in coeff.chunks_mut(n).enumerate() {
-                level.q.plan(i).inverse(limb);
-            }
-        });
+        let coeff = &scratch.coeff[..l * n];
         let data = &mut dec.data[..beta * stride];
         for ((up, conv), dig) in level
             .mod_ups
@@ -167,7 +148,6 @@ impl KeySwitcher {
                 )
             });
         }
-        let (acc0, acc1) = (&mut scratch.acc0, &mut scratch.acc1);
         for e in 0..ext_len {
             let plan = level.ext.plan(e);
             for (up, dig) in level.mod_ups.iter().zip(data.chunks_mut(stride)) {
@@ -177,26 +157,46 @@ impl KeySwitcher {
                     });
                 }
             }
-            let kl = if e < l { e } else { full_l + e - l };
-            let empty: &[u64] = &[];
-            let mut xs = [empty; MAX_SOURCE_LIMBS];
-            let mut bs = [empty; MAX_SOURCE_LIMBS];
-            let mut as_ = [empty; MAX_SOURCE_LIMBS];
-            for (j, up) in level.mod_ups.iter().enumerate() {
-                xs[j] = if up.digit.contains(&e) {
-                    d.limb(e)
-                } else {
-                    &data[j * stride + e * n..j * stride + (e + 1) * n]
-                };
-                bs[j] = key.b[j].limb(kl);
-                as_[j] = key.a[j].limb(kl);
-            }
-            let (o0, o1) = (&mut acc0[e * n..(e + 1) * n], &mut acc1[e * n..(e + 1) * n]);
-            prof.record(Section::Mac, 2 * beta as u64, || {
-                self.dots[kl].dot2(&xs[..beta], &bs[..beta], &as_[..beta], o0, o1)
-            });
+            let data = &*data;
+            let limb = |j: usize| &data[j * stride + e * n..j * stride + (e + 1) * n];
+            let acc = (&mut scratch.acc0[..], &mut scratch.acc1[..]);
+            self.mac_limb(level, d, e, &limb, key, acc, prof);
         }
-        scratch.decomposition = Some(dec);
-        Ok(level)
+    }
+
+    /// The MAC of limb e of Q_ℓ ∪ P over every digit: a digit's own limbs come from `d`, the
+    /// others from `limb(j)` (evaluation form, canonical), into limb e of `acc`.
+    #[allow(clippy::too_many_arguments)]
+    fn mac_limb<'a>(
+        &self,
+        level: &Level,
+        d: &'a RnsPoly,
+        e: usize,
+        limb: &dyn Fn(usize) -> &'a [u64],
+        key: &'a SwitchingKey,
+        (acc0, acc1): (&mut [u64], &mut [u64]),
+        prof: &mut Profile,
+    ) {
+        let (n, l, full_l) = (self.n, d.num_limbs(), self.q.len());
+        let beta = level.mod_ups.len();
+        // Key limb of extended limb e: Q limbs keep their index, P limbs follow all of Q.
+        let kl = if e < l { e } else { full_l + e - l };
+        let empty: &[u64] = &[];
+        let mut xs = [empty; MAX_SOURCE_LIMBS];
+        let mut bs = [empty; MAX_SOURCE_LIMBS];
+        let mut as_ = [empty; MAX_SOURCE_LIMBS];
+        for (j, up) in level.mod_ups.iter().enumerate() {
+            xs[j] = if up.digit.contains(&e) {
+                d.limb(e)
+            } else {
+                limb(j)
+            };
+            bs[j] = key.b[j].limb(kl);
+            as_[j] = key.a[j].limb(kl);
+        }
+        let (o0, o1) = (&mut acc0[e * n..(e + 1) * n], &mut acc1[e * n..(e + 1) * n]);
+        prof.record(Section::Mac, 2 * beta as u64, || {
+            self.dots[kl].dot2(&xs[..beta], &bs[..beta], &as_[..beta], o0, o1)
+        });
     }
 }

@@ -326,15 +326,7 @@ impl KeySwitcher {
     ) -> Result<()> {
         self.check_key(key)?;
         self.check_scratch(scratch)?;
-        let want = auto.map(Automorphism::galois_element);
-        if key.galois != want {
-            return Err(Error::KeyMismatch {
-                reason: format!(
-                    "key is for Galois element {:?}, the call applies {:?}",
-                    key.galois, want
-                ),
-            });
-        }
+        check_galois(key.galois, auto, self.n)?;
         let l = dec.q_len;
         if l == 0 {
             return Err(Error::InvalidLevel {
@@ -346,15 +338,6 @@ impl KeySwitcher {
         let level = &self.levels[l - 1];
         level.q.check(out0.primes())?;
         level.q.check(out1.primes())?;
-        if let Some(a) = auto
-            && a.n() != self.n
-        {
-            return Err(Error::InvalidRingDegree {
-                n: a.n(),
-                min: self.n,
-                max: self.n,
-            });
-        }
         let (n, k) = (self.n, self.p.len());
         let ext_len = l + k;
         let par = scratch.parallel;
@@ -390,20 +373,7 @@ impl KeySwitcher {
             None => (out0.as_words_mut(), out1.as_words_mut()),
         };
         self.mod_down_pair(level, (acc0, acc1), (t0, t1), &mut scratch.conv, prof, par);
-        if let Some(au) = auto {
-            prof.record(Section::Other, 2 * l as u64, || {
-                for (src, dst) in [
-                    (&md0[..l * n], out0.as_words_mut()),
-                    (&md1[..l * n], out1.as_words_mut()),
-                ] {
-                    for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
-                        au.apply_eval_limb(s, d);
-                    }
-                }
-            });
-        }
-        out0.set_representation(Representation::Evaluation);
-        out1.set_representation(Representation::Evaluation);
+        permute_outputs(auto, [&md0[..l * n], &md1[..l * n]], out0, out1, prof);
     }
 
     fn level_for(&self, q_len: usize) -> Result<&Level> {
@@ -432,14 +402,7 @@ impl KeySwitcher {
         self.check_key(key)?;
         self.check_scratch(scratch)?;
         if scratch.fusion() != Fusion::Staged {
-            if key.galois.is_some() {
-                return Err(Error::KeyMismatch {
-                    reason: format!(
-                        "key is for Galois element {:?}, the call applies None",
-                        key.galois
-                    ),
-                });
-            }
+            check_galois(key.galois, None, self.n)?;
             let level = self.level_of(d)?;
             level.q.check(out0.primes())?;
             level.q.check(out1.primes())?;
@@ -447,16 +410,60 @@ impl KeySwitcher {
             self.finish(level, None, out0, out1, scratch);
             return Ok(());
         }
-        let mut dec = scratch
-            .decomposition
-            .take()
-            .ok_or_else(|| Error::ScratchMismatch {
-                reason: "scratch has no decomposition buffer".into(),
-            })?;
+        let mut dec = scratch.take_decomposition()?;
         let r = self
             .decompose(d, &mut dec, scratch)
             .and_then(|_| self.apply(&dec, key, None, out0, out1, scratch));
         scratch.decomposition = Some(dec);
         r
     }
+}
+
+/// Errors unless a key made for Galois element `galois` (None: not a Galois key) fits a call
+/// applying `auto` in ring degree `n`.
+pub(super) fn check_galois(
+    galois: Option<usize>,
+    auto: Option<&Automorphism>,
+    n: usize,
+) -> Result<()> {
+    let want = auto.map(Automorphism::galois_element);
+    if galois != want {
+        return Err(Error::KeyMismatch {
+            reason: format!("key is for Galois element {galois:?}, the call applies {want:?}"),
+        });
+    }
+    if let Some(a) = auto
+        && a.n() != n
+    {
+        return Err(Error::InvalidRingDegree {
+            n: a.n(),
+            min: n,
+            max: n,
+        });
+    }
+    Ok(())
+}
+
+/// The outputs of a switch: with `auto`, σ of the ModDown results `md` (evaluation form, limb
+/// by limb); without, they are already in place. Marks both as evaluation form.
+pub(super) fn permute_outputs(
+    auto: Option<&Automorphism>,
+    md: [&[u64]; 2],
+    out0: &mut RnsPoly,
+    out1: &mut RnsPoly,
+    prof: &mut crate::profile::Profile,
+) {
+    if let Some(au) = auto {
+        let n = au.n();
+        let l = out0.num_limbs();
+        prof.record(Section::Other, 2 * l as u64, || {
+            for (src, dst) in [(md[0], out0.as_words_mut()), (md[1], out1.as_words_mut())] {
+                for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
+                    au.apply_eval_limb(s, d);
+                }
+            }
+        });
+    }
+    out0.set_representation(Representation::Evaluation);
+    out1.set_representation(Representation::Evaluation);
 }

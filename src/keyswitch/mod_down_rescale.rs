@@ -222,12 +222,7 @@ impl KeySwitcher {
         if scratch.fusion() != Fusion::Staged {
             self.fused(d, key, scratch)?;
         } else {
-            let mut dec = scratch
-                .decomposition
-                .take()
-                .ok_or_else(|| Error::ScratchMismatch {
-                    reason: "scratch has no decomposition buffer".into(),
-                })?;
+            let mut dec = scratch.take_decomposition()?;
             let r = self.decompose(d, &mut dec, scratch);
             if r.is_ok() {
                 let par = scratch.parallel;

@@ -57,6 +57,15 @@ impl KeySwitchScratch {
         self.parallel = parallel;
     }
 
+    /// The decomposition buffer, taken out while a switch uses it (put it back after).
+    pub(super) fn take_decomposition(&mut self) -> Result<Decomposition> {
+        self.decomposition
+            .take()
+            .ok_or_else(|| Error::ScratchMismatch {
+                reason: "scratch has no decomposition buffer".into(),
+            })
+    }
+
     /// See [`KeySwitchScratch::set_parallel`].
     pub fn is_parallel(&self) -> bool {
         self.parallel

@@ -9,6 +9,7 @@
 use super::{KlssKey, KlssSwitcher};
 use crate::aligned::AlignedVec;
 use crate::error::{Error, Result};
+use crate::keyswitch::{check_galois, permute_outputs};
 use crate::profile::{Profile, ProfileLevel, Section};
 use crate::rns::basis_conversion::MAX_SOURCE_LIMBS;
 use crate::rns::{Automorphism, Representation, RnsPoly};
@@ -138,24 +139,7 @@ impl KlssSwitcher {
     ) -> Result<()> {
         self.check_key(key)?;
         self.check_scratch(scratch)?;
-        let want = auto.map(Automorphism::galois_element);
-        if key.galois != want {
-            return Err(Error::KeyMismatch {
-                reason: format!(
-                    "key is for Galois element {:?}, the call applies {:?}",
-                    key.galois, want
-                ),
-            });
-        }
-        if let Some(a) = auto
-            && a.n() != self.base.n
-        {
-            return Err(Error::InvalidRingDegree {
-                n: a.n(),
-                min: self.base.n,
-                max: self.base.n,
-            });
-        }
+        check_galois(key.galois, auto, self.base.n)?;
         let l = scratch.q_len;
         if l == 0 {
             return Err(Error::ScratchMismatch {
@@ -225,20 +209,7 @@ impl KlssSwitcher {
         for (x, t) in [(&x0[..(l + k) * n], t0), (&x1[..(l + k) * n], t1)] {
             md.apply_coeff(&hybrid.q, &self.base.p, x, t, conv, prof);
         }
-        if let Some(au) = auto {
-            prof.record(Section::Other, 2 * l as u64, || {
-                for (src, dst) in [
-                    (&md0[..l * n], out0.as_words_mut()),
-                    (&md1[..l * n], out1.as_words_mut()),
-                ] {
-                    for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
-                        au.apply_eval_limb(s, d);
-                    }
-                }
-            });
-        }
-        out0.set_representation(Representation::Evaluation);
-        out1.set_representation(Representation::Evaluation);
+        permute_outputs(auto, [&md0[..l * n], &md1[..l * n]], out0, out1, prof);
         Ok(())
     }
 

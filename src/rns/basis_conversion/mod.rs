@@ -296,20 +296,8 @@ impl BasisConverter {
     /// # Panics
     /// If a slice is too short for the limbs it must hold.
     pub fn convert(&self, input: &[u64], out: &mut [u64], scratch: &mut [u64]) {
-        let n = self.n;
-        assert!(
-            input.len() >= self.src.len() * n,
-            "BasisConverter: input too short"
-        );
         let max_pos = self.dst_pos.iter().copied().max().unwrap_or(0);
-        assert!(
-            out.len() >= (max_pos + 1) * n,
-            "BasisConverter: output too short"
-        );
-        assert!(
-            scratch.len() >= self.scratch_len(),
-            "BasisConverter: scratch too short"
-        );
+        self.check_lengths(Some(input), (max_pos + 1) * self.n, out, scratch);
         self.backend.dispatch(ConvertJob {
             conv: self,
             input,
@@ -319,6 +307,22 @@ impl BasisConverter {
         })
     }
 
+    /// Panics unless the slices hold what a call needs: the source limbs, `out_words` of output,
+    /// [`BasisConverter::scratch_len`] words of scratch.
+    fn check_lengths(&self, input: Option<&[u64]>, out_words: usize, out: &[u64], scratch: &[u64]) {
+        if let Some(input) = input {
+            assert!(
+                input.len() >= self.src.len() * self.n,
+                "BasisConverter: input too short"
+            );
+        }
+        assert!(out.len() >= out_words, "BasisConverter: output too short");
+        assert!(
+            scratch.len() >= self.scratch_len(),
+            "BasisConverter: scratch too short"
+        );
+    }
+
     /// Step 1 of a conversion done once for several [`BasisConverter::convert_rows`] calls:
     /// `scratch` (at least [`BasisConverter::scratch_len`] words) receives the source limbs
     /// times their constants. Allocates nothing.
@@ -326,14 +330,7 @@ impl BasisConverter {
     /// # Panics
     /// If a slice is too short for the limbs it must hold.
     pub fn prepare(&self, input: &[u64], scratch: &mut [u64]) {
-        assert!(
-            input.len() >= self.src.len() * self.n,
-            "BasisConverter: input too short"
-        );
-        assert!(
-            scratch.len() >= self.scratch_len(),
-            "BasisConverter: scratch too short"
-        );
+        self.check_lengths(Some(input), 0, &[], scratch);
         self.backend.dispatch(ConvertJob {
             conv: self,
             input,
