@@ -44,6 +44,14 @@
 //!   sorted by `g`; the label and step must be the canonical ones for `g`.
 //! - **Plaintext** (kind 5): scale f64, poly.
 //! - **Ciphertext** (kind 6): scale f64, parts u8 (2 or 3), the polys.
+//! - **SeededCiphertext** (kind 11, a compressed fresh ciphertext): scale f64, the poly c0 (its
+//!   limbs give the level ℓ), then the 32-byte seed from which the loader re-expands c1 over
+//!   q_0..q_ℓ (ChaCha20, stream [`super::CIPHERTEXT_SEED_STREAM`]; exact expansion in the
+//!   `Encryptor` docs). Written by `Ciphertext::to_bytes` for a seeded secret-key ciphertext
+//!   whose c1 still equals the expansion (else kind 6; `to_bytes_full` always writes kind 6);
+//!   `Ciphertext::from_bytes` reads both kinds. A seed altered consistently (checksum
+//!   recomputed) loads into a well-formed ciphertext that decrypts to noise: only [`seal`]
+//!   detects deliberate changes.
 //! - **SecretKey** (kind 7): secret encoding u8 (0 = ternary coefficients), `n` u32, then `n`
 //!   bytes, coefficient i of s as an i8 (0x00, 0x01 or 0xFF = −1). The key is rebuilt over Q ∪ P
 //!   on load; every buffer that held it is zeroized (the caller's bytes come back in a
@@ -58,6 +66,9 @@
 //!   the radix `r` u64 and the stride `s` u64 (the plan's span is `dim`). Loading checks `dim`
 //!   (a power of two ≤ slots), the plan (radices powers of two ≥ 2, strides 1, r₀, r₀·r₁, …
 //!   covering exactly `dim`) and that every rotation key the sum needs for `dim` is present.
+//!
+//! - **BatchPlan** (kind 12): the plan fields of kind 10 (layout, count, sum, levels, bound,
+//!   prediction, reason) without tile pairs, checked the same way.
 //!
 //! # What loading checks (threat model)
 //!
@@ -81,6 +92,7 @@
 //! serialized secret keys are plaintext bytes — encrypt them at rest yourself.
 
 mod bundle;
+mod ciphertexts;
 mod objects;
 
 pub use bundle::KeyBundle;
@@ -126,6 +138,10 @@ pub enum Kind {
     /// An encrypted batch laid out for a plan (`parallel::EncryptedBatch`; the layout of its
     /// payload is documented there).
     Batch = 10,
+    /// A seeded (compressed) fresh [`super::Ciphertext`]: c0 and the 32-byte seed of c1.
+    SeededCiphertext = 11,
+    /// A batch plan alone (`parallel::BatchPlan::to_bytes`: the plan fields of kind 10).
+    BatchPlan = 12,
 }
 
 impl Kind {
@@ -141,6 +157,8 @@ impl Kind {
             8 => Kind::Sealed,
             9 => Kind::KeyBundle,
             10 => Kind::Batch,
+            11 => Kind::SeededCiphertext,
+            12 => Kind::BatchPlan,
             _ => return None,
         })
     }
@@ -342,8 +360,18 @@ pub(crate) fn parse_frame(bytes: &[u8]) -> Result<Frame<'_>> {
 
 /// Parses a frame of kind `kind`: (parameter id, payload reader).
 pub(crate) fn read(kind: Kind, bytes: &[u8]) -> Result<(u64, Reader<'_>)> {
+    read_either(kind, kind, bytes).map(|(_, id, r)| (id, r))
+}
+
+/// Parses a frame of kind `kind` or `other`: (its kind, parameter id, payload reader).
+pub(crate) fn read_either(
+    kind: Kind,
+    other: Kind,
+    bytes: &[u8],
+) -> Result<(Kind, u64, Reader<'_>)> {
     let f = parse_frame(bytes)?;
-    if f.kind != kind as u8 {
+    let found = if f.kind == other as u8 { other } else { kind };
+    if f.kind != found as u8 {
         let found = Kind::from_u8(f.kind)
             .map(|k| format!("{k:?}"))
             .unwrap_or_else(|| format!("unknown kind {}", f.kind));
@@ -355,6 +383,7 @@ pub(crate) fn read(kind: Kind, bytes: &[u8]) -> Result<(u64, Reader<'_>)> {
         return Err(bad(format!("{found} where {kind:?} was expected{hint}")));
     }
     Ok((
+        found,
         f.params_id,
         Reader {
             buf: f.payload,
