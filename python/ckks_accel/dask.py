@@ -130,6 +130,10 @@ class KeysPlugin(WorkerPlugin):
         )
         self.params_id = params.id
         self.keys_bytes = None  # the engine holds the keys; don't keep a second copy
+        try:  # storage runs import fsspec (~1 s): here, not in a worker's first shard task
+            import fsspec.core  # noqa: F401
+        except ImportError:
+            pass
         self.setup_seconds = time.perf_counter() - t
 
     def teardown(self, worker: Any) -> None:

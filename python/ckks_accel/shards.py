@@ -227,7 +227,8 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     """Runs one stored shard where this code runs (a Dask task body, or a plain loop): reuses
     its result if one exists and verifies, else reads the input, checks its digest, runs the
     engine and writes the result atomically. Returns the receipt: ``shard, count, groups,
-    skipped, result_sha256, bytes_read, bytes_written, read_s, compute_s, write_s, cpu_s``.
+    skipped, result_sha256, bytes_read, bytes_written, read_s, compute_s, write_s, cpu_s``
+    (this thread's CPU seconds), ``start`` and ``end`` (UNIX times).
     Raises :class:`ShardError` naming the shard for a missing, tampered, truncated or foreign
     input."""
     name, sha, count = entry["name"], entry["sha256"], entry["count"]
@@ -235,7 +236,7 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     fs, root = open_storage(url, storage_options)
     inp, out = posixpath.join(root, name + ".batch"), posixpath.join(root, name + ".result")
     receipt: dict[str, Any] = {"shard": name, "count": count, "skipped": False,
-                               "bytes_read": 0, "bytes_written": 0}
+                               "bytes_read": 0, "bytes_written": 0, "start": time.time()}
     try:
         old = fs.cat_file(out)
     except FileNotFoundError:
@@ -246,7 +247,8 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
             res = verify_result(old, context, name, sha, count)
             receipt.update(skipped=True, groups=len(res),
                            result_sha256=hashlib.sha256(old).hexdigest(), read_s=0.0,
-                           compute_s=0.0, write_s=0.0, cpu_s=time.thread_time() - cpu0)
+                           compute_s=0.0, write_s=0.0, cpu_s=time.thread_time() - cpu0,
+                           end=time.time())
             return receipt
         except ShardError:
             pass  # not a result of this input: computed again and replaced atomically
@@ -279,7 +281,8 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     write_atomic(fs, out, blob)
     receipt.update(groups=len(results), result_sha256=hashlib.sha256(blob).hexdigest(),
                    bytes_written=len(blob), read_s=t1 - t0, compute_s=t2 - t1,
-                   write_s=time.perf_counter() - t2, cpu_s=time.thread_time() - cpu0)
+                   write_s=time.perf_counter() - t2, cpu_s=time.thread_time() - cpu0,
+                   end=time.time())
     return receipt
 
 
