@@ -4,16 +4,24 @@ Any `fsspec <https://filesystem-spec.readthedocs.io>`_ URL works: a local or sha
 (``/scratch/run1``, ``file:///…``), ``s3://bucket/run1``, ``gs://…``, ``abfs://…`` (with the
 matching fsspec backend installed; ``storage_options`` go to it). Layout under the URL::
 
-    manifest.json          shard names, product counts, SHA-256 and size of every input shard
+    manifest.json          shard names, product counts, size and frame checksum of every shard
     <name>.batch           one EncryptedBatch (format kind 10; tiles seeded when encrypted with
                            a compressed secret-key Encryptor: half the bytes)
     <name>.result          its results, written by the worker that ran it (format below)
 
 Result file: ``b"CKRS"``, version byte 1, three zero bytes; a u32 length and a UTF-8 JSON header
-(shard name, SHA-256 of the input shard it was computed from, products, groups, parameter id);
+(shard name, the checksum of the input shard it was computed from, products, groups, parameter
+id);
 a u32 count, then per result ciphertext a u64 length and its bytes (format kind 6); last the
 SHA-256 of everything before. A result *verifies* when its digest, header (same shard, same
-input digest as the manifest, count) and every ciphertext (parameters, residues) check out.
+input checksum as the manifest, count) and every ciphertext (parameters, residues) check out.
+
+An input shard's *checksum* is its frame's own trailer (FNV-1a-64 of the whole shard, the last 8
+bytes, hex): the manifest records it with the size, a worker compares both before loading, and
+loading verifies the trailer against the bytes — one pass over the shard, no second digest.
+Like the format's checksum it catches accidents (truncation, corruption, a shard swapped for
+another), not an adversary who can write the storage: use authenticated storage, or
+``serialize::seal``, for that.
 
 Writes are atomic: a local or shared filesystem gets a temporary name in the same directory,
 fsync, then ``os.replace``; an object store gets one PUT, which stores the object whole or not
@@ -49,6 +57,7 @@ __all__ = [
     "npy_shape",
     "read_npy_rows",
     "encode_result",
+    "frame_checksum",
     "open_storage",
     "read_manifest",
     "read_results",
@@ -108,7 +117,7 @@ class Manifest:
 
     params_id: int
     dim: int
-    shards: list[dict[str, Any]]  # name, count, sha256, bytes
+    shards: list[dict[str, Any]]  # name, count, checksum, bytes
     url: str = ""
 
     @property
@@ -120,6 +129,12 @@ class Manifest:
             if s["name"] == name:
                 return s
         raise ShardError(f"shard {name!r} is not in the manifest of {self.url}", name)
+
+
+def frame_checksum(data: bytes) -> str:
+    """The checksum trailer of a serialized object (its last 8 bytes), hex: what the manifest
+    records for a shard. Loading the object verifies it against the bytes."""
+    return data[-8:].hex()
 
 
 def write_manifest(fs: Any, root: str, manifest: Manifest) -> None:
@@ -145,7 +160,7 @@ def read_manifest(url: str, storage_options: dict | None = None) -> Manifest:
         doc = json.loads(raw)
         if doc.get("format") != FORMAT:
             raise ValueError(f"format {doc.get('format')!r}, expected {FORMAT!r}")
-        shards = [dict(name=str(s["name"]), count=int(s["count"]), sha256=str(s["sha256"]),
+        shards = [dict(name=str(s["name"]), count=int(s["count"]), checksum=str(s["checksum"]),
                        bytes=int(s["bytes"])) for s in doc["shards"]]
         m = Manifest(int(doc["params_id"], 16), int(doc["dim"]), shards, url)
     except (ValueError, KeyError, TypeError) as e:
@@ -163,10 +178,10 @@ def check_unique(names: Sequence[str], where: str) -> None:
         seen.add(n)
 
 
-def encode_result(shard: str, input_sha256: str, count: int, params_id: int,
+def encode_result(shard: str, input_checksum: str, count: int, params_id: int,
                   results: Sequence[Ciphertext]) -> bytes:
     """A result file's bytes (format in the module docs)."""
-    header = json.dumps({"shard": shard, "input_sha256": input_sha256, "count": count,
+    header = json.dumps({"shard": shard, "input_checksum": input_checksum, "count": count,
                          "groups": len(results), "params_id": f"{params_id:#018x}"}).encode()
     parts = [RESULT_MAGIC, struct.pack("<I", len(header)), header,
              struct.pack("<I", len(results))]
@@ -177,7 +192,7 @@ def encode_result(shard: str, input_sha256: str, count: int, params_id: int,
     return body + hashlib.sha256(body).digest()
 
 
-def verify_result(data: bytes, context: Context, shard: str, input_sha256: str,
+def verify_result(data: bytes, context: Context, shard: str, input_checksum: str,
                   count: int) -> list[Ciphertext]:
     """The result ciphertexts of a result file, after checking everything (module docs).
     Raises :class:`ShardError` naming the shard if anything is off."""
@@ -200,7 +215,7 @@ def verify_result(data: bytes, context: Context, shard: str, input_sha256: str,
     pos += hlen
     if header.get("shard") != shard:
         raise bad(f"it belongs to shard {header.get('shard')!r}")
-    if header.get("input_sha256") != input_sha256:
+    if header.get("input_checksum") != input_checksum:
         raise bad("it was computed from other input bytes than the manifest lists")
     if header.get("count") != count:
         raise bad(f"{header.get('count')} products, the manifest lists {count}")
@@ -231,7 +246,7 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     (this thread's CPU seconds), ``start`` and ``end`` (UNIX times).
     Raises :class:`ShardError` naming the shard for a missing, tampered, truncated or foreign
     input."""
-    name, sha, count = entry["name"], entry["sha256"], entry["count"]
+    name, checksum, count = entry["name"], entry["checksum"], entry["count"]
     t0, cpu0 = time.perf_counter(), time.thread_time()
     fs, root = open_storage(url, storage_options)
     inp, out = posixpath.join(root, name + ".batch"), posixpath.join(root, name + ".result")
@@ -244,7 +259,7 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     if old is not None:
         receipt["bytes_read"] += len(old)
         try:
-            res = verify_result(old, context, name, sha, count)
+            res = verify_result(old, context, name, checksum, count)
             receipt.update(skipped=True, groups=len(res),
                            result_sha256=hashlib.sha256(old).hexdigest(), read_s=0.0,
                            compute_s=0.0, write_s=0.0, cpu_s=time.thread_time() - cpu0,
@@ -257,10 +272,9 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     except FileNotFoundError as e:
         raise ShardError(f"shard {name!r}: input {inp} does not exist", name) from e
     receipt["bytes_read"] += len(data)
-    if hashlib.sha256(data).hexdigest() != sha or len(data) != entry["bytes"]:
-        raise ShardError(f"shard {name!r}: {len(data)} bytes whose SHA-256 differs from the "
-                         f"manifest's ({entry['bytes']} bytes): truncated, corrupted or replaced",
-                         name)
+    if len(data) != entry["bytes"] or frame_checksum(data) != checksum:
+        raise ShardError(f"shard {name!r}: {len(data)} bytes whose size or checksum differs from "
+                         f"the manifest's ({entry['bytes']} bytes): truncated or replaced", name)
     try:
         batch = EncryptedBatch.from_bytes(context, data)
     except MismatchError as e:
@@ -277,7 +291,7 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
     except CkksError as e:
         raise ShardError(f"shard {name!r}: {type(e).__name__}: {e}", name) from e
     t2 = time.perf_counter()
-    blob = encode_result(name, sha, count, context.params.id, results)
+    blob = encode_result(name, checksum, count, context.params.id, results)
     write_atomic(fs, out, blob)
     receipt.update(groups=len(results), result_sha256=hashlib.sha256(blob).hexdigest(),
                    bytes_written=len(blob), read_s=t1 - t0, compute_s=t2 - t1,
@@ -337,8 +351,7 @@ def store_shard(fs: Any, root: str, name: str, data: bytes, count: int, url: str
         write_atomic(fs, posixpath.join(root, name + ".batch"), data)
     except OSError as e:
         raise StorageError(f"cannot write shard {name!r} under {url!r}: {e}") from e
-    return {"name": name, "count": count, "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data)}
+    return {"name": name, "count": count, "checksum": frame_checksum(data), "bytes": len(data)}
 
 
 def read_results(url: str, name: str, context: Context,
@@ -351,7 +364,7 @@ def read_results(url: str, name: str, context: Context,
         data = fs.cat_file(posixpath.join(root, name + ".result"))
     except FileNotFoundError as err:
         raise ShardError(f"shard {name!r} has no result yet", name) from err
-    return verify_result(data, context, name, e["sha256"], e["count"])
+    return verify_result(data, context, name, e["checksum"], e["count"])
 
 
 def decrypt_shard(url: str, name: str, decryptor: Any, context: Context,

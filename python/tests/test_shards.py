@@ -185,20 +185,17 @@ def test_corrupted_and_truncated_shards_fail_by_name_while_the_others_complete(e
         assert isinstance(e, ck.ShardError) and e.shard == name and name in str(e)
     assert sorted(err.report.computed) == ["shard-00000", "shard-00002", "shard-00004"]
     assert not (tmp_path / "shard-00001.result").exists()
-    # Bytes that pass the digest (a manifest rewritten to match) still fail to load: the
-    # format's own checks name the shard too.
-    doc = json.loads((tmp_path / sh.MANIFEST).read_text())
-    import hashlib
-
-    for e in doc["shards"]:
-        if e["name"] == "shard-00003":
-            data = cut.read_bytes()
-            e["sha256"], e["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
-    (tmp_path / sh.MANIFEST).write_text(json.dumps(doc))
+    # The flipped byte is caught by the format's checksum, the cut by the manifest's size: both
+    # name the shard. A valid shard swapped for another is caught by the manifest's checksum.
+    assert "corrupted or truncated" in str(err.failures["shard-00001"])
+    assert isinstance(err.failures["shard-00001"].__cause__, ck.DeserializeError)
+    assert "truncated or replaced" in str(err.failures["shard-00003"])
+    swapped = tmp_path / "shard-00003.batch"
+    swapped.write_bytes((tmp_path / "shard-00004.batch").read_bytes())
     with pytest.raises(ck.ShardsFailed) as info:
         dip.run_shards(url, ["shard-00003", "shard-00004"])
     e = info.value.failures["shard-00003"]
-    assert "corrupted or truncated" in str(e) and isinstance(e.__cause__, ck.DeserializeError)
+    assert "checksum differs" in str(e) and e.shard == "shard-00003"
     assert info.value.report.skipped == ["shard-00004"]
     # A result file that does not verify is never taken for a result: recomputed.
     res = tmp_path / "shard-00000.result"
@@ -250,7 +247,7 @@ def test_bad_storage_and_shard_lists_raise_clear_errors(env, client, dip, tmp_pa
     mixed = tmp_path / "a" / "shard-00001.batch"
     mixed.write_bytes((tmp_path / "b" / "shard-00000.batch").read_bytes())
     doc["shards"] = doc["shards"][:2]
-    doc["shards"][1].update(sha256=om.shards[0]["sha256"], bytes=om.shards[0]["bytes"])
+    doc["shards"][1].update(checksum=om.shards[0]["checksum"], bytes=om.shards[0]["bytes"])
     (tmp_path / "a" / sh.MANIFEST).write_text(json.dumps(doc))
     with pytest.raises(ck.ShardsFailed) as info:
         dip.run_shards(url)
