@@ -247,3 +247,42 @@ fn batch_of_seeded_tiles_is_half_the_bytes_and_gives_bit_identical_results() {
         assert!((g - want).abs() < 1e-4, "product {i}: {g} vs {want}");
     }
 }
+
+#[test]
+fn batch_loading_checks_every_tile_checksum_in_its_single_pass() {
+    // The batch computes its own and its tiles' checksums in one pass: a tile whose trailer is
+    // wrong is still rejected when the batch's own checksum was made to match.
+    let mut e = env();
+    let req = BatchRequest::new(4, 8, 1);
+    let (plan, _) = e.kg.batch_keys(&e.sk, &req).unwrap();
+    let mut enc = seeded_encryptor(&e, 8);
+    let xs = vec![vec![0.25; 8]; 4];
+    let batch = EncryptedBatch::encrypt(&plan, &xs, &xs, None, &e.encoder, &mut enc).unwrap();
+    let good = batch.to_bytes();
+    assert_eq!(
+        EncryptedBatch::from_bytes(&e.ctx, &good)
+            .unwrap()
+            .to_bytes(),
+        good
+    );
+    let n = good.len();
+    let first = 24 + good[24..].windows(4).position(|w| w == b"CKAC").unwrap();
+    let len = u64::from_le_bytes(good[first + 16..first + 24].try_into().unwrap()) as usize;
+    let trailer = first + 24 + len;
+    let mut bad = good.clone();
+    bad[trailer] ^= 1;
+    let sum = common::fnv(&bad[..n - 8]);
+    bad[n - 8..].copy_from_slice(&sum.to_le_bytes());
+    let err = EncryptedBatch::from_bytes(&e.ctx, &bad).unwrap_err();
+    assert!(
+        matches!(&err, Error::Deserialize { reason } if reason.contains("checksum")),
+        "{err}"
+    );
+    // And a flipped bit in a tile's body, with the batch checksum left alone, fails as before.
+    let mut flipped = good.clone();
+    flipped[first + 100] ^= 4;
+    assert!(matches!(
+        EncryptedBatch::from_bytes(&e.ctx, &flipped),
+        Err(Error::Deserialize { .. })
+    ));
+}

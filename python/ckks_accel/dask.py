@@ -213,14 +213,15 @@ class DaskInnerProduct:
         self._closed = False
 
     def workers_with_keys(self) -> dict[str, bool]:
-        """Which workers currently hold an engine for these keys."""
+        """Which workers currently hold an engine for these keys (a worker that just died and
+        is not yet unregistered is left out rather than raising)."""
         name = self.name
 
         def has(dask_worker: Any) -> bool:
             p = dask_worker.plugins.get(name)
             return isinstance(p, KeysPlugin) and p.engine is not None
 
-        return self.client.run(has)
+        return self.client.run(has, on_error="ignore")
 
     def busy_seconds(self) -> dict[str, float]:
         """Seconds each worker has spent inside its engine for these keys (the rest of a
@@ -231,7 +232,7 @@ class DaskInnerProduct:
             p = dask_worker.plugins.get(name)
             return p.busy_seconds if isinstance(p, KeysPlugin) else 0.0
 
-        return self.client.run(busy)
+        return self.client.run(busy, on_error="ignore")
 
     def map(
         self,

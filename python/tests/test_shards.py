@@ -113,7 +113,9 @@ def wait_idle(client, timeout=30):
 
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if not any(client.processing().values()) and not any(client.run(busy).values()):
+        # on_error="ignore": the killed worker may still be registered for a moment.
+        busy_now = client.run(busy, on_error="ignore")
+        if not any(client.processing().values()) and not any(busy_now.values()):
             return
         time.sleep(0.1)
     raise AssertionError("workers still busy")

@@ -22,7 +22,9 @@
 use super::EncryptedBatch;
 use super::layout::TiledLayout;
 use super::plan::BatchPlan;
-use crate::ckks::serialize::{Kind, Reader, Writer, bad, read};
+use crate::ckks::serialize::{
+    HEADER, Kind, Reader, Writer, bad, fnv_nested, payload_unverified, read, read_with,
+};
 use crate::ckks::{Ciphertext, CkksContext, SumMethod, SumPlan};
 use crate::error::Result;
 
@@ -118,8 +120,15 @@ impl EncryptedBatch {
     }
 
     /// Loads a batch of `ctx`'s parameters (see the module docs for what is checked).
+    ///
+    /// The batch's checksum and every tile's are computed in one pass (`tile_sums`); each is
+    /// still checked against its trailer, exactly as loading them one by one would.
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<EncryptedBatch> {
-        let (id, mut r) = read(Kind::Batch, bytes)?;
+        let (outer, mut inner) = match tile_sums(ctx, bytes) {
+            Some((o, v)) => (Some(o), Some(v.into_iter())),
+            None => (None, None),
+        };
+        let (id, mut r) = read_with(Kind::Batch, bytes, outer)?;
         ctx.check_id(id)?;
         let plan = read_plan(&mut r, ctx)?;
         let pairs = r.u64()?;
@@ -133,9 +142,10 @@ impl EncryptedBatch {
             return Err(bad("batch: fewer bytes than its tile pairs need"));
         }
         let mut tiles = Vec::with_capacity(pairs as usize);
-        let one = |r: &mut Reader<'_>| -> Result<Ciphertext> {
+        let mut one = |r: &mut Reader<'_>| -> Result<Ciphertext> {
             let len = usize::try_from(r.u64()?).map_err(|_| bad("batch: ciphertext length"))?;
-            let ct = Ciphertext::from_bytes(ctx, r.take(len)?)?;
+            let known = inner.as_mut().and_then(Iterator::next);
+            let ct = Ciphertext::from_bytes_with_sum(ctx, r.take(len)?, known)?;
             if ct.degree() != 2 || ct.level() < plan.tensor_level {
                 return Err(bad(format!(
                     "batch tile of degree {} at level {} (need degree 2 at level ≥ {})",
@@ -154,6 +164,30 @@ impl EncryptedBatch {
         r.finish()?;
         EncryptedBatch::from_tiles(&plan, tiles)
     }
+}
+
+/// The checksums of a batch frame and of each tile frame in it, in one pass (see
+/// `serialize::fnv_nested`), from a pre-scan of the unverified bytes that walks the plan and the
+/// tiles' length prefixes exactly as [`EncryptedBatch::from_bytes`] then does. `None` when the
+/// bytes do not get that far (the loader then takes the one-by-one path, which reports why).
+fn tile_sums(ctx: &CkksContext, bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
+    let mut r = payload_unverified(Kind::Batch, bytes)?;
+    let plan = read_plan(&mut r, ctx).ok()?;
+    let pairs = r.u64().ok()?;
+    if pairs != (plan.groups as u64).saturating_mul(plan.layout.tiles as u64)
+        || pairs.saturating_mul(2 * (8 + MIN_CT_BYTES) as u64) > r.remaining() as u64
+    {
+        return None;
+    }
+    let mut ranges = Vec::with_capacity(2 * pairs as usize);
+    for _ in 0..2 * pairs {
+        let len = usize::try_from(r.u64().ok()?).ok()?;
+        let start = HEADER + r.offset();
+        r.take(len).ok()?;
+        // The checksummed part of the tile's frame: everything but its 8-byte trailer.
+        ranges.push(start..(start + len).checked_sub(8).filter(|&e| e >= start)?);
+    }
+    fnv_nested(&bytes[..bytes.len() - 8], &ranges)
 }
 
 /// Bytes of a plan as written by [`write_plan`].

@@ -2,7 +2,7 @@
 //! (kind 11) — layouts in the parent module's docs.
 
 use super::objects::{check_scale, get_level_poly, get_poly, poly_len, put_poly};
-use super::{Kind, Writer, bad, read, read_either};
+use super::{Kind, Writer, bad, read, read_either_with};
 use crate::ckks::ciphertext::{Ciphertext, Plaintext};
 use crate::ckks::context::CkksContext;
 use crate::error::Result;
@@ -65,7 +65,18 @@ impl Ciphertext {
     /// Loads a ciphertext of `ctx`'s parameters, full (kind 6) or seeded (kind 11: c1 is
     /// re-expanded from the seed, and the loaded ciphertext keeps it).
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<Ciphertext> {
-        let (kind, id, mut r) = read_either(Kind::Ciphertext, Kind::SeededCiphertext, bytes)?;
+        Self::from_bytes_with_sum(ctx, bytes, None)
+    }
+
+    /// As [`Ciphertext::from_bytes`], with the frame's FNV already computed by the caller
+    /// (`known`: a batch computes its tiles' sums in its own pass).
+    pub(crate) fn from_bytes_with_sum(
+        ctx: &CkksContext,
+        bytes: &[u8],
+        known: Option<u64>,
+    ) -> Result<Ciphertext> {
+        let (kind, id, mut r) =
+            read_either_with(Kind::Ciphertext, Kind::SeededCiphertext, bytes, known)?;
         ctx.check_id(id)?;
         let scale = r.f64()?;
         if kind == Kind::SeededCiphertext {
