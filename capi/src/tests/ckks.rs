@@ -449,9 +449,7 @@ fn compressed_encryptor_halves_serialized_ciphertexts() {
         CkksStatus::Deserialize,
         "",
     );
-    for h in [back] {
-        ok(ckks_ciphertext_free(h));
-    }
+    ok(ckks_ciphertext_free(back));
     ok(ckks_plaintext_free(out));
     ok(ckks_plaintext_free(pt));
     ok(ckks_encryptor_free(enc));
