@@ -334,11 +334,10 @@ class DaskInnerProduct:
         entries = [m.entry(n) for n in names]
         check_writable(url, storage_options)
         run = uuid.uuid4().hex[:12]
-        futures = [
-            self.client.submit(_shard_task, self.name, self.params.id, url, e, storage_options,
-                               key=f"ckks-shard-{run}-{e['name']}", pure=False)
-            for e in entries
-        ]
+        # One graph update for the whole run (client.map), not one message per shard.
+        futures = self.client.map(_shard_task, entries, key=[f"ckks-shard-{run}-{n}" for n in names],
+                                  pure=False, name=self.name, params_id=self.params.id, url=url,
+                                  storage_options=storage_options)
         shard_of = {f.key: e["name"] for f, e in zip(futures, entries)}
         report, failures = ShardReport(), {}
         t = time.perf_counter()
@@ -451,7 +450,8 @@ def _worker_plugin(name: str, params_id: int, shard: str) -> KeysPlugin:
     return plugin
 
 
-def _shard_task(name: str, params_id: int, url: str, entry: dict, storage_options: dict | None):
+def _shard_task(entry: dict, *, name: str, params_id: int, url: str,
+                storage_options: dict | None) -> dict:
     """Task body of :meth:`DaskInnerProduct.run_shards`: one shard on this worker's engine."""
     plugin = _worker_plugin(name, params_id, entry["name"])
     receipt = run_shard(plugin.engine, plugin.context, url, entry, storage_options)

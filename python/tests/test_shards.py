@@ -257,8 +257,8 @@ def test_bad_storage_and_shard_lists_raise_clear_errors(env, client, dip, tmp_pa
     assert "other parameters" in str(e) and e.shard == "shard-00001"
     assert info.value.report.computed == ["shard-00000"]
     # Keys missing on the worker: named by shard.
-    fut = client.submit(_shard_task, "ckks-accel-keys-none", ctx.params.id, url,
-                        doc["shards"][0], None, pure=False)
+    fut = client.submit(_shard_task, doc["shards"][0], name="ckks-accel-keys-none",
+                        params_id=ctx.params.id, url=url, storage_options=None, pure=False)
     with pytest.raises(WorkerKeysMissing, match="shard 'shard-00000'.*no evaluation keys"):
         fut.result()
 
