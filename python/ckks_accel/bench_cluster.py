@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .dask import DaskInnerProduct
 
+    sh.tune_malloc()  # as the workers do (DaskInnerProduct's default): same allocator both sides
     ctx = ck.Context(ck.Params.preset(args.params))
     kg = ck.KeyGenerator(ctx, seed=1)
     sk = kg.secret_key()

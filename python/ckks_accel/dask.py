@@ -55,6 +55,7 @@ from . import PublicKey
 from .errors import CkksError, MismatchError, ShardError, ShardsFailed, StorageError
 from .shards import (
     Manifest,
+    tune_malloc,
     ShardReport,
     check_unique,
     npy_shape,
@@ -98,8 +99,10 @@ class KeysPlugin(WorkerPlugin):
         mode: str = "task",
         sum: str | int | None = None,
         output_level: int | None = None,
+        tune_malloc: bool = True,
     ) -> None:
         self.name = plugin_name(keys_bytes)
+        self.tune_malloc = tune_malloc
         self.params_bytes = params_bytes
         self.keys_bytes: bytes | None = keys_bytes
         self.threads = threads
@@ -134,6 +137,8 @@ class KeysPlugin(WorkerPlugin):
             import fsspec.core  # noqa: F401
         except ImportError:
             pass
+        if self.tune_malloc:
+            tune_malloc()
         self.setup_seconds = time.perf_counter() - t
 
     def teardown(self, worker: Any) -> None:
@@ -175,8 +180,11 @@ class DaskInnerProduct:
     """Batches of encrypted inner products on a Dask cluster, keys shipped once per worker.
 
     ``threads``: engine threads per worker (None: every core of the worker's machine). ``mode``,
-    ``sum``, ``output_level``: as for :class:`~ckks_accel.InnerProductEngine`. Use as a context
-    manager (or call :meth:`close`) to remove the keys from the workers afterwards.
+    ``sum``, ``output_level``: as for :class:`~ckks_accel.InnerProductEngine`.
+    ``tune_malloc`` (default True): each worker lets glibc keep large freed buffers
+    (:func:`ckks_accel.shards.tune_malloc`; Dask's default makes every shard page-fault its
+    buffers afresh). Use as a context manager (or call :meth:`close`) to remove the keys from
+    the workers afterwards.
     """
 
     def __init__(
@@ -188,6 +196,7 @@ class DaskInnerProduct:
         mode: str = "task",
         sum: str | int | None = None,
         output_level: int | None = None,
+        tune_malloc: bool = True,
     ) -> None:
         self.client = client
         self.params = keys.params
@@ -202,6 +211,7 @@ class DaskInnerProduct:
             mode=mode,
             sum=sum,
             output_level=output_level,
+            tune_malloc=tune_malloc,
         )
         self.name = self.plugin.name
         t = time.perf_counter()

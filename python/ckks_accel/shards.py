@@ -63,6 +63,7 @@ __all__ = [
     "read_results",
     "remove_temporaries",
     "run_shard",
+    "tune_malloc",
     "verify_result",
     "write_atomic",
     "write_manifest",
@@ -83,6 +84,28 @@ def open_storage(url: str, storage_options: dict | None = None) -> tuple[Any, st
         return url_to_fs(url, **(storage_options or {}))
     except (ValueError, ImportError, OSError) as e:
         raise StorageError(f"storage URL {url!r}: {e}") from e
+
+
+def tune_malloc(mmap_threshold: int = 64 << 20, trim_threshold: int = 256 << 20) -> bool:
+    """Lets glibc's allocator keep and reuse the large buffers a shard needs (tens to hundreds
+    of MiB per task): ``mallopt(M_MMAP_THRESHOLD)`` and ``mallopt(M_TRIM_THRESHOLD)``. Dask's
+    nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes the mmap
+    threshold at 128 KiB, so every shard's polynomials are mapped and page-faulted afresh:
+    measured 0.30 s → 0.16 s to read and load a 256-product shard at set S. Returns whether it
+    applied (glibc only; elsewhere nothing happens). Process-wide: the worker then keeps up to
+    ``trim_threshold`` bytes of freed memory instead of returning it to the OS at once."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+        return bool(libc.mallopt(m_mmap_threshold, int(mmap_threshold))) and bool(
+            libc.mallopt(m_trim_threshold, int(trim_threshold)))
+    except (OSError, AttributeError):
+        return False
 
 
 def _is_local(fs: Any) -> bool:

@@ -282,3 +282,9 @@ def test_encrypt_on_the_workers_from_npy(env, dip, tmp_path):
     with pytest.raises(ValueError, match="float64"):
         dip.encrypt_npy_shards(url, str(tmp_path / "bad.npy"), str(tmp_path / "y.npy"), plan,
                                kg.public_key(sk))
+
+
+def test_tune_malloc_applies_on_linux():
+    import sys
+
+    assert sh.tune_malloc() == sys.platform.startswith("linux")
