@@ -1,7 +1,8 @@
 //! Seeded (compressed) fresh ciphertexts: secret-key encryption whose uniform part is expanded
 //! from a 32-byte seed; kind 11 of the format, half the bytes, re-expanded bit for bit on load,
 //! tampering and truncation rejected with `Error::Deserialize`, decryption and engine results
-//! identical to the full form's.
+//! identical to the full form's. A module of the `serialize` test binary (no binary of its own:
+//! each one costs a link per CI profile).
 
 use ckks_accel::Error;
 use ckks_accel::ckks::serialize::{self, Kind};
@@ -9,7 +10,7 @@ use ckks_accel::ckks::*;
 use ckks_accel::parallel::{BatchRequest, EncryptedBatch, EngineConfig, InnerProductEngine};
 use std::sync::Arc;
 
-mod common;
+use super::common;
 
 struct Env {
     ctx: Arc<CkksContext>,
