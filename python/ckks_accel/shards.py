@@ -40,7 +40,7 @@ import posixpath
 import struct
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,16 +53,19 @@ __all__ = [
     "MANIFEST",
     "Manifest",
     "ShardReport",
+    "check_unique",
     "decrypt_shard",
-    "npy_shape",
-    "read_npy_rows",
     "encode_result",
     "frame_checksum",
+    "npy_shape",
     "open_storage",
     "read_manifest",
+    "read_npy_rows",
     "read_results",
     "remove_temporaries",
     "run_shard",
+    "shard_name",
+    "store_shard",
     "tune_malloc",
     "verify_result",
     "write_atomic",
@@ -343,7 +346,7 @@ def write_shards(url: str, engine: InnerProductEngine, plan: BatchPlan, x: np.nd
                  y: np.ndarray, encryptor: Encryptor, *, storage_options: dict | None = None,
                  level: int | None = None) -> Manifest:
     """Encrypts the rows of ``x``, ``y`` (k × dim float64) here and stores them as shards of
-    ``plan.k`` products each (the last one shorter, same layout: ``plan.for_count``), then the
+    ``plan.count`` products each (the last one shorter, same layout: ``plan.for_count``), then the
     manifest. A compressed secret-key ``encryptor`` halves the bytes. Creates the directory;
     raises :class:`StorageError` if it cannot be written."""
     fs, root = open_storage(url, storage_options)
@@ -458,5 +461,3 @@ class ShardReport:
     def total(self, key: str) -> float:
         return sum(r.get(key, 0) for r in self.receipts)
 
-
-ProgressFn = Callable[[int, int], Any]

@@ -170,7 +170,7 @@ def test_killed_worker_and_interrupted_client_resume_without_recomputing(env, cl
 def test_corrupted_and_truncated_shards_fail_by_name_while_the_others_complete(env, dip,
                                                                                tmp_path):
     ctx = env[0]
-    m = write(env, tmp_path)
+    write(env, tmp_path)
     url = str(tmp_path)
     flipped = tmp_path / "shard-00001.batch"
     raw = bytearray(flipped.read_bytes())
@@ -215,7 +215,7 @@ def test_bad_storage_and_shard_lists_raise_clear_errors(env, client, dip, tmp_pa
         dip.run_shards(str(tmp_path / "nowhere"))
     with pytest.raises(ck.StorageError, match="manifest.json"):
         dip.run_shards(str(tmp_path))
-    m = write(env, tmp_path / "a", k=16)
+    write(env, tmp_path / "a", k=16)
     url = str(tmp_path / "a")
     with pytest.raises(ck.ShardError, match="'shard-00001' is listed twice") as info:
         dip.run_shards(url, ["shard-00001", "shard-00000", "shard-00001"])
