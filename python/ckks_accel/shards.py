@@ -127,6 +127,14 @@ def write_atomic(fs: Any, path: str, data: bytes) -> None:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            try:  # the rename itself survives a crash once the directory is synced
+                fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass  # some filesystems cannot fsync a directory; the rename is still atomic
         except BaseException:
             try:
                 os.unlink(tmp)
