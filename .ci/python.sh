@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI for the Python package (issue 14): a fresh venv, the pinned test dependencies from PyPI,
 # `pip install ./python` (maturin builds the PyO3 extension in release mode), the pytest suite
-# (API, seeded keys, and a real 2-worker Dask LocalCluster with a worker killed mid-run) and
+# (API, seeded keys and compressed ciphertexts, a real 2-worker Dask LocalCluster with a worker
+# killed mid-run, and data-local shard runs through fsspec's local filesystem) and
 # the example script. Runs from the repo root; ~5 min on 2 cores from cold (the extension's
 # release build is most of it), ~1 min when target/ is warm.
 set -euo pipefail
@@ -26,7 +27,7 @@ fi
 . "$VENV/bin/activate"
 python -m pip install -q --upgrade "pip>=24"
 python -m pip install -q "maturin==1.16.0" "numpy==2.4.6" "pytest==9.2.0" \
-  "dask==2026.8.0" "distributed==2026.8.0"
+  "dask==2026.8.0" "distributed==2026.8.0" "fsspec==2026.9.0"
 
 echo "== pip install ./python"
 start=$(date +%s)

@@ -76,8 +76,34 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             .with_seed(14),
     )
     .unwrap();
+    let mut seeded_enc = Encryptor::with_secret_key(ctx.clone(), &sk)
+        .unwrap()
+        .with_seed(15)
+        .seeded(true)
+        .unwrap();
+    let ct_seeded = seeded_enc.encrypt(&pt).unwrap();
+    let batch_seeded = ckks_accel::parallel::EncryptedBatch::encrypt(
+        &batch_plan,
+        &xs,
+        &xs,
+        None,
+        &Encoder::new(ctx.clone()),
+        &mut seeded_enc,
+    )
+    .unwrap();
     vec![
         ("batch_from_bytes", "k3-dim4-b2", batch.to_bytes()),
+        (
+            "batch_from_bytes",
+            "k3-dim4-b2-seeded",
+            batch_seeded.to_bytes(),
+        ),
+        (
+            "batch_plan_from_bytes",
+            "k3-dim4-b2",
+            batch_plan.to_bytes(ctx.params().id()),
+        ),
+        ("ciphertext_from_bytes", "seeded", ct_seeded.to_bytes()),
         (
             "key_bundle_from_bytes",
             "tree4-relin-seeded",

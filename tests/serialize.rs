@@ -10,6 +10,9 @@ use std::sync::Arc;
 
 mod common;
 
+#[path = "serialize_parts/seeded_ciphertexts.rs"]
+mod seeded_ciphertexts;
+
 fn params() -> CkksParams {
     common::toy_params()
 }

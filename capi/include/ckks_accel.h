@@ -513,6 +513,14 @@ CkksStatus ckks_encryptor_create_symmetric(const CkksContext *ctx,
                                            const CkksSecretKey *sk,
                                            CkksEncryptor **out);
 
+// Creates a secret-key encryptor of *compressed* (seeded) ciphertexts: each ciphertext's
+// uniform part is expanded from a fresh 32-byte seed it keeps, so `ckks_ciphertext_serialize`
+// writes about half the bytes (format kind 11) until an operation changes the ciphertext;
+// `ckks_ciphertext_deserialize` reads both forms.
+CkksStatus ckks_encryptor_create_compressed(const CkksContext *ctx,
+                                            const CkksSecretKey *sk,
+                                            CkksEncryptor **out);
+
 // Encrypts a plaintext.
 CkksStatus ckks_encrypt(const CkksEncryptor *enc, const CkksPlaintext *pt, CkksCiphertext **out);
 

@@ -48,6 +48,9 @@ from .errors import (
     MismatchError,
     MissingKeyError,
     ParameterError,
+    ShardError,
+    ShardsFailed,
+    StorageError,
     TaskError,
 )
 
@@ -76,6 +79,9 @@ __all__ = [
     "MismatchError",
     "MissingKeyError",
     "ParameterError",
+    "ShardError",
+    "ShardsFailed",
+    "StorageError",
     "TaskError",
     "errors",
 ]

@@ -116,6 +116,11 @@ class Ciphertext(_Serializable):
     def degree(self) -> int: ...
     @property
     def size_bytes(self) -> int: ...
+    @property
+    def compressed(self) -> bool:
+        """Whether ``to_bytes`` writes the compressed (seeded) form: half the bytes."""
+    def to_bytes_full(self) -> bytes:
+        """Serialized in full, even when ``compressed``."""
     def __eq__(self, other: object) -> bool: ...
 
 class PublicKey(_Serializable):
@@ -242,6 +247,12 @@ class BatchPlan:
     @property
     def rotation_steps(self) -> list[int]: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def for_count(self, k: int) -> BatchPlan:
+        """The same layout, sum and levels for ``k`` products (e.g. a shorter last shard)."""
+    def to_bytes(self, params: Params) -> bytes:
+        """The plan alone, serialized (format kind 12)."""
+    @staticmethod
+    def from_bytes(context: Context, data: bytes) -> BatchPlan: ...
 
 class EncryptedBatch:
     """Encrypted tile pairs laid out for a BatchPlan (``InnerProductEngine.encrypt_batch``).
@@ -262,8 +273,13 @@ class EncryptedBatch:
 
 class Encryptor:
     def __init__(
-        self, context: Context, key: PublicKey | SecretKey, seed: int | None = None
-    ) -> None: ...
+        self,
+        context: Context,
+        key: PublicKey | SecretKey,
+        seed: int | None = None,
+        compressed: bool = False,
+    ) -> None:
+        """``compressed=True`` (secret key only): seeded ciphertexts, half the bytes."""
     def encrypt(
         self, values: Values | Plaintext, scale: float | None = None, level: int | None = None
     ) -> Ciphertext: ...

@@ -1,5 +1,9 @@
 """Cluster benchmark: ``python -m ckks_accel.bench [--params S] [--k 64] [--dim 4096]``.
 
+``--cluster`` runs the data-local benchmark instead (shards in storage, one task per shard,
+receipts only): see :mod:`ckks_accel.bench_cluster`. Without it, this module measures the
+in-memory path (:meth:`DaskInnerProduct.map`):
+
 Starts local Dask clusters of 1 and 2 single-threaded worker processes (TCP on 127.0.0.1; each
 worker's engine on one core), ships the evaluation keys (timed), runs the batch once to warm up
 and once timed, checks every result equals the single-process engine's bit for bit, and prints
@@ -26,6 +30,11 @@ import ckks_accel as ck
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--cluster" in argv:
+        from . import bench_cluster
+
+        return bench_cluster.main([a for a in argv if a != "--cluster"])
     ap = argparse.ArgumentParser(prog="python -m ckks_accel.bench", description=__doc__)
     ap.add_argument("--params", default="S", help="preset (S, L, S-ifma, L-ifma)")
     ap.add_argument("--k", type=int, default=64, help="ciphertext pairs")

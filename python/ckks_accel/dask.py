@@ -21,6 +21,22 @@ duplicated. Usage::
 
 Workers: one Dask worker process per machine with ``--nthreads 1`` and the engine on all cores
 (``threads=None``), or several single-threaded workers with ``threads=1``.
+
+**Data-local runs** (:meth:`DaskInnerProduct.run_shards`): the batch lives as shards under a
+storage URL (:mod:`ckks_accel.shards`: a local or shared path, ``s3://``, ``gs://``, …). One task
+per shard reads it on its worker, runs the engine's planned batch (``run_batch``: the same
+planner, layouts and threads as the local engine), writes the results beside it atomically and
+returns a receipt of a few hundred bytes; the client plans, submits and counts, and never holds
+a ciphertext. A shard whose result already exists and verifies is skipped, so a re-run after an
+interruption (client, worker or whole cluster) resumes without computing anything twice. A shard
+that fails (truncated, tampered, other parameters) raises an error naming it, after the other
+shards completed. Usage::
+
+    plan, keys = kg.batch_keys(sk, 64, dim, threads=1)         # one shard's plan and its keys
+    write_shards("s3://bucket/run1", ck.InnerProductEngine(keys, threads=1), plan, x, y,
+                 ck.Encryptor(ctx, sk, compressed=True))       # or encrypt_npy_shards(...)
+    with DaskInnerProduct(client, keys, threads=1) as dip:
+        report = dip.run_shards("s3://bucket/run1")           # results: <shard>.result
 """
 
 from __future__ import annotations
@@ -34,8 +50,23 @@ from typing import Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
-from . import Ciphertext, Context, EvaluationKeys, InnerProductEngine, Params
-from .errors import CkksError, MismatchError
+from . import BatchPlan, Ciphertext, Context, Encryptor, EvaluationKeys, InnerProductEngine, Params
+from . import PublicKey
+from .errors import CkksError, MismatchError, ShardError, ShardsFailed, StorageError
+from .shards import (
+    Manifest,
+    tune_malloc,
+    ShardReport,
+    check_unique,
+    npy_shape,
+    open_storage,
+    read_manifest,
+    read_npy_rows,
+    run_shard,
+    shard_name,
+    store_shard,
+    write_manifest,
+)
 
 __all__ = ["DaskInnerProduct", "KeysPlugin", "WorkerKeysMissing", "plugin_name"]
 
@@ -68,8 +99,10 @@ class KeysPlugin(WorkerPlugin):
         mode: str = "task",
         sum: str | int | None = None,
         output_level: int | None = None,
+        tune_malloc: bool = True,
     ) -> None:
         self.name = plugin_name(keys_bytes)
+        self.tune_malloc = tune_malloc
         self.params_bytes = params_bytes
         self.keys_bytes: bytes | None = keys_bytes
         self.threads = threads
@@ -100,6 +133,12 @@ class KeysPlugin(WorkerPlugin):
         )
         self.params_id = params.id
         self.keys_bytes = None  # the engine holds the keys; don't keep a second copy
+        try:  # storage runs import fsspec (~1 s): here, not in a worker's first shard task
+            import fsspec.core  # noqa: F401
+        except ImportError:
+            pass
+        if self.tune_malloc:
+            tune_malloc()
         self.setup_seconds = time.perf_counter() - t
 
     def teardown(self, worker: Any) -> None:
@@ -141,8 +180,11 @@ class DaskInnerProduct:
     """Batches of encrypted inner products on a Dask cluster, keys shipped once per worker.
 
     ``threads``: engine threads per worker (None: every core of the worker's machine). ``mode``,
-    ``sum``, ``output_level``: as for :class:`~ckks_accel.InnerProductEngine`. Use as a context
-    manager (or call :meth:`close`) to remove the keys from the workers afterwards.
+    ``sum``, ``output_level``: as for :class:`~ckks_accel.InnerProductEngine`.
+    ``tune_malloc`` (default True): each worker lets glibc keep large freed buffers
+    (:func:`ckks_accel.shards.tune_malloc`; Dask's default makes every shard page-fault its
+    buffers afresh). Use as a context manager (or call :meth:`close`) to remove the keys from
+    the workers afterwards.
     """
 
     def __init__(
@@ -154,6 +196,7 @@ class DaskInnerProduct:
         mode: str = "task",
         sum: str | int | None = None,
         output_level: int | None = None,
+        tune_malloc: bool = True,
     ) -> None:
         self.client = client
         self.params = keys.params
@@ -168,6 +211,7 @@ class DaskInnerProduct:
             mode=mode,
             sum=sum,
             output_level=output_level,
+            tune_malloc=tune_malloc,
         )
         self.name = self.plugin.name
         t = time.perf_counter()
@@ -179,14 +223,15 @@ class DaskInnerProduct:
         self._closed = False
 
     def workers_with_keys(self) -> dict[str, bool]:
-        """Which workers currently hold an engine for these keys."""
+        """Which workers currently hold an engine for these keys (a worker that just died and
+        is not yet unregistered is left out rather than raising)."""
         name = self.name
 
         def has(dask_worker: Any) -> bool:
             p = dask_worker.plugins.get(name)
             return isinstance(p, KeysPlugin) and p.engine is not None
 
-        return self.client.run(has)
+        return self.client.run(has, on_error="ignore")
 
     def busy_seconds(self) -> dict[str, float]:
         """Seconds each worker has spent inside its engine for these keys (the rest of a
@@ -197,7 +242,7 @@ class DaskInnerProduct:
             p = dask_worker.plugins.get(name)
             return p.busy_seconds if isinstance(p, KeysPlugin) else 0.0
 
-        return self.client.run(busy)
+        return self.client.run(busy, on_error="ignore")
 
     def map(
         self,
@@ -272,6 +317,106 @@ class DaskInnerProduct:
             raise CkksError(f"{len(missing)} results missing (first: {missing[0]})")
         return results  # type: ignore[return-value]
 
+    def run_shards(
+        self,
+        url: str,
+        shards: Sequence[str] | None = None,
+        *,
+        storage_options: dict | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> ShardReport:
+        """Runs the batch stored under ``url`` (see :mod:`ckks_accel.shards`), one task per shard
+        (``shards``: a subset of the manifest's names, default all), each on the worker's engine
+        with its results written beside the shard. Shards whose results exist and verify are
+        skipped. ``progress(done, total)`` counts shards. Returns the receipts; raises
+        :class:`StorageError` (URL missing or not writable), :class:`MismatchError` (shards of
+        other parameters than the keys), :class:`ShardError` (a shard listed twice or not in the
+        manifest) before submitting anything, and :class:`ShardsFailed` naming every shard that
+        failed once all the others completed."""
+        if self._closed:
+            raise WorkerKeysMissing("this DaskInnerProduct was closed; its keys left the workers")
+        m = read_manifest(url, storage_options)
+        if m.params_id != self.params.id:
+            raise MismatchError(f"the shards under {url!r} are for parameters {m.params_id:#018x}, "
+                                f"the keys for {self.params.id:#018x}")
+        names = [e["name"] for e in m.shards] if shards is None else list(shards)
+        check_unique(names, "the shard list")
+        entries = [m.entry(n) for n in names]
+        check_writable(url, storage_options)
+        run = uuid.uuid4().hex[:12]
+        # One graph update for the whole run (client.map), not one message per shard.
+        futures = self.client.map(_shard_task, entries, key=[f"ckks-shard-{run}-{n}" for n in names],
+                                  pure=False, name=self.name, params_id=self.params.id, url=url,
+                                  storage_options=storage_options)
+        shard_of = {f.key: e["name"] for f, e in zip(futures, entries)}
+        report, failures = ShardReport(), {}
+        t = time.perf_counter()
+        try:
+            for done, f in enumerate(as_completed(futures), 1):
+                try:
+                    report.receipts.append(f.result())
+                except Exception as e:  # noqa: BLE001 - collected, raised below with the others
+                    failures[shard_of[f.key]] = e
+                if progress is not None:
+                    progress(done, len(entries))
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        report.wall_s = time.perf_counter() - t
+        order = {n: i for i, n in enumerate(names)}
+        report.receipts.sort(key=lambda r: order[r["shard"]])
+        if failures:
+            detail = "; ".join(f"{n}: {e}" for n, e in sorted(failures.items()))
+            raise ShardsFailed(f"{len(failures)} of {len(entries)} shards failed ({detail}); "
+                               f"the other {len(report.receipts)} completed", failures, report)
+        return report
+
+    def encrypt_npy_shards(
+        self,
+        url: str,
+        x_url: str,
+        y_url: str,
+        plan: BatchPlan,
+        public_key: PublicKey,
+        *,
+        storage_options: dict | None = None,
+        level: int | None = None,
+    ) -> Manifest:
+        """Writes a batch as shards under ``url``, encrypting on the workers: the plaintext
+        rows are ``.npy`` k × dim float64 matrices in storage (``x_url``, ``y_url``); each task
+        reads its rows (ranged reads), encrypts them for ``plan`` (``plan.count`` products per
+        shard, the last shorter) with ``public_key`` and stores the shard; the client writes the
+        manifest. Public-key ciphertexts are full size: compressed (seeded) shards need the
+        secret key, which this path never ships — encrypt those where the key lives
+        (:func:`ckks_accel.shards.write_shards`)."""
+        k, dim = npy_shape(x_url, storage_options)
+        if npy_shape(y_url, storage_options) != (k, dim):
+            raise ValueError(f"{x_url} is {k}×{dim}, {y_url} is "
+                             f"{'×'.join(map(str, npy_shape(y_url, storage_options)))}")
+        fs, root = open_storage(url, storage_options)
+        try:
+            fs.makedirs(root, exist_ok=True)
+        except OSError as e:
+            raise StorageError(f"cannot create {url!r}: {e}") from e
+        check_writable(url, storage_options)
+        [pk] = self.client.scatter([public_key.to_bytes()], broadcast=True, hash=False)
+        plan_bytes = plan.to_bytes(self.params)
+        run = uuid.uuid4().hex[:12]
+        futures = [
+            self.client.submit(_encrypt_task, self.name, self.params.id, pk, plan_bytes, x_url,
+                               y_url, lo, min(lo + plan.count, k), url, shard_name(i),
+                               storage_options, level, key=f"ckks-enc-{run}-{i}", pure=False)
+            for i, lo in enumerate(range(0, k, plan.count))
+        ]
+        try:
+            entries = self.client.gather(futures)
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        m = Manifest(self.params.id, dim, list(entries), url)
+        write_manifest(fs, root, m)
+        return m
+
     def close(self) -> None:
         """Removes the keys from every worker (and from the scheduler)."""
         if not self._closed:
@@ -286,3 +431,58 @@ class DaskInnerProduct:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_writable(url: str, storage_options: dict | None = None) -> None:
+    """Writes and removes a probe object under ``url``; :class:`StorageError` if it cannot."""
+    from .shards import open_storage, write_atomic
+
+    fs, root = open_storage(url, storage_options)
+    probe = f"{root.rstrip('/')}/.ckks-accel-probe-{uuid.uuid4().hex}"
+    try:
+        write_atomic(fs, probe, b"")
+        fs.rm_file(probe)
+    except Exception as e:  # noqa: BLE001 - any backend's refusal (read-only, permissions, …)
+        raise StorageError(f"storage URL {url!r} cannot be written: {type(e).__name__}: {e}") from e
+
+
+def _worker_plugin(name: str, params_id: int, shard: str) -> KeysPlugin:
+    worker = get_worker()
+    plugin = worker.plugins.get(name)
+    if not isinstance(plugin, KeysPlugin) or plugin.engine is None:
+        raise WorkerKeysMissing(
+            f"shard {shard!r}: worker {worker.address} has no evaluation keys {name!r} (register "
+            "them with DaskInnerProduct first)"
+        )
+    if plugin.params_id != params_id:
+        raise ShardError(f"shard {shard!r}: worker keys are for parameters "
+                         f"{plugin.params_id:#018x}, the run for {params_id:#018x}", shard)
+    return plugin
+
+
+def _shard_task(entry: dict, *, name: str, params_id: int, url: str,
+                storage_options: dict | None) -> dict:
+    """Task body of :meth:`DaskInnerProduct.run_shards`: one shard on this worker's engine."""
+    plugin = _worker_plugin(name, params_id, entry["name"])
+    receipt = run_shard(plugin.engine, plugin.context, url, entry, storage_options)
+    plugin.busy_seconds += receipt["compute_s"]
+    plugin.chunks_run += 0 if receipt["skipped"] else 1
+    receipt["worker"] = get_worker().address
+    return receipt
+
+
+def _encrypt_task(name: str, params_id: int, pk_bytes: bytes, plan_bytes: bytes, x_url: str,
+                  y_url: str, lo: int, hi: int, url: str, shard: str,
+                  storage_options: dict | None, level: int | None) -> dict:
+    """Task body of :meth:`DaskInnerProduct.encrypt_npy_shards`: rows lo..hi → one shard."""
+    plugin = _worker_plugin(name, params_id, shard)
+    ctx = plugin.context
+    enc = Encryptor(ctx, PublicKey.from_bytes(ctx, pk_bytes))
+    plan = BatchPlan.from_bytes(ctx, plan_bytes)
+    if hi - lo != plan.count:
+        plan = plan.for_count(hi - lo)
+    x = read_npy_rows(x_url, lo, hi, storage_options)
+    y = read_npy_rows(y_url, lo, hi, storage_options)
+    data = plugin.engine.encrypt_batch(plan, x, y, enc, level=level).to_bytes()
+    fs, root = open_storage(url, storage_options)
+    return store_shard(fs, root, shard, data, hi - lo, url)

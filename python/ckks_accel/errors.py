@@ -14,6 +14,9 @@ __all__ = [
     "MissingKeyError",
     "DeserializeError",
     "TaskError",
+    "StorageError",
+    "ShardError",
+    "ShardsFailed",
 ]
 
 
@@ -46,3 +49,32 @@ class TaskError(CkksError):
     """One product of a batch failed. ``index`` is its position; ``__cause__`` its error."""
 
     index: int | None = None
+
+
+class StorageError(CkksError, OSError):
+    """A storage URL (``ckks_accel.shards`` / ``ckks_accel.dask``) that does not exist, has no
+    shard manifest, or cannot be written."""
+
+
+class ShardError(CkksError):
+    """One shard of a stored batch is bad or failed: truncated or tampered bytes, another
+    parameter set, listed twice, missing, or keys missing on the worker that ran it.
+    ``shard`` names it; ``__cause__`` is the underlying error when there is one."""
+
+    def __init__(self, message: str, shard: str | None = None) -> None:
+        super().__init__(message)
+        self.shard = shard
+
+    def __reduce__(self):  # keeps ``shard`` when Dask ships the exception to the client
+        return (type(self), (str(self), self.shard))
+
+
+class ShardsFailed(CkksError):
+    """Some shards of a run failed while the others completed (their results are stored).
+    ``failures`` maps each failed shard's name to its exception; ``report`` is the
+    ``ShardReport`` of the shards that completed."""
+
+    def __init__(self, message: str, failures: dict | None = None, report: object = None) -> None:
+        super().__init__(message)
+        self.failures = failures or {}
+        self.report = report

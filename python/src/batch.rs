@@ -105,6 +105,26 @@ impl BatchPlan {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         plan_dict(py, &self.inner)
     }
+    /// The same layout, sum and levels for `k` products (k ≥ 1, else `ParameterError`):
+    /// e.g. the last, shorter shard of a batch split into shards of one plan (same keys).
+    fn for_count(&self, py: Python<'_>, k: Int) -> PyResult<BatchPlan> {
+        let k = k.usize(py, "k", 1, 1 << 40)?;
+        Ok(BatchPlan {
+            inner: self.inner.for_count(k).py_err()?,
+        })
+    }
+    /// The plan alone, serialized for `params` (format kind 12), e.g. to send to workers.
+    fn to_bytes<'py>(&self, py: Python<'py>, params: &Params) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes(params.inner.id()))
+    }
+    /// Loads a plan serialized with `to_bytes` for `context`'s parameters
+    /// (`DeserializeError` / `MismatchError` otherwise).
+    #[staticmethod]
+    fn from_bytes(context: &Context, data: &[u8]) -> PyResult<BatchPlan> {
+        Ok(BatchPlan {
+            inner: parallel::BatchPlan::from_bytes(&context.ctx, data).py_err()?,
+        })
+    }
     fn __repr__(&self) -> String {
         format!(
             "BatchPlan(k={}, dim={}, {}, groups={}, output_level={}, {:.3} key switches per product)",

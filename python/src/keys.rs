@@ -410,14 +410,17 @@ pub struct Encryptor {
 #[pymethods]
 impl Encryptor {
     /// `key`: a PublicKey or a SecretKey. `seed` makes the randomness deterministic — **tests
-    /// only** (ciphertexts of equal seeds share their masks).
+    /// only** (ciphertexts of equal seeds share their masks). `compressed=True` (secret key
+    /// only, else `ParameterError`): each ciphertext's uniform part is expanded from a fresh
+    /// 32-byte seed it keeps, so `to_bytes` is about half the size (format kind 11).
     #[new]
-    #[pyo3(signature = (context, key, seed=None))]
+    #[pyo3(signature = (context, key, seed=None, compressed=false))]
     fn new(
         py: Python<'_>,
         context: Py<Context>,
         key: &Bound<'_, PyAny>,
         seed: Option<Int>,
+        compressed: bool,
     ) -> PyResult<Encryptor> {
         let seed = seed.map(|s| s.u64(py, "seed")).transpose()?;
         let ctx = context.get().ctx.clone();
@@ -434,6 +437,9 @@ impl Encryptor {
         };
         if let Some(s) = seed {
             inner = inner.with_seed(s);
+        }
+        if compressed {
+            inner = inner.seeded(true).py_err()?;
         }
         Ok(Encryptor {
             ctx,

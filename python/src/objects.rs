@@ -133,6 +133,17 @@ impl Ciphertext {
     fn size_bytes(&self) -> usize {
         self.inner.size_bytes()
     }
+    /// Whether `to_bytes` writes the compressed form: a seeded fresh ciphertext (from an
+    /// `Encryptor(..., compressed=True)`) whose uniform part still equals its seed's expansion.
+    #[getter]
+    fn compressed(&self) -> bool {
+        self.inner.is_compressible()
+    }
+    /// Serialized in full (both parts), even when `compressed`.
+    fn to_bytes_full<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let b = py.detach(|| self.inner.to_bytes_full());
+        PyBytes::new(py, &b)
+    }
     /// Bit-exact equality (same parameters, parts, scale).
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other

@@ -2,7 +2,9 @@
 //! and the id of the parameters they belong to.
 
 use crate::ckks::CkksContext;
+use crate::ckks::encryptor::expansion_matches;
 use crate::error::{Error, Result};
+use crate::keyswitch::SEED_LEN;
 use crate::rns::{Representation, RnsPoly};
 
 /// Checks that `poly` is an evaluation-form polynomial over exactly the basis of `level`.
@@ -83,11 +85,28 @@ impl Plaintext {
 
 /// A CKKS ciphertext: (c0, c1) — or (c0, c1, c2) after a multiplication, before relinearization —
 /// in evaluation form over q_0..q_ℓ, decrypting to c0 + c1·s (+ c2·s²) ≈ Δ·m.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A fresh *seeded* ciphertext (secret-key encryption with [`crate::ckks::Encryptor::seeded`])
+/// also remembers the 32-byte seed its uniform part c1 was expanded from
+/// ([`Ciphertext::seed`]); while c1 still equals that expansion, `to_bytes` writes the
+/// compressed form (c0 and the seed: half the bytes). Equality compares the mathematical
+/// content (parameters, parts, scale), not the seed.
+#[derive(Debug, Clone)]
 pub struct Ciphertext {
     pub(crate) params_id: u64,
     pub(crate) parts: Vec<RnsPoly>,
     pub(crate) scale: f64,
+    /// Seed of c1 (see [`crate::ckks::expand_ciphertext_uniform`]); only a hint:
+    /// serialization re-checks it against c1, since in-place operations keep the field.
+    pub(crate) seed: Option<[u8; SEED_LEN]>,
+}
+
+impl PartialEq for Ciphertext {
+    fn eq(&self, other: &Ciphertext) -> bool {
+        self.params_id == other.params_id
+            && self.scale.to_bits() == other.scale.to_bits()
+            && self.parts == other.parts
+    }
 }
 
 impl Ciphertext {
@@ -97,6 +116,7 @@ impl Ciphertext {
             params_id: 0,
             parts: Vec::new(),
             scale: 1.0,
+            seed: None,
         }
     }
 
@@ -123,6 +143,20 @@ impl Ciphertext {
     /// Bytes of polynomial data.
     pub fn size_bytes(&self) -> usize {
         self.parts.iter().map(|p| p.as_words().len() * 8).sum()
+    }
+
+    /// The seed c1 was expanded from, if this is a seeded fresh ciphertext whose c1 is still
+    /// that expansion (checked here: an operation that changed c1 in place makes it `None`).
+    pub fn seed(&self) -> Option<&[u8; SEED_LEN]> {
+        match (&self.seed, self.parts.len()) {
+            (Some(seed), 2) if expansion_matches(&self.parts[1], seed) => Some(seed),
+            _ => None,
+        }
+    }
+
+    /// Whether `to_bytes` writes the compressed (seeded) form: [`Ciphertext::seed`] is `Some`.
+    pub fn is_compressible(&self) -> bool {
+        self.seed().is_some()
     }
 
     /// A ciphertext from polynomials one already has: 2 or 3 parts (c0, c1[, c2]) decrypting
@@ -164,6 +198,7 @@ impl Ciphertext {
             params_id: ctx.params().id(),
             parts,
             scale,
+            seed: None,
         })
     }
 

@@ -9,6 +9,22 @@
 //! (2^4.9) instead of ≈ 470 (2^8.9) for encryption over Q. Secret key: `(−a·s + e + m, a)` with a uniform. Decryption:
 //! `m ≈ c0 + c1·s (+ c2·s²)` over the ciphertext's level.
 //!
+//! # Seeded (compressed) fresh ciphertexts
+//!
+//! With [`Encryptor::seeded`] a secret-key encryptor draws a fresh 32-byte seed from its CSPRNG
+//! for every ciphertext and expands the uniform part `a` = c1 from it
+//! ([`expand_ciphertext_uniform`]); the ciphertext keeps the seed and serializes as c0 plus the
+//! seed (kind 11 of the format), half the bytes. The seed is public, like `a` itself (as in
+//! SEAL's and OpenFHE's seeded symmetric ciphertexts); only the secret key and the errors are
+//! secret. Public-key ciphertexts have no uniform part and cannot be seeded.
+//!
+//! Expansion (normative, the format depends on it): `ChaCha20Rng::from_seed(seed)` with its
+//! 64-bit stream id set to [`CIPHERTEXT_SEED_STREAM`] (distinct from the streams of seeded
+//! switching keys, which use Galois elements < 2n and 0), then limb after limb of q_0..q_ℓ,
+//! coefficient after coefficient, one value uniform in [0, q_i) by masked rejection sampling
+//! of `next_u64` (the same sampler as `keyswitch::seeded`), in evaluation form. Limb i does not
+//! depend on ℓ, so a seeded ciphertext dropped to a lower level still matches its seed.
+//!
 //! Secret-dependent temporaries (copies and powers of s, c_i·s^i, the ephemeral u, the errors)
 //! live in [`SecretPoly`]s and are wiped on drop; the generators' ChaCha20 state is wiped on
 //! drop too ([`SecretRng`]).
@@ -17,9 +33,40 @@ use super::ciphertext::{Ciphertext, Plaintext};
 use super::context::CkksContext;
 use super::keys::{PublicKey, SecretKey, os_rng};
 use crate::error::{Error, Result};
+use crate::keyswitch::SEED_LEN;
 use crate::rns::sampling::SecretRng;
-use crate::rns::{Representation, RnsPoly, SecretPoly, sampling};
+use crate::rns::{Representation, RnsBasis, RnsPoly, SecretPoly, sampling};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
 use std::sync::Arc;
+
+/// ChaCha20 stream id of a seeded ciphertext's uniform part (see the module docs).
+pub const CIPHERTEXT_SEED_STREAM: u64 = u64::MAX;
+
+fn ciphertext_rng(seed: &[u8; SEED_LEN]) -> ChaCha20Rng {
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    rng.set_stream(CIPHERTEXT_SEED_STREAM);
+    rng
+}
+
+/// The uniform part c1 (evaluation form over `basis`, a prefix q_0..q_ℓ of Q) of the seeded
+/// ciphertext with `seed` (exact expansion in the module docs).
+pub fn expand_ciphertext_uniform(basis: &RnsBasis, seed: &[u8; SEED_LEN]) -> RnsPoly {
+    sampling::uniform(basis, Representation::Evaluation, &mut ciphertext_rng(seed))
+}
+
+/// Whether `poly` (evaluation form) equals the expansion of `seed` over its own primes; streams
+/// the expansion, allocating nothing.
+pub(crate) fn expansion_matches(poly: &RnsPoly, seed: &[u8; SEED_LEN]) -> bool {
+    if poly.representation() != Representation::Evaluation {
+        return false;
+    }
+    let mut rng = ciphertext_rng(seed);
+    poly.limbs().zip(poly.primes()).all(|(limb, &q)| {
+        limb.iter()
+            .all(|&x| sampling::uniform_below(&mut rng, q) == x)
+    })
+}
 
 enum EncKey {
     Public(PublicKey),
@@ -31,6 +78,7 @@ pub struct Encryptor {
     ctx: Arc<CkksContext>,
     key: EncKey,
     rng: SecretRng,
+    seeded: bool,
 }
 
 impl std::fmt::Debug for Encryptor {
@@ -39,7 +87,11 @@ impl std::fmt::Debug for Encryptor {
             EncKey::Public(_) => "public",
             EncKey::Secret(_) => "secret",
         };
-        write!(f, "Encryptor {{ key: {kind}, .. }}")
+        write!(
+            f,
+            "Encryptor {{ key: {kind}, seeded: {}, .. }}",
+            self.seeded
+        )
     }
 }
 
@@ -50,6 +102,7 @@ impl Encryptor {
         Ok(Encryptor {
             key: EncKey::Public(pk.clone()),
             rng: os_rng()?,
+            seeded: false,
             ctx,
         })
     }
@@ -60,6 +113,7 @@ impl Encryptor {
         Ok(Encryptor {
             key: EncKey::Secret(sk.clone()),
             rng: os_rng()?,
+            seeded: false,
             ctx,
         })
     }
@@ -68,6 +122,40 @@ impl Encryptor {
     pub fn with_seed(mut self, seed: u64) -> Encryptor {
         self.rng = SecretRng::seed_from_u64(seed);
         self
+    }
+
+    /// Seeded (compressed) output on or off: with a secret key, every ciphertext's uniform part
+    /// is expanded from a fresh 32-byte seed it keeps, and it serializes in half the bytes
+    /// (see the module docs). Errors ([`Error::InvalidParameters`]) for a public-key encryptor
+    /// asked to seed: its ciphertexts have no uniform part.
+    ///
+    /// ```
+    /// # use ckks_accel::ckks::*;
+    /// # let params = CkksParams::builder().ring_degree(1 << 10).q_bits(&[50, 40]).p_bits(&[50])
+    /// #     .dnum(2).log_scale(40).allow_insecure(true).build()?;
+    /// # let ctx = CkksContext::new(params)?;
+    /// let mut kg = KeyGenerator::from_seed(ctx.clone(), 1);
+    /// let sk = kg.secret_key()?;
+    /// let mut enc = Encryptor::with_secret_key(ctx.clone(), &sk)?.seeded(true)?;
+    /// let ct = enc.encrypt(&Encoder::new(ctx.clone()).encode_default(&[1.0, 2.0])?)?;
+    /// let bytes = ct.to_bytes();
+    /// assert!(ct.seed().is_some() && bytes.len() < ct.to_bytes_full().len() / 2 + 64);
+    /// assert_eq!(Ciphertext::from_bytes(&ctx, &bytes)?, ct);
+    /// # Ok::<(), ckks_accel::Error>(())
+    /// ```
+    pub fn seeded(mut self, on: bool) -> Result<Encryptor> {
+        if on && matches!(self.key, EncKey::Public(_)) {
+            return Err(Error::InvalidParameters {
+                reason: "seeded (compressed) ciphertexts need secret-key encryption: a public-key ciphertext has no uniform part".into(),
+            });
+        }
+        self.seeded = on;
+        Ok(self)
+    }
+
+    /// Whether ciphertexts come out seeded ([`Encryptor::seeded`]).
+    pub fn is_seeded(&self) -> bool {
+        self.seeded
     }
 
     /// Encrypts `pt` at its level and scale.
@@ -83,6 +171,7 @@ impl Encryptor {
             e.ntt(basis)?;
             Ok(e)
         };
+        let mut seed = None;
         let (mut c0, c1) = match &self.key {
             EncKey::Public(pk) => {
                 // Over Q_ℓ ∪ P, then divided by P with rounding: c = ⌊(u·pk + (e0, e1)) / P⌉,
@@ -123,7 +212,14 @@ impl Encryptor {
                 (c0, c1)
             }
             EncKey::Secret(sk) => {
-                let a = sampling::uniform(basis, Representation::Evaluation, &mut *self.rng);
+                let a = if self.seeded {
+                    let mut fresh = [0u8; SEED_LEN];
+                    self.rng.fill_bytes(&mut fresh);
+                    seed = Some(fresh);
+                    expand_ciphertext_uniform(basis, &fresh)
+                } else {
+                    sampling::uniform(basis, Representation::Evaluation, &mut *self.rng)
+                };
                 let mut s = sk.s.clone();
                 s.truncate(basis)?;
                 let mut c0 = a.clone();
@@ -138,6 +234,7 @@ impl Encryptor {
             params_id: pt.params_id,
             parts: vec![c0, c1],
             scale: pt.scale,
+            seed,
         })
     }
 }

@@ -44,7 +44,7 @@ mod sum;
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use context::CkksContext;
 pub use encoder::Encoder;
-pub use encryptor::{Decryptor, Encryptor};
+pub use encryptor::{CIPHERTEXT_SEED_STREAM, Decryptor, Encryptor, expand_ciphertext_uniform};
 pub use evaluator::{Evaluator, EvaluatorScratch};
 pub use keys::{
     EvaluationKeys, GaloisKeys, KEY_ERROR_BITS_MAX, KeyGenerator, PublicKey, RelinKey, SecretKey,

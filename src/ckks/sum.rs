@@ -307,14 +307,7 @@ impl Evaluator {
                 max: a.level().saturating_sub(1),
             });
         }
-        let mut prod = std::mem::replace(
-            &mut scratch.prod,
-            Ciphertext {
-                params_id: 0,
-                parts: Vec::new(),
-                scale: 1.0,
-            },
-        );
+        let mut prod = std::mem::replace(&mut scratch.prod, Ciphertext::placeholder());
         let r = (|| {
             self.mul_into(a, b, &mut prod)?;
             scratch.ks.profile.muls += 1;

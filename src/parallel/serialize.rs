@@ -11,7 +11,7 @@
 //! | value bound | f64 (finite, > 0) |
 //! | predicted seconds | f64 (finite, ≥ 0) |
 //! | reason | u32 length (≤ 4096) + UTF-8 bytes |
-//! | tile pairs | u64 count (= groups × tiles), then per pair two ciphertexts, each u64 length + its own framed bytes (kind 6) |
+//! | tile pairs | u64 count (= groups × tiles), then per pair two ciphertexts, each u64 length + its own framed bytes (kind 6, or 11 for a seeded fresh tile: half the bytes) |
 //!
 //! Loading checks everything before it allocates: the layout (slots equal the parameters',
 //! block a power of two, products per ciphertext in range), k ≥ 1, the sum plan's shape for the
@@ -22,7 +22,9 @@
 use super::EncryptedBatch;
 use super::layout::TiledLayout;
 use super::plan::BatchPlan;
-use crate::ckks::serialize::{Kind, Reader, Writer, bad, read};
+use crate::ckks::serialize::{
+    HEADER, Kind, Reader, Writer, bad, fnv_nested, payload_unverified, read, read_with,
+};
 use crate::ckks::{Ciphertext, CkksContext, SumMethod, SumPlan};
 use crate::error::Result;
 
@@ -98,13 +100,7 @@ impl EncryptedBatch {
             .iter()
             .map(|(a, b)| (a.to_bytes(), b.to_bytes()))
             .collect();
-        let len = 5 * 8
-            + sum_len(&plan.sum)
-            + 8
-            + 8
-            + 8
-            + 4
-            + plan.reason.len().min(MAX_REASON)
+        let len = plan_len(plan)
             + 8
             + cts
                 .iter()
@@ -112,17 +108,7 @@ impl EncryptedBatch {
                 .sum::<usize>();
         let params_id = self.tiles().first().map_or(0, |(a, _)| a.params_id());
         let mut w = Writer::new(Kind::Batch, params_id, len);
-        let l = &plan.layout;
-        for x in [l.slots, l.dim, l.block, l.per_ciphertext, plan.count] {
-            w.u64(x as u64);
-        }
-        write_sum(&mut w, &plan.sum);
-        w.u64(plan.output_level as u64);
-        w.f64(plan.value_bound);
-        w.f64(plan.predicted_s);
-        let reason = truncate_utf8(&plan.reason, MAX_REASON);
-        w.u32(reason.len() as u32);
-        w.bytes(reason.as_bytes());
+        write_plan(&mut w, plan);
         w.u64(cts.len() as u64);
         for (a, b) in &cts {
             for c in [a, b] {
@@ -134,59 +120,19 @@ impl EncryptedBatch {
     }
 
     /// Loads a batch of `ctx`'s parameters (see the module docs for what is checked).
+    ///
+    /// The batch's checksum and every tile's are computed in one pass (`tile_sums`); each is
+    /// still checked against its trailer, exactly as loading them one by one would.
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<EncryptedBatch> {
-        let (id, mut r) = read(Kind::Batch, bytes)?;
-        ctx.check_id(id)?;
-        let params = ctx.params();
-        let mut field = |name: &str| -> Result<usize> {
-            let x = r.u64()?;
-            usize::try_from(x).map_err(|_| bad(format!("batch: {name} {x} out of range")))
+        let (outer, mut inner) = match tile_sums(ctx, bytes) {
+            Some((o, v)) => (Some(o), Some(v.into_iter())),
+            None => (None, None),
         };
-        let (slots, dim, block, m, count) = (
-            field("slots")?,
-            field("dim")?,
-            field("block")?,
-            field("products per ciphertext")?,
-            field("count")?,
-        );
-        if slots != params.slots() {
-            return Err(bad(format!(
-                "batch laid out for {slots} slots, the parameters have {}",
-                params.slots()
-            )));
-        }
-        let layout = TiledLayout::with_per_ciphertext(slots, dim, block, m)
-            .map_err(|e| bad(format!("batch layout: {e}")))?;
-        if count == 0 || count > m.saturating_mul(MAX_GROUPS) {
-            return Err(bad(format!("batch of {count} products")));
-        }
-        let sum = read_sum(&mut r, block)?;
-        let output_level = r.u64()?;
-        let max = params.max_level() as u64;
-        if output_level >= max {
-            return Err(bad(format!(
-                "batch output level {output_level}: must be below the top level {max}"
-            )));
-        }
-        let output_level = output_level as usize;
-        let value_bound = r.f64()?;
-        if !(value_bound.is_finite() && value_bound > 0.0) {
-            return Err(bad(format!("batch value bound {value_bound}")));
-        }
-        let predicted_s = r.f64()?;
-        if !(predicted_s.is_finite() && predicted_s >= 0.0) {
-            return Err(bad(format!("batch predicted time {predicted_s}")));
-        }
-        let reason_len = r.u32()? as usize;
-        if reason_len > MAX_REASON {
-            return Err(bad(format!("batch reason of {reason_len} bytes")));
-        }
-        let reason = std::str::from_utf8(r.take(reason_len)?)
-            .map_err(|_| bad("batch reason is not UTF-8"))?
-            .to_string();
-        let groups = layout.groups(count);
+        let (id, mut r) = read_with(Kind::Batch, bytes, outer)?;
+        ctx.check_id(id)?;
+        let plan = read_plan(&mut r, ctx)?;
         let pairs = r.u64()?;
-        let want = (groups as u64).saturating_mul(layout.tiles as u64);
+        let want = (plan.groups as u64).saturating_mul(plan.layout.tiles as u64);
         if pairs != want {
             return Err(bad(format!(
                 "batch of {pairs} tile pairs, the plan has {want}"
@@ -195,22 +141,11 @@ impl EncryptedBatch {
         if pairs.saturating_mul(2 * (8 + MIN_CT_BYTES) as u64) > r.remaining() as u64 {
             return Err(bad("batch: fewer bytes than its tile pairs need"));
         }
-        let plan = BatchPlan {
-            layout,
-            count,
-            groups,
-            sum,
-            output_level,
-            tensor_level: output_level + 1,
-            value_bound,
-            plaintext_side: false,
-            predicted_s,
-            reason,
-        };
         let mut tiles = Vec::with_capacity(pairs as usize);
-        let one = |r: &mut Reader<'_>| -> Result<Ciphertext> {
+        let mut one = |r: &mut Reader<'_>| -> Result<Ciphertext> {
             let len = usize::try_from(r.u64()?).map_err(|_| bad("batch: ciphertext length"))?;
-            let ct = Ciphertext::from_bytes(ctx, r.take(len)?)?;
+            let known = inner.as_mut().and_then(Iterator::next);
+            let ct = Ciphertext::from_bytes_with_sum(ctx, r.take(len)?, known)?;
             if ct.degree() != 2 || ct.level() < plan.tensor_level {
                 return Err(bad(format!(
                     "batch tile of degree {} at level {} (need degree 2 at level ≥ {})",
@@ -228,6 +163,150 @@ impl EncryptedBatch {
         }
         r.finish()?;
         EncryptedBatch::from_tiles(&plan, tiles)
+    }
+}
+
+/// The checksums of a batch frame and of each tile frame in it, in one pass (see
+/// `serialize::fnv_nested`), from a pre-scan of the unverified bytes that walks the plan and the
+/// tiles' length prefixes exactly as [`EncryptedBatch::from_bytes`] then does. `None` when the
+/// bytes do not get that far (the loader then takes the one-by-one path, which reports why).
+fn tile_sums(ctx: &CkksContext, bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
+    let mut r = payload_unverified(Kind::Batch, bytes)?;
+    let plan = read_plan(&mut r, ctx).ok()?;
+    let pairs = r.u64().ok()?;
+    if pairs != (plan.groups as u64).saturating_mul(plan.layout.tiles as u64)
+        || pairs.saturating_mul(2 * (8 + MIN_CT_BYTES) as u64) > r.remaining() as u64
+    {
+        return None;
+    }
+    let mut ranges = Vec::with_capacity(2 * pairs as usize);
+    for _ in 0..2 * pairs {
+        let len = usize::try_from(r.u64().ok()?).ok()?;
+        let start = HEADER + r.offset();
+        r.take(len).ok()?;
+        // The checksummed part of the tile's frame: everything but its 8-byte trailer.
+        ranges.push(start..(start + len).checked_sub(8).filter(|&e| e >= start)?);
+    }
+    fnv_nested(&bytes[..bytes.len() - 8], &ranges)
+}
+
+/// Bytes of a plan as written by [`write_plan`].
+fn plan_len(plan: &BatchPlan) -> usize {
+    5 * 8 + sum_len(&plan.sum) + 8 + 8 + 8 + 4 + plan.reason.len().min(MAX_REASON)
+}
+
+/// The plan fields of a batch (everything before the tile pairs).
+fn write_plan(w: &mut Writer, plan: &BatchPlan) {
+    let l = &plan.layout;
+    for x in [l.slots, l.dim, l.block, l.per_ciphertext, plan.count] {
+        w.u64(x as u64);
+    }
+    write_sum(w, &plan.sum);
+    w.u64(plan.output_level as u64);
+    w.f64(plan.value_bound);
+    w.f64(plan.predicted_s);
+    let reason = truncate_utf8(&plan.reason, MAX_REASON);
+    w.u32(reason.len() as u32);
+    w.bytes(reason.as_bytes());
+}
+
+/// Reads and checks the plan fields written by [`write_plan`].
+fn read_plan(r: &mut Reader<'_>, ctx: &CkksContext) -> Result<BatchPlan> {
+    let params = ctx.params();
+    let mut field = |name: &str| -> Result<usize> {
+        let x = r.u64()?;
+        usize::try_from(x).map_err(|_| bad(format!("batch: {name} {x} out of range")))
+    };
+    let (slots, dim, block, m, count) = (
+        field("slots")?,
+        field("dim")?,
+        field("block")?,
+        field("products per ciphertext")?,
+        field("count")?,
+    );
+    if slots != params.slots() {
+        return Err(bad(format!(
+            "batch laid out for {slots} slots, the parameters have {}",
+            params.slots()
+        )));
+    }
+    let layout = TiledLayout::with_per_ciphertext(slots, dim, block, m)
+        .map_err(|e| bad(format!("batch layout: {e}")))?;
+    if count == 0 || count > m.saturating_mul(MAX_GROUPS) {
+        return Err(bad(format!("batch of {count} products")));
+    }
+    let sum = read_sum(r, block)?;
+    let output_level = r.u64()?;
+    let max = params.max_level() as u64;
+    if output_level >= max {
+        return Err(bad(format!(
+            "batch output level {output_level}: must be below the top level {max}"
+        )));
+    }
+    let output_level = output_level as usize;
+    let value_bound = r.f64()?;
+    if !(value_bound.is_finite() && value_bound > 0.0) {
+        return Err(bad(format!("batch value bound {value_bound}")));
+    }
+    let predicted_s = r.f64()?;
+    if !(predicted_s.is_finite() && predicted_s >= 0.0) {
+        return Err(bad(format!("batch predicted time {predicted_s}")));
+    }
+    let reason_len = r.u32()? as usize;
+    if reason_len > MAX_REASON {
+        return Err(bad(format!("batch reason of {reason_len} bytes")));
+    }
+    let reason = std::str::from_utf8(r.take(reason_len)?)
+        .map_err(|_| bad("batch reason is not UTF-8"))?
+        .to_string();
+    let groups = layout.groups(count);
+    Ok(BatchPlan {
+        layout,
+        count,
+        groups,
+        sum,
+        output_level,
+        tensor_level: output_level + 1,
+        value_bound,
+        plaintext_side: false,
+        predicted_s,
+        reason,
+    })
+}
+
+impl BatchPlan {
+    /// Serializes the plan alone (kind 12: the plan fields of kind 10, no tiles) — e.g. to
+    /// send it to the workers that encrypt a batch's shards.
+    pub fn to_bytes(&self, params_id: u64) -> Vec<u8> {
+        let mut w = Writer::new(Kind::BatchPlan, params_id, plan_len(self));
+        write_plan(&mut w, self);
+        w.finish()
+    }
+
+    /// Loads a plan of `ctx`'s parameters written by [`BatchPlan::to_bytes`] (checked as the
+    /// plan of a batch is).
+    pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<BatchPlan> {
+        let (id, mut r) = read(Kind::BatchPlan, bytes)?;
+        ctx.check_id(id)?;
+        let plan = read_plan(&mut r, ctx)?;
+        r.finish()?;
+        Ok(plan)
+    }
+
+    /// The same layout, sum and levels for `count` products (≥ 1): e.g. the last, shorter shard
+    /// of a batch split into shards of one plan. The prediction scales with the groups.
+    pub fn for_count(&self, count: usize) -> Result<BatchPlan> {
+        if count == 0 {
+            return Err(crate::error::Error::InvalidParameters {
+                reason: "a plan of 0 products".into(),
+            });
+        }
+        let groups = self.layout.groups(count);
+        let mut plan = self.clone();
+        plan.predicted_s = self.predicted_s * groups as f64 / self.groups.max(1) as f64;
+        plan.count = count;
+        plan.groups = groups;
+        Ok(plan)
     }
 }
 

@@ -88,6 +88,25 @@ pub extern "C" fn ckks_encryptor_create_symmetric(
     })
 }
 
+/// Creates a secret-key encryptor of *compressed* (seeded) ciphertexts: each ciphertext's
+/// uniform part is expanded from a fresh 32-byte seed it keeps, so `ckks_ciphertext_serialize`
+/// writes about half the bytes (format kind 11) until an operation changes the ciphertext;
+/// `ckks_ciphertext_deserialize` reads both forms.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckks_encryptor_create_compressed(
+    ctx: *const CkksContext,
+    sk: *const CkksSecretKey,
+    out: *mut *mut CkksEncryptor,
+) -> CkksStatus {
+    guard(|| {
+        check_out(out, "out")?;
+        let c = get::<Ctx, _>(ctx, "ctx")?;
+        let k = get::<Sk, _>(sk, "sk")?;
+        let e = Encryptor::with_secret_key(c.ctx.clone(), &k.0)?.seeded(true)?;
+        write_out(out, register(Enc(Mutex::new(e))), "out")
+    })
+}
+
 /// Encrypts a plaintext.
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_encrypt(

@@ -375,3 +375,88 @@ fn ckks_pipeline_batch_serialization_and_bad_input() {
         ok(ckks_context_free(c));
     }
 }
+
+#[test]
+fn compressed_encryptor_halves_serialized_ciphertexts() {
+    let _checks = checks_on();
+    let ctx = toy_context(12);
+    let mut kg = null_mut();
+    ok(ckks_keygen_create_seeded(ctx, 12, &mut kg));
+    let (mut sk, mut pk) = (null_mut(), null_mut());
+    ok(ckks_keygen_secret_key(kg, &mut sk));
+    ok(ckks_keygen_public_key(kg, sk, &mut pk));
+    let (mut enc, mut full_enc, mut dec) = (null_mut(), null_mut(), null_mut());
+    ok(ckks_encryptor_create_compressed(ctx, sk, &mut enc));
+    ok(ckks_encryptor_create_symmetric(ctx, sk, &mut full_enc));
+    ok(ckks_decryptor_create(ctx, sk, &mut dec));
+    err(
+        ckks_encryptor_create_compressed(ctx, null_mut(), &mut enc),
+        CkksStatus::NullPointer,
+        "sk",
+    );
+    let v = [0.25f64, -0.5, 0.75];
+    let mut pt = null_mut();
+    ok(ckks_encode(
+        ctx,
+        v.as_ptr(),
+        v.len(),
+        0.0,
+        usize::MAX,
+        &mut pt,
+    ));
+    let size_of = |e: *mut CkksEncryptor| {
+        let mut ct = null_mut();
+        ok(ckks_encrypt(e, pt, &mut ct));
+        let mut size = 0;
+        err(
+            ckks_ciphertext_serialize(ct, null_mut(), 0, &mut size),
+            CkksStatus::BufferTooSmall,
+            "needed",
+        );
+        let mut bytes = vec![0u8; size];
+        ok(ckks_ciphertext_serialize(
+            ct,
+            bytes.as_mut_ptr(),
+            size,
+            &mut size,
+        ));
+        ok(ckks_ciphertext_free(ct));
+        bytes
+    };
+    let small = size_of(enc);
+    let full = size_of(full_enc);
+    let ratio = small.len() as f64 / full.len() as f64;
+    assert!(ratio < 0.501, "{} vs {} bytes", small.len(), full.len());
+    let mut back = null_mut();
+    ok(ckks_ciphertext_deserialize(
+        ctx,
+        small.as_ptr(),
+        small.len(),
+        &mut back,
+    ));
+    let (mut out, mut n) = (null_mut(), 0usize);
+    ok(ckks_decrypt(dec, back, &mut out));
+    let mut got = vec![0f64; 4];
+    ok(ckks_decode(ctx, out, got.as_mut_ptr(), got.len(), &mut n));
+    for (g, w) in got.iter().zip(&v) {
+        assert!((g - w).abs() < 1e-6, "{g} vs {w}");
+    }
+    let mut bad = small.clone();
+    bad.truncate(small.len() - 1);
+    let mut none = null_mut();
+    err(
+        ckks_ciphertext_deserialize(ctx, bad.as_ptr(), bad.len(), &mut none),
+        CkksStatus::Deserialize,
+        "",
+    );
+    ok(ckks_ciphertext_free(back));
+    ok(ckks_plaintext_free(out));
+    ok(ckks_plaintext_free(pt));
+    ok(ckks_encryptor_free(enc));
+    ok(ckks_encryptor_free(full_enc));
+    ok(ckks_decryptor_free(dec));
+    ok(ckks_public_key_free(pk));
+    ok(ckks_secret_key_free(sk));
+    ok(ckks_keygen_free(kg));
+    ok(ckks_context_free(ctx));
+}

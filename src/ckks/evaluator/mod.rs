@@ -115,6 +115,7 @@ impl Evaluator {
             params_id: self.ctx.params().id(),
             parts: (0..parts).map(|_| zero()).collect(),
             scale: 1.0,
+            seed: None,
         };
         EvaluatorScratch {
             ks: ks.scratch(),

@@ -180,14 +180,7 @@ impl Evaluator {
         self.check(ct)?;
         Self::check_degree(ct, 2)?;
         self.check_inner_sum(span)?;
-        let mut rot = std::mem::replace(
-            &mut scratch.tmp,
-            Ciphertext {
-                params_id: 0,
-                parts: Vec::new(),
-                scale: 1.0,
-            },
-        );
+        let mut rot = std::mem::replace(&mut scratch.tmp, Ciphertext::placeholder());
         let r = (|| {
             let mut step = 1;
             while step < span {

@@ -44,6 +44,14 @@
 //!   sorted by `g`; the label and step must be the canonical ones for `g`.
 //! - **Plaintext** (kind 5): scale f64, poly.
 //! - **Ciphertext** (kind 6): scale f64, parts u8 (2 or 3), the polys.
+//! - **SeededCiphertext** (kind 11, a compressed fresh ciphertext): scale f64, the poly c0 (its
+//!   limbs give the level ℓ), then the 32-byte seed from which the loader re-expands c1 over
+//!   q_0..q_ℓ (ChaCha20, stream [`super::CIPHERTEXT_SEED_STREAM`]; exact expansion in the
+//!   `Encryptor` docs). Written by `Ciphertext::to_bytes` for a seeded secret-key ciphertext
+//!   whose c1 still equals the expansion (else kind 6; `to_bytes_full` always writes kind 6);
+//!   `Ciphertext::from_bytes` reads both kinds. A seed altered consistently (checksum
+//!   recomputed) loads into a well-formed ciphertext that decrypts to noise: only [`seal`]
+//!   detects deliberate changes.
 //! - **SecretKey** (kind 7): secret encoding u8 (0 = ternary coefficients), `n` u32, then `n`
 //!   bytes, coefficient i of s as an i8 (0x00, 0x01 or 0xFF = −1). The key is rebuilt over Q ∪ P
 //!   on load; every buffer that held it is zeroized (the caller's bytes come back in a
@@ -58,6 +66,9 @@
 //!   the radix `r` u64 and the stride `s` u64 (the plan's span is `dim`). Loading checks `dim`
 //!   (a power of two ≤ slots), the plan (radices powers of two ≥ 2, strides 1, r₀, r₀·r₁, …
 //!   covering exactly `dim`) and that every rotation key the sum needs for `dim` is present.
+//!
+//! - **BatchPlan** (kind 12): the plan fields of kind 10 (layout, count, sum, levels, bound,
+//!   prediction, reason) without tile pairs, checked the same way.
 //!
 //! # What loading checks (threat model)
 //!
@@ -81,6 +92,7 @@
 //! serialized secret keys are plaintext bytes — encrypt them at rest yourself.
 
 mod bundle;
+mod ciphertexts;
 mod objects;
 
 pub use bundle::KeyBundle;
@@ -126,6 +138,10 @@ pub enum Kind {
     /// An encrypted batch laid out for a plan (`parallel::EncryptedBatch`; the layout of its
     /// payload is documented there).
     Batch = 10,
+    /// A seeded (compressed) fresh [`super::Ciphertext`]: c0 and the 32-byte seed of c1.
+    SeededCiphertext = 11,
+    /// A batch plan alone (`parallel::BatchPlan::to_bytes`: the plan fields of kind 10).
+    BatchPlan = 12,
 }
 
 impl Kind {
@@ -141,6 +157,8 @@ impl Kind {
             8 => Kind::Sealed,
             9 => Kind::KeyBundle,
             10 => Kind::Batch,
+            11 => Kind::SeededCiphertext,
+            12 => Kind::BatchPlan,
             _ => return None,
         })
     }
@@ -152,13 +170,48 @@ pub(crate) fn bad(reason: impl Into<String>) -> Error {
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
 fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h = (h ^ b as u64).wrapping_mul(FNV_PRIME);
     }
     h
+}
+
+/// FNV-1a-64 of `bytes` and, in the same pass, of each of the `inner` ranges (sorted, disjoint,
+/// within `bytes`; e.g. the checksummed part of each frame nested in a batch). FNV is one serial
+/// multiply chain per byte; the chains of the outer and the inner sums are independent, so the
+/// nested sums cost about one pass instead of two. `None` if the ranges are not sorted,
+/// disjoint and within `bytes`.
+pub(crate) fn fnv_nested(
+    bytes: &[u8],
+    inner: &[std::ops::Range<usize>],
+) -> Option<(u64, Vec<u64>)> {
+    let mut outer = FNV_OFFSET;
+    let mut sums = Vec::with_capacity(inner.len());
+    let mut pos = 0;
+    for r in inner {
+        if r.start < pos || r.end < r.start || r.end > bytes.len() {
+            return None;
+        }
+        for &b in &bytes[pos..r.start] {
+            outer = (outer ^ b as u64).wrapping_mul(FNV_PRIME);
+        }
+        let mut h = FNV_OFFSET;
+        for &b in &bytes[r.clone()] {
+            outer = (outer ^ b as u64).wrapping_mul(FNV_PRIME);
+            h = (h ^ b as u64).wrapping_mul(FNV_PRIME);
+        }
+        sums.push(h);
+        pos = r.end;
+    }
+    for &b in &bytes[pos..] {
+        outer = (outer ^ b as u64).wrapping_mul(FNV_PRIME);
+    }
+    Some((outer, sums))
 }
 
 /// Builds one frame. `payload_len` must be the exact number of payload bytes the caller will
@@ -230,6 +283,10 @@ impl<'a> Reader<'a> {
     pub(crate) fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
+    /// Bytes read so far (the offset within the payload).
+    pub(crate) fn offset(&self) -> usize {
+        self.pos
+    }
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8]> {
         if len > self.remaining() {
             return Err(bad(format!(
@@ -299,6 +356,33 @@ pub(crate) struct Frame<'a> {
 
 /// Checks magic, version, flags, length and checksum.
 pub(crate) fn parse_frame(bytes: &[u8]) -> Result<Frame<'_>> {
+    parse_frame_with(bytes, None)
+}
+
+/// The payload of a frame of `kind` whose magic, version, kind, flags and length are valid —
+/// its checksum **not** verified: only for a pre-scan whose findings are checked afterwards.
+pub(crate) fn payload_unverified(kind: Kind, bytes: &[u8]) -> Option<Reader<'_>> {
+    let f = frame_fields(bytes).ok()?;
+    (f.kind == kind as u8).then_some(Reader {
+        buf: f.payload,
+        pos: 0,
+    })
+}
+
+/// As [`parse_frame`]; `known`: the FNV of the frame's bytes before its trailer if the caller
+/// has already computed it (see [`fnv_nested`]), else it is computed here.
+fn parse_frame_with(bytes: &[u8], known: Option<u64>) -> Result<Frame<'_>> {
+    let f = frame_fields(bytes)?;
+    let (data, sum) = bytes.split_at(bytes.len() - TRAILER);
+    let computed = known.unwrap_or_else(|| fnv(data));
+    if computed != u64::from_le_bytes(sum.try_into().expect("8 bytes")) {
+        return Err(bad("checksum mismatch (corrupted or truncated data)"));
+    }
+    Ok(f)
+}
+
+/// Magic, version, flags and length (not the checksum).
+fn frame_fields(bytes: &[u8]) -> Result<Frame<'_>> {
     if bytes.len() < HEADER + TRAILER {
         return Err(bad(format!(
             "{} bytes is shorter than the header",
@@ -328,22 +412,43 @@ pub(crate) fn parse_frame(bytes: &[u8]) -> Result<Frame<'_>> {
             "payload length {len} but {want} bytes present (truncated or padded)"
         )));
     }
-    let (data, sum) = bytes.split_at(bytes.len() - TRAILER);
-    if fnv(data) != u64::from_le_bytes(sum.try_into().expect("8 bytes")) {
-        return Err(bad("checksum mismatch (corrupted or truncated data)"));
-    }
     Ok(Frame {
         kind: bytes[6],
         params_id,
         header: &bytes[..HEADER],
-        payload: &data[HEADER..],
+        payload: &bytes[HEADER..bytes.len() - TRAILER],
     })
 }
 
 /// Parses a frame of kind `kind`: (parameter id, payload reader).
 pub(crate) fn read(kind: Kind, bytes: &[u8]) -> Result<(u64, Reader<'_>)> {
-    let f = parse_frame(bytes)?;
-    if f.kind != kind as u8 {
+    read_either(kind, kind, bytes).map(|(_, id, r)| (id, r))
+}
+
+/// As [`read`], with the frame's FNV already computed (`known`, see [`fnv_nested`]).
+pub(crate) fn read_with(kind: Kind, bytes: &[u8], known: Option<u64>) -> Result<(u64, Reader<'_>)> {
+    read_either_with(kind, kind, bytes, known).map(|(_, id, r)| (id, r))
+}
+
+/// Parses a frame of kind `kind` or `other`: (its kind, parameter id, payload reader).
+pub(crate) fn read_either(
+    kind: Kind,
+    other: Kind,
+    bytes: &[u8],
+) -> Result<(Kind, u64, Reader<'_>)> {
+    read_either_with(kind, other, bytes, None)
+}
+
+/// As [`read_either`], with the frame's FNV already computed (`known`, see [`fnv_nested`]).
+pub(crate) fn read_either_with(
+    kind: Kind,
+    other: Kind,
+    bytes: &[u8],
+    known: Option<u64>,
+) -> Result<(Kind, u64, Reader<'_>)> {
+    let f = parse_frame_with(bytes, known)?;
+    let found = if f.kind == other as u8 { other } else { kind };
+    if f.kind != found as u8 {
         let found = Kind::from_u8(f.kind)
             .map(|k| format!("{k:?}"))
             .unwrap_or_else(|| format!("unknown kind {}", f.kind));
@@ -355,6 +460,7 @@ pub(crate) fn read(kind: Kind, bytes: &[u8]) -> Result<(u64, Reader<'_>)> {
         return Err(bad(format!("{found} where {kind:?} was expected{hint}")));
     }
     Ok((
+        found,
         f.params_id,
         Reader {
             buf: f.payload,

@@ -1,7 +1,6 @@
 //! `to_bytes` / `from_bytes` for every CKKS object (layouts in the parent module's docs).
 
 use super::{Kind, Reader, Writer, bad, read};
-use crate::ckks::ciphertext::{Ciphertext, Plaintext};
 use crate::ckks::context::CkksContext;
 use crate::ckks::keys::{GaloisKeys, PublicKey, RelinKey, SecretKey};
 use crate::ckks::params::{CkksParams, SecretDistribution};
@@ -27,11 +26,11 @@ const LABEL_OTHER: u8 = 2;
 /// Secret-key encoding: one i8 per coefficient.
 const SECRET_TERNARY: u8 = 0;
 
-fn poly_len(p: &RnsPoly) -> usize {
+pub(super) fn poly_len(p: &RnsPoly) -> usize {
     4 + 2 + 1 + 8 * p.num_limbs() + 8 * p.as_words().len()
 }
 
-fn put_poly(w: &mut Writer, p: &RnsPoly) {
+pub(super) fn put_poly(w: &mut Writer, p: &RnsPoly) {
     debug_assert_eq!(p.representation(), Representation::Evaluation);
     w.u32(p.n() as u32);
     w.u16(p.num_limbs() as u16);
@@ -56,7 +55,7 @@ fn poly_header(r: &mut Reader<'_>, n: usize) -> Result<usize> {
 }
 
 /// A poly that must live over exactly `basis`.
-fn get_poly(r: &mut Reader<'_>, basis: &RnsBasis) -> Result<RnsPoly> {
+pub(super) fn get_poly(r: &mut Reader<'_>, basis: &RnsBasis) -> Result<RnsPoly> {
     let limbs = poly_header(r, basis.n())?;
     if limbs != basis.len() {
         return Err(bad(format!(
@@ -68,7 +67,10 @@ fn get_poly(r: &mut Reader<'_>, basis: &RnsBasis) -> Result<RnsPoly> {
 }
 
 /// A poly over a prefix q_0..q_ℓ of Q (a plaintext or ciphertext part): returns ℓ too.
-fn get_level_poly<'c>(r: &mut Reader<'_>, ctx: &'c CkksContext) -> Result<(RnsPoly, &'c RnsBasis)> {
+pub(super) fn get_level_poly<'c>(
+    r: &mut Reader<'_>,
+    ctx: &'c CkksContext,
+) -> Result<(RnsPoly, &'c RnsBasis)> {
     let limbs = poly_header(r, ctx.params().n())?;
     if limbs == 0 || limbs > ctx.params().q().len() {
         return Err(bad(format!(
@@ -191,7 +193,7 @@ fn galois_label(n: usize, g: usize) -> (u8, i64) {
 
 /// Scale of an object at the level of `basis`: finite, ≥ 1 and at most Q_ℓ (the object's
 /// modulus), else the decoded values are meaningless (∞, NaN or pure noise).
-fn check_scale(scale: f64, basis: &RnsBasis) -> Result<f64> {
+pub(super) fn check_scale(scale: f64, basis: &RnsBasis) -> Result<f64> {
     crate::ckks::context::check_scale(scale, basis).map_err(|e| bad(e.to_string()))?;
     Ok(scale)
 }
@@ -517,65 +519,5 @@ impl GaloisKeys {
             keys.insert(g, (auto, key));
         }
         Ok(keys)
-    }
-}
-
-impl Plaintext {
-    /// Serializes the plaintext.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::new(Kind::Plaintext, self.params_id, 8 + poly_len(&self.poly));
-        w.f64(self.scale);
-        put_poly(&mut w, &self.poly);
-        w.finish()
-    }
-
-    /// Loads a plaintext of `ctx`'s parameters.
-    pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<Plaintext> {
-        let (id, mut r) = read(Kind::Plaintext, bytes)?;
-        ctx.check_id(id)?;
-        let scale = r.f64()?;
-        let (poly, basis) = get_level_poly(&mut r, ctx)?;
-        r.finish()?;
-        Ok(Plaintext {
-            params_id: id,
-            poly,
-            scale: check_scale(scale, basis)?,
-        })
-    }
-}
-
-impl Ciphertext {
-    /// Serializes the ciphertext.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let len = 8 + 1 + self.parts.iter().map(poly_len).sum::<usize>();
-        let mut w = Writer::new(Kind::Ciphertext, self.params_id, len);
-        w.f64(self.scale);
-        w.u8(self.parts.len() as u8);
-        for p in &self.parts {
-            put_poly(&mut w, p);
-        }
-        w.finish()
-    }
-
-    /// Loads a ciphertext of `ctx`'s parameters.
-    pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<Ciphertext> {
-        let (id, mut r) = read(Kind::Ciphertext, bytes)?;
-        ctx.check_id(id)?;
-        let scale = r.f64()?;
-        let count = r.u8()? as usize;
-        if !(2..=3).contains(&count) {
-            return Err(bad(format!("ciphertext with {count} parts")));
-        }
-        let (first, basis) = get_level_poly(&mut r, ctx)?;
-        let mut parts = vec![first];
-        for _ in 1..count {
-            parts.push(get_poly(&mut r, basis)?);
-        }
-        r.finish()?;
-        Ok(Ciphertext {
-            params_id: id,
-            parts,
-            scale: check_scale(scale, basis)?,
-        })
     }
 }

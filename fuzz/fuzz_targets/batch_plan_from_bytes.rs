@@ -1,0 +1,16 @@
+//! `BatchPlan::from_bytes` (kind 12) on arbitrary bytes: never panics, and whatever loads
+//! re-serializes to exactly the input (the format is canonical).
+#![no_main]
+
+use ckks_accel::parallel::BatchPlan;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let ctx = ckks_accel_fuzz::ctx();
+    if let Ok(plan) = BatchPlan::from_bytes(ctx, data) {
+        assert!(
+            plan.to_bytes(ctx.params().id()) == data,
+            "non-canonical encoding accepted"
+        );
+    }
+});
