@@ -34,12 +34,14 @@
 
 mod ckks;
 mod handle;
+mod hexl;
 mod kernels;
 mod rns;
 #[cfg(test)]
 mod tests;
 
 pub use ckks::*;
+pub use hexl::*;
 pub use kernels::*;
 pub use rns::*;
 
@@ -131,14 +133,21 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
 }
 
+// The thread-local may already be destroyed when C code calls in from a TLS destructor or an
+// exit handler (e.g. a C++ static holding a plan, freed at exit): `try_with` then skips the
+// message instead of panicking outside `catch_unwind` (which would abort the process).
 fn set_last_error(msg: &str) {
     // Interior NULs cannot appear in a C string: replace them.
     let c = CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            *e = Some(c);
+        }
+    });
 }
 
 fn clear_last_error() {
-    LAST_ERROR.with(|e| {
+    let _ = LAST_ERROR.try_with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             *e = None;
         }
@@ -172,10 +181,12 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> CkksStatus {
 /// pointer stays valid until the next ckks_* call on this thread; never NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_last_error() -> *const c_char {
-    LAST_ERROR.with(|e| match e.borrow().as_ref() {
-        Some(msg) => msg.as_ptr(),
-        None => c"".as_ptr(),
-    })
+    LAST_ERROR
+        .try_with(|e| match e.try_borrow().ok().as_deref() {
+            Some(Some(msg)) => msg.as_ptr(),
+            _ => c"".as_ptr(),
+        })
+        .unwrap_or(c"".as_ptr())
 }
 
 /// A static, NUL-terminated name for a status code ("ok", "null pointer", …).

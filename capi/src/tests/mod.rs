@@ -87,6 +87,7 @@ fn toy_context(log_n: u32) -> *mut CkksContext {
 
 mod bundle;
 mod ckks;
+mod hexl;
 mod kernels;
 mod rns;
 mod status;
