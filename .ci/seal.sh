@@ -77,10 +77,10 @@ lap "compat test"
 seal_opts=(-DCMAKE_BUILD_TYPE=Release -DSEAL_BUILD_DEPS=OFF -DSEAL_USE_MSGSL=OFF
   -DSEAL_USE_ZLIB=OFF -DSEAL_USE_ZSTD=OFF -DSEAL_BUILD_SEAL_C=OFF -DSEAL_BUILD_EXAMPLES=OFF)
 
-echo "== SEAL 4.0 with -DSEAL_USE_INTEL_HEXL=ON -DHEXL_DIR=$prefix/lib/cmake/hexl-1.2.5"
+echo "== SEAL 4.0 with -DSEAL_USE_INTEL_HEXL=ON -DHEXL_DIR=$prefix/lib/cmake/hexl-1.2.6"
 cmake -S "$seal_src" -B "$work/seal-hexl" "${seal_opts[@]}" -DSEAL_BUILD_TESTS=ON \
   -DSEAL_BUILD_BENCH="${SEAL_BENCH:-0}" -DSEAL_USE_INTEL_HEXL=ON \
-  -DHEXL_DIR="$prefix/lib/cmake/hexl-1.2.5" >"$work/seal-hexl.configure.log"
+  -DHEXL_DIR="$prefix/lib/cmake/hexl-1.2.6" >"$work/seal-hexl.configure.log"
 grep -q "ckks-accel hexl-compat" "$work/seal-hexl.configure.log"
 nice -n 5 cmake --build "$work/seal-hexl" -j "$jobs" --target sealtest
 lap "sealtest build"

@@ -4,11 +4,11 @@
 #   PREFIX/include/ckks_accel.h        the C ABI they call
 #   PREFIX/lib/libhexl.a               the C++ layer
 #   PREFIX/lib/libckks_accel.a         the kernels (Rust static library)
-#   PREFIX/lib/cmake/hexl-1.2.5/       HEXLConfig.cmake, HEXLConfigVersion.cmake (HEXL::hexl)
+#   PREFIX/lib/cmake/hexl-1.2.6/       HEXLConfig.cmake, HEXLConfigVersion.cmake (HEXL::hexl)
 # Usage: hexl-compat/install.sh PREFIX    (builds with `cargo build --release -p ckks-accel-capi`;
 # honours CARGO_TARGET_DIR, CXX, CXXFLAGS). Then SEAL: -DSEAL_USE_INTEL_HEXL=ON
-# -DHEXL_DIR=PREFIX/lib/cmake/hexl-1.2.5; OpenFHE (openfhe-hexl): -DWITH_INTEL_HEXL=ON
-# -DINTEL_HEXL_PREBUILT=ON -DINTEL_HEXL_HINT_DIR=PREFIX.
+# -DHEXL_DIR=PREFIX/lib/cmake/hexl-1.2.6; OpenFHE (openfhe-hexl): CMAKE_FLAGS="-DINTEL_HEXL_PREBUILT=ON
+# -DINTEL_HEXL_HINT_DIR=PREFIX" scripts/build-openfhe-development.sh.
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: $0 PREFIX" >&2
@@ -22,7 +22,7 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 cxx="${CXX:-g++}"
 
 (cd "$repo" && cargo build --release -p ckks-accel-capi)
-mkdir -p "$prefix/lib/cmake/hexl-1.2.5" "$prefix/include"
+mkdir -p "$prefix/lib/cmake/hexl-1.2.6" "$prefix/include"
 # Copy the library right after the build (a shared target dir may be rebuilt by others).
 cp "$target/release/libckks_accel.a" "$prefix/lib/libckks_accel.a"
 cp "$repo/capi/include/ckks_accel.h" "$prefix/include/ckks_accel.h"
@@ -37,5 +37,5 @@ trap 'rm -rf "$obj"' EXIT
 rm -f "$prefix/lib/libhexl.a"
 ar rcs "$prefix/lib/libhexl.a" "$obj/hexl_compat.o"
 cp "$here/cmake/HEXLConfig.cmake" "$here/cmake/HEXLConfigVersion.cmake" \
-  "$prefix/lib/cmake/hexl-1.2.5/"
-echo "hexl-compat installed in $prefix (HEXL_DIR=$prefix/lib/cmake/hexl-1.2.5)"
+  "$prefix/lib/cmake/hexl-1.2.6/"
+echo "hexl-compat installed in $prefix (HEXL_DIR=$prefix/lib/cmake/hexl-1.2.6)"

@@ -1,5 +1,5 @@
 # ckks-accel hexl-compat: CMake package "HEXL" (imported target HEXL::hexl), installed by
-# hexl-compat/install.sh PREFIX into PREFIX/lib/cmake/hexl-1.2.5/. Intel HEXL's API (1.2.x)
+# hexl-compat/install.sh PREFIX into PREFIX/lib/cmake/hexl-1.2.6/. Intel HEXL's API (1.2.x)
 # implemented over ckks-accel: libhexl.a (the C++ layer) + libckks_accel.a (the kernels).
 include(CMakeFindDependencyMacro)
 find_dependency(Threads)

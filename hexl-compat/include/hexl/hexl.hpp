@@ -1,5 +1,5 @@
 // ckks-accel hexl-compat: the umbrella header of Intel HEXL's API (v1.2.x), implemented over
-// ckks-accel's C ABI. See hexl-compat/README.md for what is and is not provided.
+// ckks-accel's C ABI. What is and is not provided: README.md, "Replacing Intel HEXL".
 #pragma once
 
 #include "hexl/eltwise/eltwise-add-mod.hpp"

@@ -6,4 +6,4 @@
 /// The HEXL version whose API this layer provides.
 #define HEXL_VERSION_MAJOR 1
 #define HEXL_VERSION_MINOR 2
-#define HEXL_VERSION_PATCH 5
+#define HEXL_VERSION_PATCH 6
