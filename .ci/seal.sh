@@ -108,12 +108,18 @@ if [ "${SEAL_BENCH:-0}" = 1 ]; then
   cmake -S "$seal_src" -B "$work/seal-native" "${seal_opts[@]}" -DSEAL_BUILD_TESTS=OFF \
     -DSEAL_BUILD_BENCH=ON -DSEAL_USE_INTEL_HEXL=OFF >"$work/seal-native.configure.log"
   nice -n 5 cmake --build "$work/seal-native" -j "$jobs" --target sealbench
-  filter='n=(8192|16384|32768) / log.q.=[0-9]+ / (UTIL / NTT(Forward|Inverse)|CKKS / Evaluate(MulCt|RelinInplace|Rotate))$'
+  filter='n=(8192|16384|32768) / log.q.=[0-9]+ / (UTIL / NTT(Forward|Inverse)|CKKS / Evaluate(MulCt|RelinInplace|Rotate))/iterations:10$'
   for flavour in native hexl; do
     "$work/seal-$flavour/bin/sealbench" --benchmark_filter="$filter" \
       --benchmark_format=csv >"$work/sealbench-$flavour.csv" 2>/dev/null
     echo "sealbench ($flavour): $work/sealbench-$flavour.csv"
   done
+  # One row per benchmark: native µs, hexl-compat µs, native ÷ hexl-compat (cpu_time column).
+  awk -F'"' 'FNR == 1 { f++ } /^"n=/ { split($3, c, ","); t[f, $2] = c[4]; if (f == 1) order[++k] = $2 }
+    END { printf "%-52s %12s %12s %8s\n", "sealbench (us, cpu time)", "native", "hexl-compat", "speedup";
+          for (i = 1; i <= k; i++) { name = order[i];
+            printf "%-52s %12.1f %12.1f %7.2fx\n", name, t[1, name], t[2, name], t[1, name] / t[2, name] } }' \
+    "$work/sealbench-native.csv" "$work/sealbench-hexl.csv" | tee "$work/sealbench-table.txt"
   lap "sealbench"
 fi
 echo "seal CI: all checks passed"

@@ -228,6 +228,24 @@ pub(crate) fn input_checks() -> bool {
     INPUT_CHECKS.load(Ordering::Relaxed)
 }
 
+/// The largest word of `data` (0 when empty): the range checks' one read pass, on AVX2 when
+/// the CPU has it (the baseline x86-64 build cannot vectorize an unsigned 64-bit maximum).
+pub(crate) fn max_word(data: &[u64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `max_word_avx2` only needs AVX2, detected on this CPU just above.
+        return unsafe { max_word_avx2(data) };
+    }
+    data.iter().copied().fold(0, u64::max)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn max_word_avx2(data: &[u64]) -> u64 {
+    // The same fold, compiled with AVX2 enabled: LLVM vectorizes it (vpcmpgtq on biased words).
+    data.iter().copied().fold(0, u64::max)
+}
+
 // ---- raw pointer helpers -------------------------------------------------------------------
 
 /// `&[T]` from a C array; NULL is accepted only for `len == 0`.

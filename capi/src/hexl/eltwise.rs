@@ -46,7 +46,7 @@ fn mulmod(a: u64, b: u64, q: u64) -> u64 {
 
 /// The largest word of `data` (0 for an empty slice).
 fn max_of(data: &[u64]) -> u64 {
-    data.iter().copied().fold(0, u64::max)
+    crate::max_word(data)
 }
 
 /// Fails with `OUT_OF_RANGE` if a word of `data` is ≥ `bound` (when input checks are on).

@@ -152,8 +152,9 @@ fn build(n: u64, q: u64, root: u64) -> FfiResult<HexlNtt> {
     let n = n as usize;
     if n >= accel::arith::MIN_RING_DEGREE {
         let plan = if root == 0 {
-            let default = NttPlan::new(n, q)?;
-            let min = minimal_root(n, q, default.psi());
+            // Modulus::new and primitive_root_2n validate q (prime < 2^62, q ≡ 1 mod 2n).
+            let m = Modulus::new(q)?;
+            let min = minimal_root(n, q, primitive_root_2n(&m, n)?);
             NttPlan::with_root(n, q, min)?
         } else {
             NttPlan::with_root(n, q, root)?
