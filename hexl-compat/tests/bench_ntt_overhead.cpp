@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   intel::hexl::NTT ntt(n, q);
-  std::vector<uint64_t> a(n);
+  intel::hexl::AlignedVector64<uint64_t> a(n);  // 64-byte aligned, as the Rust bench's buffers
   for (size_t i = 0; i < n; ++i) a[i] = (i * 7919 + 3) % q;
   for (int checks = 1; checks >= 0; --checks) {
     ckks_set_input_checks(checks);
