@@ -7,14 +7,16 @@
 #   sealtest: 278 passed, 0 failed
 # Installs cmake, g++ and libgtest-dev when missing (apt-get). Runs from the repo root; the
 # scratch tree is $SEAL_CI_DIR (default target/seal-ci); C++ builds use $SEAL_JOBS (default 2)
-# jobs. SEAL_BENCH=1 also builds `sealbench` against native SEAL and against hexl-compat and
-# runs the NTT / multiply / relinearize / rotate rows at n = 2^13..2^15 (not part of the
-# default run: two more SEAL builds; see docs/benchmarks.md).
+# jobs. Then (SEAL_BENCH=0 skips it) builds `sealbench` against native SEAL and against
+# hexl-compat (libbenchmark-dev) and prints the NTT / multiply / relinearize / rotate rows at
+# n = 2^13..2^15 side by side: a report, not a gate (timings on shared CI machines are noisy;
+# see docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 repo="$PWD"
 jobs="${SEAL_JOBS:-2}"
+bench="${SEAL_BENCH:-1}"
 work="${SEAL_CI_DIR:-$repo/target/seal-ci}"
 expected="${SEAL_EXPECTED_TESTS:-278}"
 seal_crate_version="0.8.1"
@@ -26,7 +28,7 @@ pkgs=()
 command -v cmake >/dev/null 2>&1 || pkgs+=(cmake)
 command -v g++ >/dev/null 2>&1 || pkgs+=(g++)
 dpkg -s libgtest-dev >/dev/null 2>&1 || pkgs+=(libgtest-dev)
-if [ "${SEAL_BENCH:-0}" = 1 ]; then
+if [ "$bench" = 1 ]; then
   dpkg -s libbenchmark-dev >/dev/null 2>&1 || pkgs+=(libbenchmark-dev)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
@@ -79,7 +81,7 @@ seal_opts=(-DCMAKE_BUILD_TYPE=Release -DSEAL_BUILD_DEPS=OFF -DSEAL_USE_MSGSL=OFF
 
 echo "== SEAL 4.0 with -DSEAL_USE_INTEL_HEXL=ON -DHEXL_DIR=$prefix/lib/cmake/hexl-1.2.6"
 cmake -S "$seal_src" -B "$work/seal-hexl" "${seal_opts[@]}" -DSEAL_BUILD_TESTS=ON \
-  -DSEAL_BUILD_BENCH="${SEAL_BENCH:-0}" -DSEAL_USE_INTEL_HEXL=ON \
+  -DSEAL_BUILD_BENCH="$( [ "$bench" = 1 ] && echo ON || echo OFF)" -DSEAL_USE_INTEL_HEXL=ON \
   -DHEXL_DIR="$prefix/lib/cmake/hexl-1.2.6" >"$work/seal-hexl.configure.log"
 grep -q "ckks-accel hexl-compat" "$work/seal-hexl.configure.log"
 nice -n 5 cmake --build "$work/seal-hexl" -j "$jobs" --target sealtest
@@ -102,7 +104,7 @@ if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -ne "$expected" ]; then
   exit 1
 fi
 
-if [ "${SEAL_BENCH:-0}" = 1 ]; then
+if [ "$bench" = 1 ]; then
   echo "== sealbench: hexl-compat and native SEAL"
   nice -n 5 cmake --build "$work/seal-hexl" -j "$jobs" --target sealbench
   cmake -S "$seal_src" -B "$work/seal-native" "${seal_opts[@]}" -DSEAL_BUILD_TESTS=OFF \
@@ -112,13 +114,15 @@ if [ "${SEAL_BENCH:-0}" = 1 ]; then
   for flavour in native hexl; do
     "$work/seal-$flavour/bin/sealbench" --benchmark_filter="$filter" \
       --benchmark_format=csv >"$work/sealbench-$flavour.csv" 2>/dev/null
-    echo "sealbench ($flavour): $work/sealbench-$flavour.csv"
+    rows="$(grep -c '^"n=' "$work/sealbench-$flavour.csv" || true)"
+    echo "sealbench ($flavour): $rows rows in $work/sealbench-$flavour.csv"
+    [ "$rows" -eq 15 ]  # 5 operations x 3 degrees: a renamed benchmark must not go unnoticed
   done
   # One row per benchmark: native µs, hexl-compat µs, native ÷ hexl-compat (cpu_time column).
   awk -F'"' 'FNR == 1 { f++ } /^"n=/ { split($3, c, ","); t[f, $2] = c[4]; if (f == 1) order[++k] = $2 }
     END { printf "%-52s %12s %12s %8s\n", "sealbench (us, cpu time)", "native", "hexl-compat", "speedup";
-          for (i = 1; i <= k; i++) { name = order[i];
-            printf "%-52s %12.1f %12.1f %7.2fx\n", name, t[1, name], t[2, name], t[1, name] / t[2, name] } }' \
+          for (i = 1; i <= k; i++) { name = order[i]; label = name; sub("/iterations:10", "", label);
+            printf "%-52s %12.1f %12.1f %7.2fx\n", label, t[1, name], t[2, name], t[1, name] / t[2, name] } }' \
     "$work/sealbench-native.csv" "$work/sealbench-hexl.csv" | tee "$work/sealbench-table.txt"
   lap "sealbench"
 fi
