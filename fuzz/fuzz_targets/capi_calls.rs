@@ -402,7 +402,7 @@ fn hexl(op: u8, q: u64, log_n: u8, f: (u64, u64), in_place: bool, w: u64, a: &[u
                 let v = a % q;
                 let d = w % q;
                 let e = if holds(cmp, a, bound) {
-                    (v + q - d) % q
+                    ((v as u128 + q as u128 - d as u128) % q as u128) as u64
                 } else {
                     v
                 };
