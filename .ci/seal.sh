@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # CI for the Intel HEXL drop-in (issue 22): install hexl-compat into a scratch prefix, run its
 # C++ bit-exactness test, then build Microsoft SEAL 4.0 (the source bundled by the `seal_fhe`
-# crate, fetched with cargo from crates.io) with -DSEAL_USE_INTEL_HEXL=ON against it,
+# crate, fetched with cargo from crates.io) with -DSEAL_USE_INTEL_HEXL=ON against it (after a
+# CMake consumer checks the package the way SEAL and openfhe-hexl find it),
 # SEAL_BUILD_TESTS=ON, SEAL_BUILD_DEPS=OFF (Debian's googletest), and run SEAL's own test
 # suite `sealtest`: every test must pass (278 in SEAL 4.0). Closing line:
 #   sealtest: 278 passed, 0 failed
-# Installs cmake, g++ and libgtest-dev when missing (apt-get). Runs from the repo root; the
+# (also repeated as the very last line). Installs cmake, g++, libgtest-dev and libbenchmark-dev
+# when missing (apt-get). Runs from the repo root; the
 # scratch tree is $SEAL_CI_DIR (default target/seal-ci); C++ builds use $SEAL_JOBS (default 2)
 # jobs. Then (SEAL_BENCH=0 skips it) builds `sealbench` against native SEAL and against
 # hexl-compat (libbenchmark-dev) and prints the NTT / multiply / relinearize / rotate rows at
@@ -75,6 +77,22 @@ g++ -std=c++17 -O2 -Wall -Wextra -Werror -I"$prefix/include" \
 grep -q ' 0 failed$' "$work/test_hexl_compat.log"
 lap "compat test"
 
+echo "== CMake package: find_package(HEXL 1.2.3 / 1.2.5 / 1.2.6) as SEAL and openfhe-hexl ask, 1.3.0 refused"
+for v in 1.2.3 1.2.5 1.2.6; do
+  cmake -S hexl-compat/tests/cmake-consumer -B "$work/consumer-$v" -DCMAKE_BUILD_TYPE=Release \
+    -DHEXL_REQUEST="$v" -DHEXL_HINT="$prefix" >"$work/consumer-$v.log"
+  grep "requested $v" "$work/consumer-$v.log"
+done
+cmake --build "$work/consumer-1.2.6" -j "$jobs" >/dev/null
+"$work/consumer-1.2.6/hexl_consumer" | tee "$work/consumer.out"
+grep -q '^hexl consumer: OK$' "$work/consumer.out"
+if cmake -S hexl-compat/tests/cmake-consumer -B "$work/consumer-1.3.0" -DHEXL_REQUEST=1.3.0 \
+  -DHEXL_HINT="$prefix" >"$work/consumer-1.3.0.log" 2>&1; then
+  echo "a request for HEXL 1.3.0 was accepted" >&2
+  exit 1
+fi
+lap "cmake package"
+
 # SEAL options: nothing optional (no zlib/zstd/MSGSL, no C wrapper, examples or bench).
 seal_opts=(-DCMAKE_BUILD_TYPE=Release -DSEAL_BUILD_DEPS=OFF -DSEAL_USE_MSGSL=OFF
   -DSEAL_USE_ZLIB=OFF -DSEAL_USE_ZSTD=OFF -DSEAL_BUILD_SEAL_C=OFF -DSEAL_BUILD_EXAMPLES=OFF)
@@ -127,3 +145,4 @@ if [ "$bench" = 1 ]; then
   lap "sealbench"
 fi
 echo "seal CI: all checks passed"
+echo "sealtest: $passed passed, $failed failed"
