@@ -1,5 +1,6 @@
-//! HEXL's element-wise operations (`EltwiseAddMod`, `EltwiseSubMod`, `EltwiseMultMod`,
-//! `EltwiseFMAMod`, `EltwiseReduceMod`, `EltwiseCmpAdd`, `EltwiseCmpSubMod`): stateless, any
+//! HEXL's arithmetic element-wise operations (`EltwiseAddMod`, `EltwiseSubMod`,
+//! `EltwiseMultMod`, `EltwiseFMAMod`; `EltwiseReduceMod` and the comparisons are in
+//! `reduce_cmp.rs`) and the helpers they share: stateless, any
 //! modulus HEXL accepts, `result` may be any of the inputs (in place) but must not partially
 //! overlap one. Every output is fully reduced unless the call asks for a lazy range, and equals
 //! the straightforward definition word for word.
@@ -20,7 +21,7 @@ static CACHE: LazyLock<Cache> = LazyLock::new(|| RwLock::new(HashMap::new()));
 const CACHE_LIMIT: usize = 4096;
 
 /// The library's kernels for `q` when q is a prime below 2^62, `None` otherwise.
-fn fast(q: u64) -> Option<Arc<Eltwise>> {
+pub(super) fn fast(q: u64) -> Option<Arc<Eltwise>> {
     if q >= accel::arith::MODULUS_LIMIT {
         return None;
     }
@@ -45,12 +46,12 @@ fn mulmod(a: u64, b: u64, q: u64) -> u64 {
 }
 
 /// The largest word of `data` (0 for an empty slice).
-fn max_of(data: &[u64]) -> u64 {
+pub(super) fn max_of(data: &[u64]) -> u64 {
     crate::max_word(data)
 }
 
 /// Fails with `OUT_OF_RANGE` if a word of `data` is ≥ `bound` (when input checks are on).
-fn check_below(data: &[u64], bound: u64, what: &str) -> FfiResult<()> {
+pub(super) fn check_below(data: &[u64], bound: u64, what: &str) -> FfiResult<()> {
     if !input_checks() || bound == u64::MAX {
         return Ok(());
     }
@@ -88,7 +89,7 @@ fn check_pointers(result: *mut u64, inputs: &[(*const u64, &str)], n: usize) -> 
     Ok(())
 }
 
-fn check_modulus(q: u64, max_exclusive: u64) -> FfiResult<()> {
+pub(super) fn check_modulus(q: u64, max_exclusive: u64) -> FfiResult<()> {
     if q < 2 || q >= max_exclusive {
         return fail(
             CkksStatus::InvalidArgument,
@@ -99,15 +100,16 @@ fn check_modulus(q: u64, max_exclusive: u64) -> FfiResult<()> {
 }
 
 /// The input arrays of one call, with `result` possibly equal to some of them.
-struct Io<'a> {
-    /// Inputs; an input that is `result` itself is copied first (scalar paths) or marked.
-    ins: Vec<&'a [u64]>,
-    out: &'a mut [u64],
+pub(super) struct Io<'a> {
+    /// Inputs; an input that is `result` itself is a copy (in `keep`).
+    pub(super) ins: Vec<&'a [u64]>,
+    /// The output array.
+    pub(super) out: &'a mut [u64],
 }
 
 /// Reads `inputs` (each `n` words) and `result`: NULLs and partial overlaps are refused, an
 /// input equal to `result` is copied into `keep` so that the slices never alias.
-fn io<'a>(
+pub(super) fn io<'a>(
     result: *mut u64,
     inputs: &[(*const u64, &str)],
     n: usize,
@@ -139,7 +141,7 @@ fn elementwise2(io: Io<'_>, f: impl Fn(u64, u64) -> u64) {
     }
 }
 
-fn elementwise1(io: Io<'_>, f: impl Fn(u64) -> u64) {
+pub(super) fn elementwise1(io: Io<'_>, f: impl Fn(u64) -> u64) {
     for (o, &x) in io.out.iter_mut().zip(io.ins[0]) {
         *o = f(x);
     }
@@ -324,7 +326,7 @@ pub extern "C" fn ckks_hexl_eltwise_sub_scalar_mod(
 }
 
 /// The bound f·q of a lazy range, refusing factors outside `allowed` and ranges past 2^64.
-fn lazy_bound(q: u64, f: u64, allowed: &[u64]) -> FfiResult<u64> {
+pub(super) fn lazy_bound(q: u64, f: u64, allowed: &[u64]) -> FfiResult<u64> {
     if !allowed.contains(&f) {
         return fail(
             CkksStatus::InvalidArgument,
@@ -438,152 +440,6 @@ pub extern "C" fn ckks_hexl_eltwise_fma_mod(
                 ((x as u128 * w as u128 + c as u128) % q as u128) as u64
             });
         }
-        Ok(())
-    })
-}
-
-/// HEXL `EltwiseReduceMod`: reduces `operand` into `result`. input_mod_factor: `modulus` (any
-/// 64-bit input; HEXL documents "< modulus²" and reduces any word with Barrett), or 1, 2, 4
-/// (input in [0, input_mod_factor·modulus)); output_mod_factor 1 (output in [0, modulus)) or
-/// 2 (output in [0, 2·modulus): from factor 4 the output is x − 2·modulus for x ≥ 2·modulus,
-/// from `modulus` it is fully reduced; an output range that already holds the input copies
-/// it). modulus ≥ 2. `result` may be `operand`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckks_hexl_eltwise_reduce_mod(
-    result: *mut u64,
-    operand: *const u64,
-    n: u64,
-    modulus: u64,
-    input_mod_factor: u64,
-    output_mod_factor: u64,
-) -> CkksStatus {
-    guard(|| {
-        if n == 0 {
-            return Ok(());
-        }
-        let q = modulus;
-        check_modulus(q, u64::MAX)?;
-        if output_mod_factor != 1 && output_mod_factor != 2 {
-            return fail(
-                CkksStatus::InvalidArgument,
-                format!("output_mod_factor {output_mod_factor} is not 1 or 2"),
-            );
-        }
-        let any = input_mod_factor == q;
-        let bound = if any {
-            u64::MAX
-        } else {
-            lazy_bound(q, input_mod_factor, &[1, 2, 4]).map_err(|mut f| {
-                f.msg = format!("{} (or the modulus {q})", f.msg);
-                f
-            })?
-        };
-        let n = n as usize;
-        let mut keep = Vec::new();
-        let io = io(result, &[(operand, "operand")], n, &mut keep)?;
-        check_below(io.ins[0], bound, "operand")?;
-        if !any && output_mod_factor >= input_mod_factor {
-            io.out.copy_from_slice(io.ins[0]);
-            return Ok(());
-        }
-        if output_mod_factor == 1
-            && let Some(ops) = fast(q)
-        {
-            io.out.copy_from_slice(io.ins[0]);
-            let from = match input_mod_factor {
-                2 if !any => LazyRange::TwoQ,
-                4 if !any => LazyRange::FourQ,
-                _ => LazyRange::Any,
-            };
-            ops.reduce(io.out, from);
-            return Ok(());
-        }
-        if output_mod_factor == 2 && input_mod_factor == 4 && !any {
-            let two_q = 2 * q;
-            elementwise1(io, |x| if x >= two_q { x - two_q } else { x });
-        } else {
-            elementwise1(io, |x| x % q);
-        }
-        Ok(())
-    })
-}
-
-/// HEXL's `CMPINT` comparison `cmp(a, b)`: 0 EQ, 1 LT, 2 LE, 3 FALSE, 4 NE, 5 NLT (≥), 6 NLE
-/// (>), 7 TRUE.
-fn compare(cmp: u32) -> FfiResult<fn(u64, u64) -> bool> {
-    Ok(match cmp {
-        0 => |a, b| a == b,
-        1 => |a, b| a < b,
-        2 => |a, b| a <= b,
-        3 => |_, _| false,
-        4 => |a, b| a != b,
-        5 => |a, b| a >= b,
-        6 => |a, b| a > b,
-        7 => |_, _| true,
-        _ => {
-            return fail(
-                CkksStatus::InvalidArgument,
-                format!("cmp {cmp} is not a CMPINT value (0..=7)"),
-            );
-        }
-    })
-}
-
-/// HEXL `EltwiseCmpAdd`: `result[i] = cmp(operand1[i], bound) ? operand1[i] + diff :
-/// operand1[i]` (wrapping 64-bit addition; `cmp` a CMPINT value 0..=7). `result` may be
-/// operand1.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckks_hexl_eltwise_cmp_add(
-    result: *mut u64,
-    operand1: *const u64,
-    n: u64,
-    cmp: u32,
-    bound: u64,
-    diff: u64,
-) -> CkksStatus {
-    guard(|| {
-        let f = compare(cmp)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut keep = Vec::new();
-        let io = io(result, &[(operand1, "operand1")], n as usize, &mut keep)?;
-        elementwise1(io, |x| if f(x, bound) { x.wrapping_add(diff) } else { x });
-        Ok(())
-    })
-}
-
-/// HEXL `EltwiseCmpSubMod`: `result[i] = cmp(operand1[i], bound) ? (operand1[i] − diff) mod
-/// modulus : operand1[i] mod modulus` (any 64-bit input; diff taken mod modulus; modulus ≥ 2).
-/// `result` may be operand1.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckks_hexl_eltwise_cmp_sub_mod(
-    result: *mut u64,
-    operand1: *const u64,
-    n: u64,
-    modulus: u64,
-    cmp: u32,
-    bound: u64,
-    diff: u64,
-) -> CkksStatus {
-    guard(|| {
-        let f = compare(cmp)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let q = modulus;
-        check_modulus(q, u64::MAX)?;
-        let d = diff % q;
-        let mut keep = Vec::new();
-        let io = io(result, &[(operand1, "operand1")], n as usize, &mut keep)?;
-        elementwise1(io, |x| {
-            let r = x % q;
-            if f(x, bound) {
-                if r >= d { r - d } else { r + (q - d) }
-            } else {
-                r
-            }
-        });
         Ok(())
     })
 }

@@ -13,8 +13,10 @@
 //!   builds do nothing; clients such as SEAL may pass it).
 
 mod eltwise;
+mod reduce_cmp;
 
 pub use eltwise::*;
+pub use reduce_cmp::*;
 
 use crate::handle::{get, handle_kind, register, release};
 use crate::kernels::check_range;
