@@ -71,7 +71,11 @@ fn range_error(data: &[u64], max: u64, bound: u64, what: &str) -> FfiResult<()> 
 }
 
 /// Refuses NULL pointers and inputs that partially overlap `result` (n > 0 words).
-fn check_pointers(result: *mut u64, inputs: &[(*const u64, &str)], n: usize) -> FfiResult<()> {
+pub(super) fn check_pointers(
+    result: *mut u64,
+    inputs: &[(*const u64, &str)],
+    n: usize,
+) -> FfiResult<()> {
     if result.is_null() {
         return fail(CkksStatus::NullPointer, "result is NULL");
     }
@@ -422,17 +426,20 @@ pub extern "C" fn ckks_hexl_eltwise_fma_mod(
         let mut keep = Vec::new();
         if arg3.is_null() {
             let in_place = std::ptr::eq(arg1, result.cast_const());
-            let io = io(result, &[(arg1, "arg1")], n, &mut keep)?;
+            check_pointers(result, &[(arg1, "arg1")], n)?;
+            // The vectorized Shoup product takes inputs below 4q (q < 2^62 there).
             if let Some(ops) = fast(q)
-                && max_of(io.ins[0]) < 4 * q
+                && max_of(slice(arg1, n, "arg1")?) < 4 * q
             {
                 if in_place {
-                    ops.mul_scalar_assign(io.out, w);
+                    ops.mul_scalar_assign(slice_mut(result, n, "result")?, w);
                 } else {
-                    ops.mul_scalar(io.ins[0], w, io.out);
+                    let x = slice(arg1, n, "arg1")?;
+                    ops.mul_scalar(x, w, slice_mut(result, n, "result")?);
                 }
                 return Ok(());
             }
+            let io = io(result, &[(arg1, "arg1")], n, &mut keep)?;
             elementwise1(io, |x| mulmod(x, w, q));
         } else {
             let io = io(result, &[(arg1, "arg1"), (arg3, "arg3")], n, &mut keep)?;

@@ -2,8 +2,10 @@
 //! `eltwise.rs`: stateless, any modulus HEXL accepts, `result` may be the operand, n = 0 is a
 //! no-op).
 
-use super::eltwise::{check_below, check_modulus, elementwise1, fast, io, lazy_bound};
-use crate::{CkksStatus, FfiResult, fail, guard};
+use super::eltwise::{
+    check_below, check_modulus, check_pointers, elementwise1, fast, io, lazy_bound,
+};
+use crate::{CkksStatus, FfiResult, fail, guard, slice, slice_mut};
 use accel::eltwise::LazyRange;
 
 /// HEXL `EltwiseReduceMod`: reduces `operand` into `result`. input_mod_factor: `modulus` (any
@@ -43,9 +45,24 @@ pub extern "C" fn ckks_hexl_eltwise_reduce_mod(
             })?
         };
         let n = n as usize;
+        check_pointers(result, &[(operand, "operand")], n)?;
+        check_below(slice(operand, n, "operand")?, bound, "operand")?;
+        let from = match input_mod_factor {
+            2 if !any => LazyRange::TwoQ,
+            4 if !any => LazyRange::FourQ,
+            _ => LazyRange::Any,
+        };
+        // In place onto a vectorized reduction: no copies.
+        if std::ptr::eq(operand, result.cast_const())
+            && output_mod_factor == 1
+            && (any || input_mod_factor > 1)
+            && let Some(ops) = fast(q)
+        {
+            ops.reduce(slice_mut(result, n, "result")?, from);
+            return Ok(());
+        }
         let mut keep = Vec::new();
         let io = io(result, &[(operand, "operand")], n, &mut keep)?;
-        check_below(io.ins[0], bound, "operand")?;
         if !any && output_mod_factor >= input_mod_factor {
             io.out.copy_from_slice(io.ins[0]);
             return Ok(());
@@ -54,11 +71,6 @@ pub extern "C" fn ckks_hexl_eltwise_reduce_mod(
             && let Some(ops) = fast(q)
         {
             io.out.copy_from_slice(io.ins[0]);
-            let from = match input_mod_factor {
-                2 if !any => LazyRange::TwoQ,
-                4 if !any => LazyRange::FourQ,
-                _ => LazyRange::Any,
-            };
             ops.reduce(io.out, from);
             return Ok(());
         }
