@@ -112,6 +112,11 @@ typedef struct CkksEvaluator CkksEvaluator;
 // Opaque: only used through pointers returned by this library.
 typedef struct CkksGaloisKeys CkksGaloisKeys;
 
+// A negacyclic NTT with Intel HEXL's semantics (any power-of-two degree from 2 to 2^20).
+//
+// Opaque: only used through pointers returned by this library.
+typedef struct CkksHexlNtt CkksHexlNtt;
+
 // Evaluation keys (optional relinearization key, Galois keys) plus the inner-sum length and
 // method they were generated for; serialized as one checked object (`ckks_key_bundle_*`).
 //
@@ -699,6 +704,131 @@ CkksStatus ckks_context_from_params(const uint8_t *buf,
                                     size_t len,
                                     int32_t allow_insecure,
                                     CkksContext **out);
+
+// Creates a HEXL-semantics NTT of degree `n` (a power of two, 2 ≤ n ≤ 2^20) over the prime
+// q ≡ 1 (mod 2n), q < 2^62, on the primitive 2n-th root of unity `root` (root^n ≡ −1 mod q),
+// or with `root` = 0 on the minimal primitive 2n-th root (HEXL's default). Bad n, q or root:
+// `CKKS_STATUS_INVALID_ARGUMENT`.
+CkksStatus ckks_hexl_ntt_create(uint64_t n, uint64_t q, uint64_t root, CkksHexlNtt **out);
+
+// Releases a `CkksHexlNtt` (NULL is a no-op); a freed or foreign handle gives
+// `CKKS_STATUS_INVALID_HANDLE`.
+CkksStatus ckks_hexl_ntt_free(CkksHexlNtt *handle);
+
+// The root of unity a `CkksHexlNtt` uses (the given one, or the minimal one for root 0).
+CkksStatus ckks_hexl_ntt_root(const CkksHexlNtt *ntt, uint64_t *root);
+
+// Forward NTT with HEXL's semantics: `operand` (n words, natural order, in
+// [0, input_mod_factor·q), input_mod_factor ∈ {1, 2, 4}) → `result` in bit-reversed order, in
+// [0, q) (output_mod_factor 1) or [0, 4q) (output_mod_factor 4). `result == operand`: in
+// place. Out-of-range input: `CKKS_STATUS_OUT_OF_RANGE` (unless input checks are off).
+CkksStatus ckks_hexl_ntt_forward(const CkksHexlNtt *ntt,
+                                 uint64_t *result,
+                                 const uint64_t *operand,
+                                 uint64_t n,
+                                 uint64_t input_mod_factor,
+                                 uint64_t output_mod_factor);
+
+// Inverse NTT with HEXL's semantics (1/n folded in): `operand` in bit-reversed order, in
+// [0, input_mod_factor·q) with input_mod_factor ∈ {1, 2} → `result` in natural order, in
+// [0, q) (output_mod_factor 1) or [0, 2q) (output_mod_factor 2). `result == operand`: in place.
+CkksStatus ckks_hexl_ntt_inverse(const CkksHexlNtt *ntt,
+                                 uint64_t *result,
+                                 const uint64_t *operand,
+                                 uint64_t n,
+                                 uint64_t input_mod_factor,
+                                 uint64_t output_mod_factor);
+
+// `result[i] = (operand1[i] + operand2[i]) mod modulus` (HEXL `EltwiseAddMod`, vector–vector):
+// 2 ≤ modulus < 2^63, inputs in [0, modulus). `result` may be either operand.
+CkksStatus ckks_hexl_eltwise_add_mod(uint64_t *result,
+                                     const uint64_t *operand1,
+                                     const uint64_t *operand2,
+                                     uint64_t n,
+                                     uint64_t modulus);
+
+// `result[i] = (operand1[i] − operand2[i]) mod modulus` (HEXL `EltwiseSubMod`, vector–vector);
+// as `ckks_hexl_eltwise_add_mod`.
+CkksStatus ckks_hexl_eltwise_sub_mod(uint64_t *result,
+                                     const uint64_t *operand1,
+                                     const uint64_t *operand2,
+                                     uint64_t n,
+                                     uint64_t modulus);
+
+// `result[i] = (operand1[i] + operand2) mod modulus` (HEXL `EltwiseAddMod`, vector–scalar):
+// 2 ≤ modulus < 2^63, operand1 in [0, modulus), operand2 < modulus. `result` may be operand1.
+CkksStatus ckks_hexl_eltwise_add_scalar_mod(uint64_t *result,
+                                            const uint64_t *operand1,
+                                            uint64_t operand2,
+                                            uint64_t n,
+                                            uint64_t modulus);
+
+// `result[i] = (operand1[i] − operand2) mod modulus` (HEXL `EltwiseSubMod`, vector–scalar);
+// as `ckks_hexl_eltwise_add_scalar_mod`.
+CkksStatus ckks_hexl_eltwise_sub_scalar_mod(uint64_t *result,
+                                            const uint64_t *operand1,
+                                            uint64_t operand2,
+                                            uint64_t n,
+                                            uint64_t modulus);
+
+// `result[i] = (operand1[i] · operand2[i]) mod modulus` (HEXL `EltwiseMultMod`): modulus ≥ 2,
+// input_mod_factor ∈ {1, 2, 4} with input_mod_factor·modulus ≤ 2^64; output in [0, modulus).
+// HEXL assumes inputs in [0, input_mod_factor·modulus); any word is accepted here and reduced
+// exactly (SEAL relies on that). `result` may be either operand.
+CkksStatus ckks_hexl_eltwise_mult_mod(uint64_t *result,
+                                      const uint64_t *operand1,
+                                      const uint64_t *operand2,
+                                      uint64_t n,
+                                      uint64_t modulus,
+                                      uint64_t input_mod_factor);
+
+// `result[i] = (arg1[i] · arg2 + arg3[i]) mod modulus`, or `(arg1[i] · arg2) mod modulus` when
+// `arg3` is NULL (HEXL `EltwiseFMAMod`): modulus ≥ 2, input_mod_factor ∈ {1, 2, 4, 8} with
+// input_mod_factor·modulus ≤ 2^64; the scalar arg2 is taken mod modulus. Output in
+// [0, modulus). HEXL assumes arg1 and arg3 in [0, input_mod_factor·modulus); any word is
+// accepted here and reduced exactly (SEAL passes larger words with factor 8 and small moduli).
+// `result` may be arg1 or arg3.
+CkksStatus ckks_hexl_eltwise_fma_mod(uint64_t *result,
+                                     const uint64_t *arg1,
+                                     uint64_t arg2,
+                                     const uint64_t *arg3,
+                                     uint64_t n,
+                                     uint64_t modulus,
+                                     uint64_t input_mod_factor);
+
+// HEXL `EltwiseReduceMod`: reduces `operand` into `result`. input_mod_factor: `modulus` (any
+// 64-bit input; HEXL documents "< modulus²" and reduces any word with Barrett), or 1, 2, 4
+// (input in [0, input_mod_factor·modulus)); output_mod_factor 1 (output in [0, modulus)) or
+// 2 (output in [0, 2·modulus): from factor 4 the output is x − 2·modulus for x ≥ 2·modulus,
+// from `modulus` it is fully reduced; an output range that already holds the input copies
+// it). modulus ≥ 2. `result` may be `operand`.
+CkksStatus ckks_hexl_eltwise_reduce_mod(uint64_t *result,
+                                        const uint64_t *operand,
+                                        uint64_t n,
+                                        uint64_t modulus,
+                                        uint64_t input_mod_factor,
+                                        uint64_t output_mod_factor);
+
+// HEXL `EltwiseCmpAdd`: `result[i] = cmp(operand1[i], bound) ? operand1[i] + diff :
+// operand1[i]` (wrapping 64-bit addition; `cmp` a CMPINT value 0..=7). `result` may be
+// operand1.
+CkksStatus ckks_hexl_eltwise_cmp_add(uint64_t *result,
+                                     const uint64_t *operand1,
+                                     uint64_t n,
+                                     uint32_t cmp,
+                                     uint64_t bound,
+                                     uint64_t diff);
+
+// HEXL `EltwiseCmpSubMod`: `result[i] = cmp(operand1[i], bound) ? (operand1[i] − diff) mod
+// modulus : operand1[i] mod modulus` (any 64-bit input; diff taken mod modulus; modulus ≥ 2).
+// `result` may be operand1.
+CkksStatus ckks_hexl_eltwise_cmp_sub_mod(uint64_t *result,
+                                         const uint64_t *operand1,
+                                         uint64_t n,
+                                         uint64_t modulus,
+                                         uint32_t cmp,
+                                         uint64_t bound,
+                                         uint64_t diff);
 
 // Releases a `CkksNttPlan` (NULL is a no-op). Using the handle afterwards, or freeing it twice,
 // returns `CKKS_STATUS_INVALID_HANDLE`.

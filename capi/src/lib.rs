@@ -34,12 +34,14 @@
 
 mod ckks;
 mod handle;
+mod hexl;
 mod kernels;
 mod rns;
 #[cfg(test)]
 mod tests;
 
 pub use ckks::*;
+pub use hexl::*;
 pub use kernels::*;
 pub use rns::*;
 
@@ -131,14 +133,21 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
 }
 
+// The thread-local may already be destroyed when C code calls in from a TLS destructor or an
+// exit handler (e.g. a C++ static holding a plan, freed at exit): `try_with` then skips the
+// message instead of panicking outside `catch_unwind` (which would abort the process).
 fn set_last_error(msg: &str) {
     // Interior NULs cannot appear in a C string: replace them.
     let c = CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            *e = Some(c);
+        }
+    });
 }
 
 fn clear_last_error() {
-    LAST_ERROR.with(|e| {
+    let _ = LAST_ERROR.try_with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             *e = None;
         }
@@ -172,10 +181,12 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> CkksStatus {
 /// pointer stays valid until the next ckks_* call on this thread; never NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ckks_last_error() -> *const c_char {
-    LAST_ERROR.with(|e| match e.borrow().as_ref() {
-        Some(msg) => msg.as_ptr(),
-        None => c"".as_ptr(),
-    })
+    LAST_ERROR
+        .try_with(|e| match e.try_borrow().ok().as_deref() {
+            Some(Some(msg)) => msg.as_ptr(),
+            _ => c"".as_ptr(),
+        })
+        .unwrap_or(c"".as_ptr())
 }
 
 /// A static, NUL-terminated name for a status code ("ok", "null pointer", …).
@@ -215,6 +226,24 @@ pub extern "C" fn ckks_set_input_checks(enabled: i32) -> CkksStatus {
 
 pub(crate) fn input_checks() -> bool {
     INPUT_CHECKS.load(Ordering::Relaxed)
+}
+
+/// The largest word of `data` (0 when empty): the range checks' one read pass, on AVX2 when
+/// the CPU has it (the baseline x86-64 build cannot vectorize an unsigned 64-bit maximum).
+pub(crate) fn max_word(data: &[u64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `max_word_avx2` only needs AVX2, detected on this CPU just above.
+        return unsafe { max_word_avx2(data) };
+    }
+    data.iter().copied().fold(0, u64::max)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn max_word_avx2(data: &[u64]) -> u64 {
+    // The same fold, compiled with AVX2 enabled: LLVM vectorizes it (vpcmpgtq on biased words).
+    data.iter().copied().fold(0, u64::max)
 }
 
 // ---- raw pointer helpers -------------------------------------------------------------------

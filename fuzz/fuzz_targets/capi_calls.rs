@@ -1,6 +1,7 @@
 //! The C ABI's entry points under arbitrary arguments: NTT plans of any degree and modulus,
 //! transforms and element-wise calls with arbitrary lengths, mod factors, values and in-place
-//! aliasing, every deserializer on arbitrary bytes, and handles that are garbage or freed.
+//! aliasing, every deserializer on arbitrary bytes, handles that are garbage or freed, and the
+//! HEXL-semantics calls of hexl-compat (`ckks_hexl_*`) against their definitions.
 //!
 //! Buffers are always as long as the length passed (the C contract); everything else is
 //! arbitrary. A finding is a caught Rust panic (`CKKS_STATUS_INTERNAL`), an abort, a hang, or an
@@ -40,6 +41,18 @@ enum Call {
     Deserialize { kind: u8, bytes: Vec<u8> },
     /// A transform through a handle that is garbage or was freed.
     BadHandle { raw: usize, freed: bool },
+    /// A `ckks_hexl_*` call: NTT (any degree, round trip) or element-wise (any modulus, factors,
+    /// aliasing), an `OK` output checked against the definition.
+    Hexl {
+        op: u8,
+        modulus: u64,
+        log_n: u8,
+        f: (u64, u64),
+        in_place: bool,
+        scalar: u64,
+        a: Vec<u64>,
+        b: Vec<u64>,
+    },
 }
 
 fn ok_or_typed(s: CkksStatus, what: &str) {
@@ -258,6 +271,148 @@ fn bad_handle(raw: usize, freed: bool) {
     );
 }
 
+fn mulmod(a: u64, b: u64, q: u64) -> u64 {
+    ((a as u128 * b as u128) % q as u128) as u64
+}
+
+/// HEXL's CMPINT comparison `cmp(a, b)` (0 EQ … 7 TRUE).
+fn holds(cmp: u32, a: u64, b: u64) -> bool {
+    match cmp {
+        0 => a == b,
+        1 => a < b,
+        2 => a <= b,
+        3 => false,
+        4 => a != b,
+        5 => a >= b,
+        6 => a > b,
+        _ => true,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn hexl(op: u8, q: u64, log_n: u8, f: (u64, u64), in_place: bool, w: u64, a: &[u64], b: &[u64]) {
+    let n = 1usize << (log_n % 12);
+    if op.is_multiple_of(8) {
+        // NTT: an NTT prime of (q % 64) bits, or q itself when odd.
+        let q = if q & 1 == 1 {
+            q
+        } else {
+            let mut p = 0u64;
+            if ckks_ntt_primes((q % 64) as u32, n.max(16), 1, &mut p, 1) != CkksStatus::Ok {
+                return;
+            }
+            p
+        };
+        let mut h = null_mut();
+        let s = ckks_hexl_ntt_create(n as u64, q, 0, &mut h);
+        ok_or_typed(s, "hexl_ntt_create");
+        if s != CkksStatus::Ok {
+            return;
+        }
+        let x = sized(a, n);
+        let mut y = if in_place { x.clone() } else { vec![0; n] };
+        let src = if in_place { y.as_ptr() } else { x.as_ptr() };
+        let s = ckks_hexl_ntt_forward(h, y.as_mut_ptr(), src, n as u64, f.0, f.1);
+        ok_or_typed(s, "hexl_ntt_forward");
+        if s == CkksStatus::Ok {
+            assert!(
+                y.iter().all(|&v| v < f.1.saturating_mul(q)),
+                "forward output range"
+            );
+            let mut z = vec![0; n];
+            let yr: Vec<u64> = y.iter().map(|&v| v % q).collect();
+            let s = ckks_hexl_ntt_inverse(h, z.as_mut_ptr(), yr.as_ptr(), n as u64, 1, 1);
+            assert_eq!(
+                s,
+                CkksStatus::Ok,
+                "inverse of a forward output: {}",
+                last_error()
+            );
+            assert!(z.iter().zip(&x).all(|(&z, &x)| z == x % q), "round trip");
+        }
+        ok_or_typed(ckks_hexl_ntt_free(h), "hexl_ntt_free");
+        return;
+    }
+    let len = n.min(a.len().max(1));
+    let x = sized(a, len);
+    let yv = sized(b, len);
+    let mut out = if in_place { x.clone() } else { vec![0; len] };
+    let (r, xp, yp, ln) = (out.as_mut_ptr(), x.as_ptr(), yv.as_ptr(), len as u64);
+    // In place: result is operand1 (its copy in `out`).
+    let xp = if in_place { r.cast_const() } else { xp };
+    let cmp = (w % 9) as u32;
+    let (s, want): (CkksStatus, Box<dyn Fn(u64, u64) -> u64>) = match op % 8 {
+        1 => (
+            ckks_hexl_eltwise_add_mod(r, xp, yp, ln, q),
+            Box::new(move |a, b| ((a as u128 + b as u128) % q.max(1) as u128) as u64),
+        ),
+        2 => (
+            ckks_hexl_eltwise_sub_mod(r, xp, yp, ln, q),
+            Box::new(move |a, b| ((a as u128 + q as u128 - b as u128) % q.max(1) as u128) as u64),
+        ),
+        3 => (
+            ckks_hexl_eltwise_mult_mod(r, xp, yp, ln, q, f.0),
+            Box::new(move |a, b| mulmod(a, b, q.max(1))),
+        ),
+        4 => {
+            let c = if w & 1 == 1 { yp } else { null() };
+            let ww = w % q.max(1);
+            (
+                ckks_hexl_eltwise_fma_mod(r, xp, w, c, ln, q, f.0),
+                Box::new(move |a, b| {
+                    let add = if w & 1 == 1 { b as u128 } else { 0 };
+                    ((a as u128 * ww as u128 + add) % q.max(1) as u128) as u64
+                }),
+            )
+        }
+        5 => (
+            ckks_hexl_eltwise_reduce_mod(r, xp, ln, q, if w & 1 == 1 { q } else { f.0 }, f.1),
+            Box::new(move |a, _| a % q.max(1)),
+        ),
+        // The comparisons are checked below (they need the bound).
+        6 => (
+            ckks_hexl_eltwise_cmp_add(r, xp, ln, cmp, b.first().copied().unwrap_or(0), w),
+            Box::new(|a, _| a),
+        ),
+        _ => (
+            ckks_hexl_eltwise_cmp_sub_mod(r, xp, ln, q, cmp, b.first().copied().unwrap_or(0), w),
+            Box::new(|a, _| a),
+        ),
+    };
+    ok_or_typed(s, "hexl eltwise");
+    if s != CkksStatus::Ok {
+        return;
+    }
+    let bound = b.first().copied().unwrap_or(0);
+    for i in 0..len {
+        let (a, c) = (x[i], yv[i]);
+        let got = out[i];
+        match op % 8 {
+            // Reduce: output factor 2 may be lazy, congruent and below 2q.
+            5 if f.1 == 2 => assert!(got < 2 * q && got % q == a % q, "reduce_mod"),
+            6 => {
+                let e = if holds(cmp, a, bound) {
+                    a.wrapping_add(w)
+                } else {
+                    a
+                };
+                assert_eq!(got, e, "cmp_add");
+            }
+            7 => {
+                let v = a % q;
+                let d = w % q;
+                let e = if holds(cmp, a, bound) {
+                    ((v as u128 + q as u128 - d as u128) % q as u128) as u64
+                } else {
+                    v
+                };
+                assert_eq!(got, e, "cmp_sub_mod");
+            }
+            _ => assert_eq!(got, want(a, c), "hexl op {}", op % 8),
+        }
+    }
+}
+
 fuzz_target!(|call: Call| {
     match call {
         Call::Ntt {
@@ -291,5 +446,15 @@ fuzz_target!(|call: Call| {
         } => eltwise(log_n, limbs, op, factor, len_delta, &a, &b),
         Call::Deserialize { kind, bytes } => deserialize(kind, &bytes),
         Call::BadHandle { raw, freed } => bad_handle(raw, freed),
+        Call::Hexl {
+            op,
+            modulus,
+            log_n,
+            f,
+            in_place,
+            scalar,
+            a,
+            b,
+        } => hexl(op, modulus, log_n, f, in_place, scalar, &a, &b),
     }
 });

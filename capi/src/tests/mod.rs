@@ -87,6 +87,8 @@ fn toy_context(log_n: u32) -> *mut CkksContext {
 
 mod bundle;
 mod ckks;
+mod hexl;
+mod hexl_eltwise;
 mod kernels;
 mod rns;
 mod status;
