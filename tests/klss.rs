@@ -78,6 +78,9 @@ fn klss_equals_hybrid_at_every_level_and_group_size() {
             key.size_bytes()
         );
         assert_eq!(cost.key_bytes_read, cost.mac_limbs * ks.n() * 8);
+        for c in [cost, hybrid] {
+            assert!(c.bytes_streamed > c.key_bytes_read, "{c:?}");
+        }
     }
 }
 

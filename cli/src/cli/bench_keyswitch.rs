@@ -214,6 +214,7 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             "ntts": hybrid_cost.ntts,
             "mac_limbs": hybrid_cost.mac_limbs,
             "key_bytes_read": hybrid_cost.key_bytes_read,
+            "bytes_streamed": hybrid_cost.bytes_streamed,
             "key_bytes": key.size_bytes(),
             "klss": klss.as_ref().map(|k| k.json(in_words, ghz)),
             "runs": results.iter().map(|m| json!({
@@ -275,7 +276,7 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
     );
     println!(
         "hybrid ({}): data flows (medians of 3 alternated rounds) {}; {} NTTs, {} MAC limbs, \
-         {:.1} MiB of key read per switch",
+         {:.1} MiB of key read per switch ({:.1} MiB streamed at most)",
         best.isa,
         flows
             .iter()
@@ -285,7 +286,8 @@ pub fn run(args: &KeySwitchArgs) -> CliResult {
             .join(", "),
         hybrid_cost.ntts,
         hybrid_cost.mac_limbs,
-        mib(hybrid_cost.key_bytes_read)
+        mib(hybrid_cost.key_bytes_read),
+        mib(hybrid_cost.bytes_streamed)
     );
     if let Some(k) = &klss {
         println!(
@@ -338,6 +340,7 @@ impl KlssMeasured {
             "ntts": self.cost.ntts,
             "mac_limbs": self.cost.mac_limbs,
             "key_bytes_read": self.cost.key_bytes_read,
+            "bytes_streamed": self.cost.bytes_streamed,
             "key_bytes": self.key_bytes,
             "identical_to_hybrid": self.identical,
             "breakdown": breakdown(&self.profile),

@@ -94,6 +94,11 @@ pub struct SwitchCost {
     pub conversion_limbs: usize,
     /// Bytes of key read by one switch.
     pub key_bytes_read: usize,
+    /// Bytes one switch streams if nothing stays in cache: the key, the input (read, and its
+    /// coefficient-form copy written and read), every intermediate polynomial (decomposition,
+    /// accumulators) written once and read once, and the outputs written — an upper bound on
+    /// its memory traffic.
+    pub bytes_streamed: usize,
 }
 
 impl SwitchCost {
@@ -159,6 +164,11 @@ impl KeySwitcher {
             mac_limbs: 2 * beta * (l + k),
             conversion_limbs: conv + 2 * k * l,
             key_bytes_read: 2 * beta * (l + k) * self.n * 8,
+            // input + coefficient copy (w + r) + decomposition (w + r) + key + accumulators
+            // (w + r) + outputs.
+            bytes_streamed: (3 * l + 2 * beta * (l + k) + 2 * beta * (l + k) + 4 * (l + k) + 2 * l)
+                * self.n
+                * 8,
         })
     }
 }
@@ -377,6 +387,16 @@ impl KlssSwitcher {
             mac_limbs: 2 * beta * groups * at,
             conversion_limbs: up + 2 * at * (l + k) + 2 * k * l,
             key_bytes_read: 2 * beta * groups * at * self.base.n * 8,
+            // input + coefficient copy (w + r) + digits over T (w + r) + key + T accumulators
+            // per group (w + r) + Q_ℓ ∪ P accumulators (w + r) + outputs.
+            bytes_streamed: (3 * l
+                + 2 * beta * at
+                + 2 * beta * groups * at
+                + 4 * groups * at
+                + 4 * (l + k)
+                + 2 * l)
+                * self.base.n
+                * 8,
         })
     }
 
