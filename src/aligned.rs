@@ -30,6 +30,17 @@ impl AlignedVec {
         AlignedVec(AVec::from_iter(ALIGN, iter))
     }
 
+    /// An empty buffer with room for `capacity` words (nothing written: filled with
+    /// [`AlignedVec::extend_from_slice`], it costs no zeroing pass).
+    pub fn with_capacity(capacity: usize) -> Self {
+        AlignedVec(AVec::with_capacity(ALIGN, capacity))
+    }
+
+    /// Appends `words`.
+    pub fn extend_from_slice(&mut self, words: &[u64]) {
+        self.0.extend_from_slice(words);
+    }
+
     /// Number of words.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -1,4 +1,4 @@
-//! The binary format (version 2): the frame layout, round trips of every object (the secret key
+//! The binary format (version 3; version 2 still read): the frame layout, round trips of every object (the secret key
 //! included), and loading's refusals — insecure parameters without the opt-in, bad scales,
 //! non-canonical Galois labels, the key encoding byte, forged lengths, non-ternary
 //! secrets — and the keyed integrity envelope.
@@ -49,8 +49,9 @@ fn frame_layout_is_pinned() {
     let ct = encrypt(&e, &[0.5], None);
     let b = ct.to_bytes();
     assert_eq!(&b[..4], b"CKAC");
-    assert_eq!(u16::from_le_bytes([b[4], b[5]]), 2);
-    assert_eq!(FORMAT_VERSION, 2);
+    assert_eq!(u16::from_le_bytes([b[4], b[5]]), 3);
+    assert_eq!(FORMAT_VERSION, 3);
+    assert_eq!(serialize::OLDEST_READ_VERSION, 2);
     assert_eq!(b[6], 6, "ciphertext kind");
     assert_eq!(b[7], 0, "flags");
     assert_eq!(
@@ -120,6 +121,47 @@ fn every_object_round_trips() {
         assert!((a - b).abs() < 1e-4);
     }
     assert!(format!("{sk2:?}").contains("redacted"));
+}
+
+/// Objects written by a version-2 build (FNV-1a trailer) still load, to the same objects; a
+/// version-2 frame with a version-3 checksum (or the reverse), and versions 1 and 4, are refused.
+#[test]
+fn version_2_objects_still_load() {
+    let e = env();
+    let ct = encrypt(&e, &[0.25, -0.5], None);
+    let v2 = common::as_version_2(&ct.to_bytes(), &[]);
+    assert_eq!(u16::from_le_bytes([v2[4], v2[5]]), 2);
+    assert_eq!(Ciphertext::from_bytes(&e.ctx, &v2).unwrap(), ct);
+    // Re-saving writes the current version.
+    assert_eq!(
+        Ciphertext::from_bytes(&e.ctx, &v2).unwrap().to_bytes(),
+        ct.to_bytes()
+    );
+    let p = CkksParams::from_bytes_allow_insecure(&common::as_version_2(&params().to_bytes(), &[]))
+        .unwrap();
+    assert_eq!(p.id(), params().id());
+    let pk = PublicKey::from_bytes(&e.ctx, &common::as_version_2(&e.pk.to_bytes(), &[])).unwrap();
+    assert_eq!(pk, e.pk);
+    let bundle = e.keys.galois.to_bytes();
+    let gk = GaloisKeys::from_bytes(&e.ctx, &common::as_version_2(&bundle, &[])).unwrap();
+    assert_eq!(gk.to_bytes(), bundle);
+    let sk = e.sk.to_bytes(&e.ctx).unwrap();
+    let sk2 = SecretKey::from_bytes(&e.ctx, &common::as_version_2(&sk, &[])).unwrap();
+    assert_eq!(*sk2.to_bytes(&e.ctx).unwrap(), *sk);
+
+    // The checksum must be the one of the frame's own version.
+    let mut mixed = ct.to_bytes();
+    mixed[4..6].copy_from_slice(&2u16.to_le_bytes());
+    common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &mixed), "checksum");
+    let mut mixed = v2.clone();
+    mixed[4..6].copy_from_slice(&3u16.to_le_bytes());
+    common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &mixed), "checksum");
+    for version in [0u16, 1, 4, 0xffff] {
+        let mut b = ct.to_bytes();
+        b[4..6].copy_from_slice(&version.to_le_bytes());
+        common::refix(&mut b);
+        common::deserialize_err(Ciphertext::from_bytes(&e.ctx, &b), "format version");
+    }
 }
 
 #[test]

@@ -13,6 +13,24 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 
+/// The byte ranges of the frames nested in a batch frame (its tiles): each is a u64 length
+/// prefix followed by a frame of exactly that length.
+fn nested_frames(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 32;
+    while i + 32 <= bytes.len() - 8 {
+        let prefix = u64::from_le_bytes(bytes[i - 8..i].try_into().unwrap()) as usize;
+        let payload = u64::from_le_bytes(bytes[i + 16..i + 24].try_into().unwrap()) as usize;
+        if &bytes[i..i + 4] == b"CKAC" && prefix == payload + 32 && i + prefix <= bytes.len() - 8 {
+            out.push(i..i + prefix);
+            i += prefix + 8;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// u128 reference of one `tensor_mac` word.
 fn reference(q: u64, acc: [u64; 3], a: [u64; 2], b: [u64; 2], first: bool) -> [u64; 3] {
     let mul = |x: u64, y: u64| (x as u128 * y as u128 % q as u128) as u64;
@@ -463,18 +481,43 @@ fn batches_serialize_canonically_and_hostile_bytes_are_refused() {
     let dec = Decryptor::new(e.ctx.clone(), &e.sk).unwrap();
     let got = back.decrypt(&out, &dec, &encoder).unwrap();
     assert!(max_err(&got, &exact(&xs, &ys)) < 1e-4);
-    // Every single-byte change and every truncation is refused (checksums, then shapes).
+    // A batch written by a version-2 build (outer and tile frames with FNV trailers) loads
+    // to the same batch, through the one-pass nested checksum.
+    let v2 = common::as_version_2(&bytes, &nested_frames(&bytes));
+    assert_ne!(v2, bytes);
+    let old = EncryptedBatch::from_bytes(&e.ctx, &v2).unwrap();
+    assert_eq!(old.to_bytes(), bytes);
+    // The engine's loader and the parallel one it uses with several threads (here on rayon's
+    // global pool) give the same batch, also from version 2.
+    assert_eq!(engine.load_batch(&bytes).unwrap().to_bytes(), bytes);
+    let par = |b: &[u8]| EncryptedBatch::from_bytes_parallel(&e.ctx, b);
+    assert_eq!(par(&bytes).unwrap().to_bytes(), bytes);
+    assert_eq!(par(&v2).unwrap().to_bytes(), bytes);
+    // Every single-byte change and every truncation is refused (checksums, then shapes), by
+    // both loaders with the same error.
+    let error =
+        |r: Result<EncryptedBatch, ckks_accel::Error>| r.map(|_| ()).unwrap_err().to_string();
     for i in (0..bytes.len()).step_by(97) {
         let mut bad = bytes.clone();
         bad[i] ^= 0x41;
-        assert!(
-            EncryptedBatch::from_bytes(&e.ctx, &bad).is_err(),
-            "byte {i}"
-        );
+        let seq = error(EncryptedBatch::from_bytes(&e.ctx, &bad));
+        assert_eq!(seq, error(par(&bad)), "byte {i}");
     }
     for len in [0, 10, 31, bytes.len() / 2, bytes.len() - 1] {
-        assert!(EncryptedBatch::from_bytes(&e.ctx, &bytes[..len]).is_err());
+        let seq = error(EncryptedBatch::from_bytes(&e.ctx, &bytes[..len]));
+        assert_eq!(seq, error(par(&bytes[..len])), "length {len}");
     }
+    // A tile tampered with and its own and the batch's checksums recomputed: the tile's
+    // residue check (or shape) refuses it in both loaders.
+    let tiles = nested_frames(&bytes);
+    let t = &tiles[tiles.len() / 2];
+    let mut forged = bytes.clone();
+    forged[t.end - 16..t.end - 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    let sum = common::checksum(&forged[t.start..t.end - 8]);
+    forged[t.end - 8..t.end].copy_from_slice(&sum.to_le_bytes());
+    common::refix(&mut forged);
+    let seq = error(EncryptedBatch::from_bytes(&e.ctx, &forged));
+    assert_eq!(seq, error(par(&forged)));
     // Another parameter set's context refuses it.
     let other = CkksContext::new(common::insecure_params(10, &[55, 40, 40], &[57], 3, 40)).unwrap();
     assert!(EncryptedBatch::from_bytes(&other, &bytes).is_err());

@@ -54,5 +54,5 @@ pub use params::{
     CkksParams, CkksParamsBuilder, MAX_CKKS_RING_DEGREE, MAX_P_PRIMES, MAX_Q_PRIMES, Preset,
     SecretDistribution, max_log_qp,
 };
-pub use serialize::{FORMAT_VERSION, KeyBundle};
+pub use serialize::{FORMAT_VERSION, KeyBundle, OLDEST_READ_VERSION};
 pub use sum::{SumChoice, SumCosts, SumMethod, SumPlan};

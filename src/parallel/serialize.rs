@@ -23,7 +23,7 @@ use super::EncryptedBatch;
 use super::layout::TiledLayout;
 use super::plan::BatchPlan;
 use crate::ckks::serialize::{
-    HEADER, Kind, Reader, Writer, bad, fnv_nested, payload_unverified, read, read_with,
+    HEADER, Kind, Reader, Writer, bad, frame_sum, nested_sums, payload_unverified, read, read_with,
 };
 use crate::ckks::{Ciphertext, CkksContext, SumMethod, SumPlan};
 use crate::error::Result;
@@ -119,15 +119,77 @@ impl EncryptedBatch {
         w.finish()
     }
 
-    /// Loads a batch of `ctx`'s parameters (see the module docs for what is checked).
+    /// Loads a batch of `ctx`'s parameters (see the module docs for what is checked), on the
+    /// calling thread.
     ///
     /// The batch's checksum and every tile's are computed in one pass (`tile_sums`); each is
     /// still checked against its trailer, exactly as loading them one by one would.
     pub fn from_bytes(ctx: &CkksContext, bytes: &[u8]) -> Result<EncryptedBatch> {
-        let (outer, mut inner) = match tile_sums(ctx, bytes) {
-            Some((o, v)) => (Some(o), Some(v.into_iter())),
+        let (outer, inner) = match tile_sums(ctx, bytes) {
+            Some((o, v)) => (Some(o), Some(v)),
             None => (None, None),
         };
+        let mut inner = inner.map(Vec::into_iter);
+        Self::load(ctx, bytes, outer, |slices| {
+            slices
+                .iter()
+                .map(|s| {
+                    let known = inner.as_mut().and_then(Iterator::next);
+                    Ciphertext::from_bytes_with_sum(ctx, s, known)
+                })
+                .collect()
+        })
+    }
+
+    /// As [`EncryptedBatch::from_bytes`], with the tiles (checksum, residue checks, the
+    /// re-expansion of seeded ones) loaded by the current rayon pool's threads while one of them
+    /// checksums the whole frame — what [`super::InnerProductEngine::load_batch`] runs in the
+    /// engine's pool. Same checks, same errors (the frame's checksum is reported before any tile's),
+    /// same result.
+    pub fn from_bytes_parallel(ctx: &CkksContext, bytes: &[u8]) -> Result<EncryptedBatch> {
+        use rayon::prelude::*;
+        let Some(version) = bytes.get(4..6).map(|v| u16::from_le_bytes([v[0], v[1]])) else {
+            return Self::from_bytes(ctx, bytes);
+        };
+        if bytes.len() < 8 || !(2..=crate::ckks::FORMAT_VERSION).contains(&version) {
+            return Self::from_bytes(ctx, bytes);
+        }
+        let body = &bytes[..bytes.len() - 8];
+        let mut tiles = None;
+        let outer = rayon::join(
+            || frame_sum(version, body),
+            || {
+                tiles = tile_slices(ctx, bytes).map(|slices| {
+                    slices
+                        .par_iter()
+                        .map(|s| Ciphertext::from_bytes_with_sum(ctx, s, None))
+                        .collect::<Vec<_>>()
+                })
+            },
+        )
+        .0;
+        let Some(mut tiles) = tiles else {
+            return Self::from_bytes(ctx, bytes);
+        };
+        Self::load(ctx, bytes, Some(outer), |slices| {
+            // The pre-scan and the checked walk agree on the tiles when the frame checks out;
+            // anything else is reported by the walk before this runs.
+            if slices.len() != tiles.len() {
+                return Err(bad("batch: tile walk and pre-scan disagree"));
+            }
+            std::mem::take(&mut tiles).into_iter().collect()
+        })
+    }
+
+    /// The checked walk shared by both loaders: frame (checksum `outer` if already computed),
+    /// parameters, plan, tile count; then `load_tiles` turns the tiles' byte slices (in order)
+    /// into ciphertexts, each checked here for degree and level before pairing.
+    fn load(
+        ctx: &CkksContext,
+        bytes: &[u8],
+        outer: Option<u64>,
+        load_tiles: impl FnOnce(&[&[u8]]) -> Result<Vec<Ciphertext>>,
+    ) -> Result<EncryptedBatch> {
         let (id, mut r) = read_with(Kind::Batch, bytes, outer)?;
         ctx.check_id(id)?;
         let plan = read_plan(&mut r, ctx)?;
@@ -141,11 +203,15 @@ impl EncryptedBatch {
         if pairs.saturating_mul(2 * (8 + MIN_CT_BYTES) as u64) > r.remaining() as u64 {
             return Err(bad("batch: fewer bytes than its tile pairs need"));
         }
-        let mut tiles = Vec::with_capacity(pairs as usize);
-        let mut one = |r: &mut Reader<'_>| -> Result<Ciphertext> {
+        let mut slices = Vec::with_capacity(2 * pairs as usize);
+        for _ in 0..2 * pairs {
             let len = usize::try_from(r.u64()?).map_err(|_| bad("batch: ciphertext length"))?;
-            let known = inner.as_mut().and_then(Iterator::next);
-            let ct = Ciphertext::from_bytes_with_sum(ctx, r.take(len)?, known)?;
+            slices.push(r.take(len)?);
+        }
+        r.finish()?;
+        let mut cts = load_tiles(&slices)?.into_iter();
+        let mut one = || -> Result<Ciphertext> {
+            let ct = cts.next().ok_or_else(|| bad("batch: missing tile"))?;
             if ct.degree() != 2 || ct.level() < plan.tensor_level {
                 return Err(bad(format!(
                     "batch tile of degree {} at level {} (need degree 2 at level ≥ {})",
@@ -156,21 +222,43 @@ impl EncryptedBatch {
             }
             Ok(ct)
         };
+        let mut tiles = Vec::with_capacity(pairs as usize);
         for _ in 0..pairs {
-            let a = one(&mut r)?;
-            let b = one(&mut r)?;
+            let a = one()?;
+            let b = one()?;
             tiles.push((a, b));
         }
-        r.finish()?;
         EncryptedBatch::from_tiles(&plan, tiles)
     }
 }
 
 /// The checksums of a batch frame and of each tile frame in it, in one pass (see
-/// `serialize::fnv_nested`), from a pre-scan of the unverified bytes that walks the plan and the
-/// tiles' length prefixes exactly as [`EncryptedBatch::from_bytes`] then does. `None` when the
-/// bytes do not get that far (the loader then takes the one-by-one path, which reports why).
+/// `serialize::nested_sums`), from a pre-scan of the unverified bytes ([`tile_ranges`]). `None`
+/// when the bytes do not get that far (the loader then takes the one-by-one path, which
+/// reports why).
 fn tile_sums(ctx: &CkksContext, bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
+    let ranges = tile_ranges(ctx, bytes)?;
+    // The checksummed part of each tile's frame: everything but its 8-byte trailer.
+    let ranges: Vec<_> = ranges
+        .into_iter()
+        .map(|r| Some(r.start..r.end.checked_sub(8).filter(|&e| e >= r.start)?))
+        .collect::<Option<_>>()?;
+    nested_sums(&bytes[..bytes.len() - 8], &ranges)
+}
+
+/// The tiles' framed bytes, in order, from the same pre-scan (for the parallel loader).
+fn tile_slices<'a>(ctx: &CkksContext, bytes: &'a [u8]) -> Option<Vec<&'a [u8]>> {
+    Some(
+        tile_ranges(ctx, bytes)?
+            .into_iter()
+            .map(|r| &bytes[r])
+            .collect(),
+    )
+}
+
+/// The byte ranges of the tile frames, from a pre-scan of the unverified bytes that walks the
+/// plan and the tiles' length prefixes exactly as [`EncryptedBatch::from_bytes`] then does.
+fn tile_ranges(ctx: &CkksContext, bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     let mut r = payload_unverified(Kind::Batch, bytes)?;
     let plan = read_plan(&mut r, ctx).ok()?;
     let pairs = r.u64().ok()?;
@@ -184,10 +272,9 @@ fn tile_sums(ctx: &CkksContext, bytes: &[u8]) -> Option<(u64, Vec<u64>)> {
         let len = usize::try_from(r.u64().ok()?).ok()?;
         let start = HEADER + r.offset();
         r.take(len).ok()?;
-        // The checksummed part of the tile's frame: everything but its 8-byte trailer.
-        ranges.push(start..(start + len).checked_sub(8).filter(|&e| e >= start)?);
+        ranges.push(start..start + len);
     }
-    fnv_nested(&bytes[..bytes.len() - 8], &ranges)
+    Some(ranges)
 }
 
 /// Bytes of a plan as written by [`write_plan`].

@@ -63,6 +63,20 @@ impl InnerProductEngine {
         Ok(())
     }
 
+    /// Loads a serialized batch (kind 10) for this engine's parameters on the engine's threads:
+    /// [`EncryptedBatch::from_bytes_parallel`] inside the engine's pool, so a worker that reads
+    /// its shards from storage loads them with the threads it runs them with. Same checks,
+    /// errors and result as [`EncryptedBatch::from_bytes`]. A one-thread engine loads on the
+    /// calling thread (no hop to its pool).
+    pub fn load_batch(&self, bytes: &[u8]) -> Result<EncryptedBatch> {
+        let ctx = self.eval.context();
+        if self.threads == 1 {
+            return EncryptedBatch::from_bytes(ctx, bytes);
+        }
+        self.pool
+            .install(|| EncryptedBatch::from_bytes_parallel(ctx, bytes))
+    }
+
     /// Runs a planned batch: one output ciphertext per group (at the plan's output level),
     /// product i of group g in slot `i·b` (decrypt with [`EncryptedBatch::decrypt`]).
     /// `progress(done, total)` counts products and runs with no lock held (it may call the

@@ -302,6 +302,67 @@ impl RnsPoly {
         Ok(p)
     }
 
+    /// A polynomial from its limbs serialized one after another as little-endian u64 words
+    /// (`8 × basis.len() × n` bytes, each residue below its prime): decoded, range-checked and
+    /// stored in one pass, with no intermediate word vector. Errors as [`RnsPoly::from_words`].
+    pub fn from_le_bytes(basis: &RnsBasis, repr: Representation, bytes: &[u8]) -> Result<RnsPoly> {
+        if bytes.len() != 8 * basis.len() * basis.n {
+            return Err(Error::BasisMismatch {
+                expected: basis.len(),
+                expected_first: basis.primes.first().copied().unwrap_or(0),
+                found: bytes.len() / (8 * basis.n).max(1),
+                found_first: 0,
+            });
+        }
+        // Decoded a block at a time through the stack into a buffer that is never zeroed.
+        const BLOCK: usize = 256;
+        let mut data = AlignedVec::with_capacity(basis.len() * basis.n);
+        let mut block = [0u64; BLOCK];
+        for (&q, limb) in basis.primes.iter().zip(bytes.chunks_exact(8 * basis.n)) {
+            for src in limb.chunks(8 * BLOCK) {
+                let words = &mut block[..src.len() / 8];
+                // Branch-free over the block (vectorizes); the offender is looked up on error.
+                let mut largest = 0u64;
+                for (d, s) in words.iter_mut().zip(src.chunks_exact(8)) {
+                    *d = u64::from_le_bytes(s.try_into().expect("8-byte chunk"));
+                    largest = largest.max(*d);
+                }
+                if largest >= q {
+                    let bad = words.iter().copied().find(|&x| x >= q).unwrap_or(largest);
+                    return Err(Error::ModulusOutOfRange { q: bad });
+                }
+                data.extend_from_slice(words);
+            }
+        }
+        Ok(RnsPoly {
+            n: basis.n,
+            primes: basis.primes.clone(),
+            repr,
+            data,
+        })
+    }
+
+    /// A polynomial over `basis` whose limbs are written one after another by `fill_limb(i,
+    /// out)`, which must append exactly `n` words (reduced mod prime `i`) to `out` (nothing is
+    /// zeroed first). Panics if a limb's word count is wrong (a bug of the caller).
+    pub(crate) fn from_limb_writer(
+        basis: &RnsBasis,
+        repr: Representation,
+        mut fill_limb: impl FnMut(usize, &mut AlignedVec),
+    ) -> RnsPoly {
+        let mut data = AlignedVec::with_capacity(basis.len() * basis.n);
+        for i in 0..basis.len() {
+            fill_limb(i, &mut data);
+            assert_eq!(data.len(), (i + 1) * basis.n, "limb {i} written wrongly");
+        }
+        RnsPoly {
+            n: basis.n,
+            primes: basis.primes.clone(),
+            repr,
+            data,
+        }
+    }
+
     /// Ring degree.
     pub fn n(&self) -> usize {
         self.n

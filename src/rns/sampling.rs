@@ -88,17 +88,51 @@ pub fn uniform_below<R: CryptoRng + ?Sized>(rng: &mut R, q: u64) -> u64 {
 }
 
 /// Uniform polynomial over `basis` (each limb independent, i.e. uniform mod Q), tagged `repr`.
+///
+/// Exactly the values of calling [`uniform_below`] limb after limb, coefficient after
+/// coefficient (the seeded formats depend on it), drawn in bulk: the generator's output is
+/// taken as consecutive little-endian u64 words (what its `next_u64` returns), a block at a
+/// time, and filtered in place.
 pub fn uniform<R: CryptoRng + ?Sized>(
     basis: &RnsBasis,
     repr: Representation,
     rng: &mut R,
 ) -> RnsPoly {
-    let mut p = RnsPoly::zero(basis, repr);
-    for (i, limb) in p.limbs_mut().enumerate() {
+    let n = basis.n();
+    RnsPoly::from_limb_writer(basis, repr, |i, out| {
         let q = basis.primes()[i];
-        limb.iter_mut().for_each(|x| *x = uniform_below(rng, q));
+        let mut block = [0u64; UNIFORM_BLOCK];
+        let mut left = n;
+        while left > 0 {
+            let words = &mut block[..left.min(UNIFORM_BLOCK)];
+            fill_uniform_below(rng, q, words);
+            out.extend_from_slice(words);
+            left -= words.len();
+        }
+    })
+}
+
+/// Words drawn per block by [`fill_uniform_below`] (2 KiB of key stream on the stack).
+const UNIFORM_BLOCK: usize = 256;
+
+/// Fills `out` with uniform residues in [0, q): the same sequence as `out.len()` calls of
+/// [`uniform_below`], consuming the same words of `rng`. Never draws a word it does not test.
+pub fn fill_uniform_below<R: CryptoRng + ?Sized>(rng: &mut R, q: u64, out: &mut [u64]) {
+    let mask = u64::MAX >> q.leading_zeros();
+    let mut bytes = [0u8; 8 * UNIFORM_BLOCK];
+    let mut filled = 0;
+    while filled < out.len() {
+        // Draw as many words as are still missing (at most a block): each one is tested, so
+        // the generator ends exactly where the one-word-at-a-time loop would.
+        let want = (out.len() - filled).min(UNIFORM_BLOCK);
+        let stream = &mut bytes[..8 * want];
+        rng.fill_bytes(stream);
+        for chunk in stream.chunks_exact(8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("8-byte chunk")) & mask;
+            out[filled] = x;
+            filled += usize::from(x < q);
+        }
     }
-    p
 }
 
 /// Writes signed small coefficients into every limb (coefficient form). Constant time for
@@ -240,4 +274,40 @@ pub fn gaussian_sample<R: CryptoRng + ?Sized>(rng: &mut R) -> i64 {
 /// public data it was added to).
 pub fn gaussian_coeffs<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Zeroizing<Vec<i64>> {
     Zeroizing::new((0..n).map(|_| gaussian_sample(rng)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bulk sampler draws the one-word-at-a-time sequence and leaves the generator where
+    /// that loop leaves it, for primes with little and with nearly half rejection, lengths that
+    /// are and are not multiples of its block, and several limbs in a row.
+    #[test]
+    fn bulk_uniform_equals_word_at_a_time() {
+        let primes = [
+            (1u64 << 61) - 1,
+            (1u64 << 40) + 1, // just above a power of two: ~1/2 of the words rejected
+            0x0007_ffff_fffe_0001,
+            17,
+        ];
+        for seed in 0..6u8 {
+            for len in [1usize, 7, 255, 256, 257, 1000, 4096] {
+                let mut a = ChaCha20Rng::from_seed([seed; 32]);
+                let mut b = ChaCha20Rng::from_seed([seed; 32]);
+                for &q in &primes {
+                    let want: Vec<u64> = (0..len).map(|_| uniform_below(&mut a, q)).collect();
+                    let mut got = vec![0u64; len];
+                    fill_uniform_below(&mut b, q, &mut got);
+                    assert_eq!(got, want, "q {q}, len {len}, seed {seed}");
+                }
+                use rand_core::Rng;
+                assert_eq!(
+                    a.next_u64(),
+                    b.next_u64(),
+                    "generators end at the same word"
+                );
+            }
+        }
+    }
 }

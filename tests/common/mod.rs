@@ -74,7 +74,7 @@ pub fn small_params() -> CkksParams {
     insecure_params(12, &[55, 40, 40], &[56], 3, 40)
 }
 
-/// FNV-1a 64, the serialization format's (unkeyed) checksum.
+/// FNV-1a 64, the checksum of format version 2 (still read).
 pub fn fnv(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
@@ -84,11 +84,33 @@ pub fn fnv(bytes: &[u8]) -> u64 {
     h
 }
 
+/// The (unkeyed) frame checksum of format version 3, the version written: XXH3-64.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
 /// Recomputes the (unkeyed) checksum after an edit, as an attacker can.
 pub fn refix(bytes: &mut [u8]) {
     let n = bytes.len() - 8;
-    let sum = fnv(&bytes[..n]);
+    let sum = checksum(&bytes[..n]);
     bytes[n..].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// The same object in format version 2 (the version field and an FNV-1a trailer), as an older
+/// build wrote it. Nested frames (a batch's tiles) are rewritten too when their offsets are
+/// given.
+pub fn as_version_2(bytes: &[u8], nested: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    for r in nested {
+        b[r.start + 4..r.start + 6].copy_from_slice(&2u16.to_le_bytes());
+        let sum = fnv(&b[r.start..r.end - 8]);
+        b[r.end - 8..r.end].copy_from_slice(&sum.to_le_bytes());
+    }
+    b[4..6].copy_from_slice(&2u16.to_le_bytes());
+    let n = b.len() - 8;
+    let sum = fnv(&b[..n]);
+    b[n..].copy_from_slice(&sum.to_le_bytes());
+    b
 }
 
 /// Asserts `r` is a `Deserialize` error whose reason mentions `needle`.

@@ -149,7 +149,7 @@ fn truncated_tampered_or_relabelled_blobs_are_rejected() {
     // Kind 11 relabelled as kind 6 with a valid checksum: the payload does not parse.
     let mut relabelled = small.clone();
     relabelled[6] = Kind::Ciphertext as u8;
-    let sum = common::fnv(&relabelled[..n - 8]);
+    let sum = common::checksum(&relabelled[..n - 8]);
     relabelled[n - 8..].copy_from_slice(&sum.to_le_bytes());
     assert!(matches!(
         Ciphertext::from_bytes(&e.ctx, &relabelled),
@@ -159,7 +159,7 @@ fn truncated_tampered_or_relabelled_blobs_are_rejected() {
     // secret key tells (documented; `seal` catches it).
     let mut reseeded = small.clone();
     reseeded[n - 9] ^= 1;
-    let sum = common::fnv(&reseeded[..n - 8]);
+    let sum = common::checksum(&reseeded[..n - 8]);
     reseeded[n - 8..].copy_from_slice(&sum.to_le_bytes());
     let wrong = Ciphertext::from_bytes(&e.ctx, &reseeded).unwrap();
     let dec = Decryptor::new(e.ctx.clone(), &e.sk).unwrap();
@@ -272,7 +272,7 @@ fn batch_loading_checks_every_tile_checksum_in_its_single_pass() {
     let trailer = first + 24 + len;
     let mut bad = good.clone();
     bad[trailer] ^= 1;
-    let sum = common::fnv(&bad[..n - 8]);
+    let sum = common::checksum(&bad[..n - 8]);
     bad[n - 8..].copy_from_slice(&sum.to_le_bytes());
     let err = EncryptedBatch::from_bytes(&e.ctx, &bad).unwrap_err();
     assert!(

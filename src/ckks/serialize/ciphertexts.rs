@@ -68,7 +68,7 @@ impl Ciphertext {
         Self::from_bytes_with_sum(ctx, bytes, None)
     }
 
-    /// As [`Ciphertext::from_bytes`], with the frame's FNV already computed by the caller
+    /// As [`Ciphertext::from_bytes`], with the frame's checksum already computed by the caller
     /// (`known`: a batch computes its tiles' sums in its own pass).
     pub(crate) fn from_bytes_with_sum(
         ctx: &CkksContext,

@@ -8,13 +8,13 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `b"CKAC"` |
-//! | 4 | 2 | format version ([`FORMAT_VERSION`] = 2), u16 LE |
+//! | 4 | 2 | format version ([`FORMAT_VERSION`] = 3; 2 is still read), u16 LE |
 //! | 6 | 1 | object kind (see [`Kind`]) |
 //! | 7 | 1 | frame flags — reserved, must be 0 |
 //! | 8 | 8 | parameter id ([`super::CkksParams::id`]), u64 LE |
 //! | 16 | 8 | payload length `len`, u64 LE |
 //! | 24 | len | payload |
-//! | 24 + len | 8 | FNV-1a-64 of bytes `0..24 + len`, u64 LE |
+//! | 24 + len | 8 | checksum of bytes `0..24 + len`, u64 LE: XXH3-64 (version 3), FNV-1a-64 (version 2) |
 //!
 //! The total length must be exactly `32 + len`. All integers are little-endian; `f64` is its
 //! IEEE-754 bit pattern as a u64.
@@ -82,7 +82,7 @@
 //! declare themselves insecure are refused** unless the caller opts in with
 //! [`super::CkksParams::from_bytes_allow_insecure`]. Loading never panics (fuzzed: see `fuzz/`).
 //!
-//! What the unkeyed format **cannot** check: the FNV checksum only detects accidental corruption
+//! What the unkeyed format **cannot** check: the checksum (XXH3 or FNV) only detects accidental corruption
 //! — anyone can recompute it. A well-formed key that is simply *wrong* (another secret's key,
 //! a Galois key swapped under another element with its label rewritten consistently, a
 //! ciphertext replaced by another) loads fine: nothing public distinguishes it without the
@@ -92,17 +92,22 @@
 //! serialized secret keys are plaintext bytes — encrypt them at rest yourself.
 
 mod bundle;
+mod checksum;
 mod ciphertexts;
 mod objects;
 
 pub use bundle::KeyBundle;
+pub use checksum::OLDEST_READ_VERSION;
+pub(crate) use checksum::{frame_sum, nested_sums};
 
 use crate::error::{Error, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// Version of the binary format written (and the only one read) by this build.
-pub const FORMAT_VERSION: u16 = 2;
+/// Version of the binary format written by this build. It reads every version from
+/// [`OLDEST_READ_VERSION`] to this one (they differ only in the frame checksum: see
+/// `checksum`).
+pub const FORMAT_VERSION: u16 = 3;
 
 const MAGIC: &[u8; 4] = b"CKAC";
 pub(crate) const HEADER: usize = 24;
@@ -170,50 +175,6 @@ pub(crate) fn bad(reason: impl Into<String>) -> Error {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h = FNV_OFFSET;
-    for &b in bytes {
-        h = (h ^ b as u64).wrapping_mul(FNV_PRIME);
-    }
-    h
-}
-
-/// FNV-1a-64 of `bytes` and, in the same pass, of each of the `inner` ranges (sorted, disjoint,
-/// within `bytes`; e.g. the checksummed part of each frame nested in a batch). FNV is one serial
-/// multiply chain per byte; the chains of the outer and the inner sums are independent, so the
-/// nested sums cost about one pass instead of two. `None` if the ranges are not sorted,
-/// disjoint and within `bytes`.
-pub(crate) fn fnv_nested(
-    bytes: &[u8],
-    inner: &[std::ops::Range<usize>],
-) -> Option<(u64, Vec<u64>)> {
-    let mut outer = FNV_OFFSET;
-    let mut sums = Vec::with_capacity(inner.len());
-    let mut pos = 0;
-    for r in inner {
-        if r.start < pos || r.end < r.start || r.end > bytes.len() {
-            return None;
-        }
-        for &b in &bytes[pos..r.start] {
-            outer = (outer ^ b as u64).wrapping_mul(FNV_PRIME);
-        }
-        let mut h = FNV_OFFSET;
-        for &b in &bytes[r.clone()] {
-            outer = (outer ^ b as u64).wrapping_mul(FNV_PRIME);
-            h = (h ^ b as u64).wrapping_mul(FNV_PRIME);
-        }
-        sums.push(h);
-        pos = r.end;
-    }
-    for &b in &bytes[pos..] {
-        outer = (outer ^ b as u64).wrapping_mul(FNV_PRIME);
-    }
-    Some((outer, sums))
-}
-
 /// Builds one frame. `payload_len` must be the exact number of payload bytes the caller will
 /// write: the buffer is allocated once at its final size and never reallocates (so a secret
 /// payload leaves no stale copy behind).
@@ -266,7 +227,7 @@ impl Writer {
     /// length announced in the header was wrong.
     pub(crate) fn finish(mut self) -> Vec<u8> {
         assert_eq!(self.buf.len(), self.end, "payload length announced wrongly");
-        let sum = fnv(&self.buf);
+        let sum = checksum::frame_sum(FORMAT_VERSION, &self.buf);
         self.buf.extend_from_slice(&sum.to_le_bytes());
         debug_assert_eq!(self.buf.len(), self.buf.capacity());
         self.buf
@@ -348,6 +309,7 @@ impl<'a> Reader<'a> {
 
 /// The header fields of a frame whose framing and checksum are valid.
 pub(crate) struct Frame<'a> {
+    pub(crate) version: u16,
     pub(crate) kind: u8,
     pub(crate) params_id: u64,
     pub(crate) header: &'a [u8],
@@ -369,12 +331,12 @@ pub(crate) fn payload_unverified(kind: Kind, bytes: &[u8]) -> Option<Reader<'_>>
     })
 }
 
-/// As [`parse_frame`]; `known`: the FNV of the frame's bytes before its trailer if the caller
-/// has already computed it (see [`fnv_nested`]), else it is computed here.
+/// As [`parse_frame`]; `known`: the checksum of the frame's bytes before its trailer if the
+/// caller has already computed it (see [`nested_sums`]), else it is computed here.
 fn parse_frame_with(bytes: &[u8], known: Option<u64>) -> Result<Frame<'_>> {
     let f = frame_fields(bytes)?;
     let (data, sum) = bytes.split_at(bytes.len() - TRAILER);
-    let computed = known.unwrap_or_else(|| fnv(data));
+    let computed = known.unwrap_or_else(|| checksum::frame_sum(f.version, data));
     if computed != u64::from_le_bytes(sum.try_into().expect("8 bytes")) {
         return Err(bad("checksum mismatch (corrupted or truncated data)"));
     }
@@ -393,9 +355,9 @@ fn frame_fields(bytes: &[u8]) -> Result<Frame<'_>> {
         return Err(bad("not a ckks-accel object (bad magic)"));
     }
     let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(bad(format!(
-            "format version {version}, this build reads {FORMAT_VERSION}"
+            "format version {version}, this build reads {OLDEST_READ_VERSION} to {FORMAT_VERSION}"
         )));
     }
     if bytes[7] != 0 {
@@ -413,6 +375,7 @@ fn frame_fields(bytes: &[u8]) -> Result<Frame<'_>> {
         )));
     }
     Ok(Frame {
+        version,
         kind: bytes[6],
         params_id,
         header: &bytes[..HEADER],
@@ -425,7 +388,7 @@ pub(crate) fn read(kind: Kind, bytes: &[u8]) -> Result<(u64, Reader<'_>)> {
     read_either(kind, kind, bytes).map(|(_, id, r)| (id, r))
 }
 
-/// As [`read`], with the frame's FNV already computed (`known`, see [`fnv_nested`]).
+/// As [`read`], with the frame's checksum already computed (`known`, see [`nested_sums`]).
 pub(crate) fn read_with(kind: Kind, bytes: &[u8], known: Option<u64>) -> Result<(u64, Reader<'_>)> {
     read_either_with(kind, kind, bytes, known).map(|(_, id, r)| (id, r))
 }
@@ -439,7 +402,7 @@ pub(crate) fn read_either(
     read_either_with(kind, other, bytes, None)
 }
 
-/// As [`read_either`], with the frame's FNV already computed (`known`, see [`fnv_nested`]).
+/// As [`read_either`], with the frame's checksum already computed (`known`, see [`nested_sums`]).
 pub(crate) fn read_either_with(
     kind: Kind,
     other: Kind,

@@ -87,8 +87,10 @@ fn finish_poly(r: &mut Reader<'_>, basis: &RnsBasis) -> Result<RnsPoly> {
     if primes != basis.primes() {
         return Err(bad("polynomial is over another RNS basis"));
     }
-    let words = r.words(basis.len() * basis.n())?;
-    RnsPoly::from_words(basis, Representation::Evaluation, &words)
+    let len = (basis.len() * basis.n())
+        .checked_mul(8)
+        .ok_or_else(|| bad("word count overflows"))?;
+    RnsPoly::from_le_bytes(basis, Representation::Evaluation, r.take(len)?)
         .map_err(|e| bad(format!("polynomial: {e}")))
 }
 
