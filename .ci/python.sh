@@ -27,7 +27,8 @@ fi
 . "$VENV/bin/activate"
 python -m pip install -q --upgrade "pip>=24"
 python -m pip install -q "maturin==1.16.0" "numpy==2.4.6" "pytest==9.2.0" \
-  "dask==2026.8.0" "distributed==2026.8.0" "fsspec==2026.9.0"
+  "dask==2026.8.0" "distributed==2026.8.0" "fsspec==2026.9.0" \
+  "xxhash==4.1.0"
 
 echo "== pip install ./python"
 start=$(date +%s)

@@ -11,6 +11,8 @@ never ``OverflowError``. A non-integer (a float, a str) raises ``TypeError``. Ra
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -270,6 +272,11 @@ class EncryptedBatch:
     def to_bytes(self) -> bytes: ...
     @staticmethod
     def from_bytes(context: Context, data: bytes) -> EncryptedBatch: ...
+    @staticmethod
+    def from_file(context: Context, path: str | os.PathLike[str], expected_len: int | None = None,
+                  expected_checksum: str | None = None) -> EncryptedBatch:
+        """Loads a batch from a local file through a per-thread reusable buffer; the size and
+        trailer are compared with ``expected_len`` / ``expected_checksum`` first when given."""
 
 class Encryptor:
     def __init__(
@@ -356,6 +363,10 @@ class InnerProductEngine:
         level: int | None = None,
     ) -> EncryptedBatch:
         """Lays out and encrypts the rows of two k × dim float64 arrays for ``plan``."""
+    def load_batch(self, source: bytes | str | os.PathLike[str], expected_len: int | None = None,
+                   expected_checksum: str | None = None) -> EncryptedBatch:
+        """Loads a serialized batch (bytes or a local file path) on the engine's threads; the
+        size and trailer are compared with ``expected_len`` / ``expected_checksum`` first."""
     def run_batch(
         self,
         batch: EncryptedBatch,

@@ -16,7 +16,7 @@ a u32 count, then per result ciphertext a u64 length and its bytes (format kind 
 SHA-256 of everything before. A result *verifies* when its digest, header (same shard, same
 input checksum as the manifest, count) and every ciphertext (parameters, residues) check out.
 
-An input shard's *checksum* is its frame's own trailer (FNV-1a-64 of the whole shard, the last 8
+An input shard's *checksum* is its frame's own trailer (XXH3-64 of the whole shard, the last 8
 bytes, hex): the manifest records it with the size, a worker compares both before loading, and
 loading verifies the trailer against the bytes — one pass over the shard, no second digest.
 Like the format's checksum it catches accidents (truncation, corruption, a shard swapped for
@@ -271,6 +271,33 @@ def verify_result(data: bytes, context: Context, shard: str, input_checksum: str
     return out
 
 
+class _SizeOrChecksum(Exception):
+    """An input shard whose size or trailer differs from its manifest entry."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _load_shard(fs: Any, path: str, entry: dict[str, Any],
+                engine: InnerProductEngine) -> EncryptedBatch:
+    """Reads and loads one input shard on the engine's threads after comparing its size and
+    trailer with the manifest. A local file is read by the extension into a per-thread buffer
+    it reuses from shard to shard; other stores through fsspec's ``cat_file``."""
+    if _is_local(fs):
+        try:
+            return engine.load_batch(path, expected_len=entry["bytes"],
+                                     expected_checksum=entry["checksum"])
+        except DeserializeError as e:
+            if "size or checksum differs" in str(e):
+                raise _SizeOrChecksum(os.path.getsize(path)) from None
+            raise
+    data = fs.cat_file(path)
+    if len(data) != entry["bytes"] or frame_checksum(data) != entry["checksum"]:
+        raise _SizeOrChecksum(len(data))
+    return engine.load_batch(data)
+
+
 def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dict[str, Any],
               storage_options: dict | None = None) -> dict[str, Any]:
     """Runs one stored shard where this code runs (a Dask task body, or a plain loop): reuses
@@ -302,20 +329,18 @@ def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dic
         except ShardError:
             pass  # not a result of this input: computed again and replaced atomically
     try:
-        data = fs.cat_file(inp)
+        batch = _load_shard(fs, inp, entry, engine)
     except FileNotFoundError as e:
         raise ShardError(f"shard {name!r}: input {inp} does not exist", name) from e
-    receipt["bytes_read"] += len(data)
-    if len(data) != entry["bytes"] or frame_checksum(data) != checksum:
-        raise ShardError(f"shard {name!r}: {len(data)} bytes whose size or checksum differs from "
-                         f"the manifest's ({entry['bytes']} bytes): truncated or replaced", name)
-    try:
-        batch = EncryptedBatch.from_bytes(context, data)
+    except _SizeOrChecksum as e:
+        raise ShardError(f"shard {name!r}: {e.size} bytes whose size or checksum differs from "
+                         f"the manifest's ({entry['bytes']} bytes): truncated or replaced",
+                         name) from None
     except MismatchError as e:
         raise ShardError(f"shard {name!r} is for other parameters: {e}", name) from e
     except DeserializeError as e:
         raise ShardError(f"shard {name!r} is corrupted or truncated: {e}", name) from e
-    del data
+    receipt["bytes_read"] += entry["bytes"]
     if len(batch) != count:
         raise ShardError(f"shard {name!r} holds {len(batch)} products, the manifest {count}",
                          name)

@@ -13,6 +13,59 @@ use ckks_accel::ckks::{CkksContext, SumChoice, SumMethod};
 use ckks_accel::parallel;
 use numpy::{PyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
+use std::cell::RefCell;
+use std::io::Read;
+
+thread_local! {
+    /// [`EncryptedBatch::from_file`]'s read buffer, kept per thread (capacity = the largest
+    /// file read so far on this thread).
+    static FILE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What a file must be before it is parsed (`None`: anything).
+struct Expected {
+    len: Option<u64>,
+    checksum: Option<String>,
+}
+
+/// Reads the local file at `path` into this thread's [`FILE_BUFFER`], compares its size and
+/// trailer with `expected`, then runs `load` on the bytes (without the GIL; the caller detaches).
+fn with_file<T>(
+    path: &std::path::Path,
+    expected: &Expected,
+    load: impl FnOnce(&[u8]) -> ckks_accel::Result<T>,
+) -> PyResult<T> {
+    FILE_BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        std::fs::File::open(path)?.read_to_end(buf)?;
+        let trailer = buf
+            .len()
+            .checked_sub(8)
+            .map(|at| hex(&buf[at..]))
+            .unwrap_or_default();
+        let len_ok = expected.len.is_none_or(|n| n == buf.len() as u64);
+        let sum_ok = expected.checksum.as_ref().is_none_or(|c| *c == trailer);
+        if !(len_ok && sum_ok) {
+            return Err(ckks_accel::Error::Deserialize {
+                reason: format!(
+                    "{}: {} bytes whose size or checksum differs from the expected ({} bytes, \
+                     checksum {})",
+                    path.display(),
+                    buf.len(),
+                    expected.len.map_or("any".into(), |n| n.to_string()),
+                    expected.checksum.as_deref().unwrap_or("any"),
+                ),
+            })
+            .py_err();
+        }
+        load(buf).py_err()
+    })
+}
+
+/// Lower-case hex of `bytes` in order, as Python's `bytes.hex()`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 use pyo3::types::{PyBytes, PyDict};
 use std::sync::{Arc, Mutex};
 
@@ -210,6 +263,34 @@ impl EncryptedBatch {
         let inner = py
             .detach(|| parallel::EncryptedBatch::from_bytes(&ctx, data))
             .py_err()?;
+        Ok(EncryptedBatch { ctx, inner })
+    }
+    /// Loads a batch from a local file (a path), reading it into a buffer this thread keeps
+    /// and reuses (a worker loading shard after shard reads each into the same pages instead
+    /// of allocating a fresh multi-MiB `bytes` object). `expected_len` / `expected_checksum`
+    /// (the frame's trailer as 16 hex digits, what `shards.frame_checksum` returns) are
+    /// compared first when given: a `DeserializeError` saying "size or checksum differs".
+    /// `OSError` (e.g. `FileNotFoundError`) if the file cannot be read. One thread; an engine's
+    /// `load_batch` loads on the engine's threads.
+    #[staticmethod]
+    #[pyo3(signature = (context, path, expected_len=None, expected_checksum=None))]
+    fn from_file(
+        py: Python<'_>,
+        context: &Context,
+        path: std::path::PathBuf,
+        expected_len: Option<u64>,
+        expected_checksum: Option<String>,
+    ) -> PyResult<EncryptedBatch> {
+        let ctx = context.ctx.clone();
+        let expected = Expected {
+            len: expected_len,
+            checksum: expected_checksum,
+        };
+        let inner = py.detach(|| {
+            with_file(&path, &expected, |b| {
+                parallel::EncryptedBatch::from_bytes(&ctx, b)
+            })
+        })?;
         Ok(EncryptedBatch { ctx, inner })
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -410,6 +491,48 @@ impl InnerProductEngine {
             ctx: self.ctx.clone(),
             inner,
         })
+    }
+
+    /// Loads a serialized batch on the engine's threads (tiles checked and seeded ones
+    /// re-expanded in parallel while one thread checksums the frame): `source` is the bytes
+    /// (`EncryptedBatch.to_bytes`) or a local file path, read as `EncryptedBatch.from_file`
+    /// reads it, with the same `expected_len` / `expected_checksum`. Same checks and errors as
+    /// `EncryptedBatch.from_bytes`, plus `MismatchError` for a batch of other parameters.
+    #[pyo3(signature = (source, expected_len=None, expected_checksum=None))]
+    fn load_batch(
+        &self,
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        expected_len: Option<u64>,
+        expected_checksum: Option<String>,
+    ) -> PyResult<EncryptedBatch> {
+        let ctx = self.ctx.clone();
+        let engine = &self.inner;
+        let inner = if let Ok(bytes) = source.cast::<pyo3::types::PyBytes>() {
+            let data = bytes.as_bytes();
+            let expected_ok = expected_len.is_none_or(|n| n == data.len() as u64)
+                && expected_checksum
+                    .as_ref()
+                    .is_none_or(|c| data.len() >= 8 && *c == hex(&data[data.len() - 8..]));
+            if !expected_ok {
+                return Err(ckks_accel::Error::Deserialize {
+                    reason: format!(
+                        "{} bytes whose size or checksum differs from the expected",
+                        data.len()
+                    ),
+                })
+                .py_err();
+            }
+            py.detach(|| engine.load_batch(data)).py_err()?
+        } else {
+            let path: std::path::PathBuf = source.extract()?;
+            let expected = Expected {
+                len: expected_len,
+                checksum: expected_checksum,
+            };
+            py.detach(|| with_file(&path, &expected, |b| engine.load_batch(b)))?
+        };
+        Ok(EncryptedBatch { ctx, inner })
     }
 
     /// Runs a planned batch: one output ciphertext per group (decrypt with

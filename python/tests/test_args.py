@@ -6,6 +6,7 @@ container's sum description is checked on load."""
 from __future__ import annotations
 
 import pytest
+import xxhash
 
 import ckks_accel as ck
 from conftest import small_params
@@ -166,6 +167,7 @@ def test_radix_is_refused_not_clamped(setup):
 
 
 def fnv(data: bytes) -> int:
+    """FNV-1a-64: the checksum of format version 2 (still read)."""
     h = 0xCBF29CE484222325
     for b in data:
         h ^= b
@@ -174,8 +176,30 @@ def fnv(data: bytes) -> int:
 
 
 def refix(data: bytearray) -> bytes:
-    data[-8:] = fnv(bytes(data[:-8])).to_bytes(8, "little")
+    """Recomputes the frame's checksum after an edit (XXH3-64, format version 3), as anyone can."""
+    data[-8:] = xxhash.xxh3_64_intdigest(bytes(data[:-8])).to_bytes(8, "little")
     return bytes(data)
+
+
+def as_version_2(data: bytes) -> bytes:
+    """The same object as a version-2 build wrote it (version field 2, FNV-1a trailer)."""
+    b = bytearray(data)
+    b[4:6] = (2).to_bytes(2, "little")
+    b[-8:] = fnv(bytes(b[:-8])).to_bytes(8, "little")
+    return bytes(b)
+
+
+def test_version_2_objects_still_load(setup):
+    assert ck.FORMAT_VERSION == 3
+    keys = setup.kg.evaluation_keys(setup.sk, dim=8)
+    data = keys.to_bytes()
+    old = as_version_2(data)
+    assert old != data
+    assert ck.EvaluationKeys.from_bytes(setup.ctx, old).to_bytes() == data
+    bad = bytearray(old)
+    bad[4:6] = (1).to_bytes(2, "little")
+    with pytest.raises(ck.DeserializeError, match="format version"):
+        ck.EvaluationKeys.from_bytes(setup.ctx, refix(bad))
 
 
 def test_evaluation_keys_are_a_checked_bundle(setup):

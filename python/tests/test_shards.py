@@ -284,6 +284,44 @@ def test_encrypt_on_the_workers_from_npy(env, dip, tmp_path):
                                kg.public_key(sk))
 
 
+def test_batch_from_file_checks_size_and_trailer_before_loading(env, tmp_path):
+    ctx = env[0]
+    m = write(env, tmp_path / "b", k=SHARD)
+    e = m.shards[0]
+    path = tmp_path / "b" / (e["name"] + ".batch")
+    data = path.read_bytes()
+    want = ck.EncryptedBatch.from_bytes(ctx, data).to_bytes()
+    for _ in range(2):  # the second read reuses the thread's buffer
+        got = ck.EncryptedBatch.from_file(ctx, path, expected_len=e["bytes"],
+                                          expected_checksum=e["checksum"])
+        assert got.to_bytes() == want
+    assert ck.EncryptedBatch.from_file(ctx, str(path)).to_bytes() == want
+    # The engine's loader (its threads), from a path or from bytes: the same batch.
+    engine = env[5]
+    assert engine.load_batch(path, expected_len=e["bytes"],
+                             expected_checksum=e["checksum"]).to_bytes() == want
+    assert engine.load_batch(data, expected_checksum=e["checksum"]).to_bytes() == want
+    with pytest.raises(ck.DeserializeError, match="size or checksum differs"):
+        engine.load_batch(data, expected_len=len(data) - 1)
+    with pytest.raises(ck.DeserializeError, match="size or checksum differs"):
+        engine.load_batch(path, expected_checksum="ff" * 8)
+    kg = ck.KeyGenerator(ck.Context(ck.Params.preset("S")), seed=1)
+    other = ck.InnerProductEngine(kg.evaluation_keys(kg.secret_key(), dim=2), threads=1)
+    with pytest.raises(ck.MismatchError):
+        other.load_batch(data)
+    with pytest.raises(ck.DeserializeError, match="size or checksum differs"):
+        ck.EncryptedBatch.from_file(ctx, path, expected_checksum="00" * 8)
+    with pytest.raises(ck.DeserializeError, match="size or checksum differs"):
+        ck.EncryptedBatch.from_file(ctx, path, expected_len=e["bytes"] + 1)
+    with pytest.raises(FileNotFoundError):
+        ck.EncryptedBatch.from_file(ctx, tmp_path / "missing.batch")
+    bad = bytearray(data)
+    bad[len(bad) // 2] ^= 1
+    path.write_bytes(bytes(bad))
+    with pytest.raises(ck.DeserializeError, match="checksum"):
+        ck.EncryptedBatch.from_file(ctx, path)
+
+
 def test_tune_malloc_applies_on_linux():
     import sys
 
