@@ -93,6 +93,7 @@ pub(crate) trait Lanes: Copy {
 
 /// Panics unless every index is inside `base` (the precondition of the vector gathers).
 #[inline(always)]
+#[cfg_attr(feature = "force-scalar", allow(dead_code))] // only the vector lanes gather
 pub(crate) fn check_gather_indices(base: &[u64], idx: &[u32]) {
     assert!(
         idx.iter().all(|&k| (k as usize) < base.len()),
