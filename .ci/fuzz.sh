@@ -9,7 +9,7 @@
 # points (capi_calls: NTT and element-wise calls with arbitrary lengths, factors and values,
 # every C deserializer, garbage and freed handles).
 #
-# Longer runs (README "Fuzzing"): FUZZ_SECONDS=3600 .ci/fuzz.sh, or one target:
+# Longer runs (docs/development.md "Fuzzing"): FUZZ_SECONDS=3600 .ci/fuzz.sh, or one target:
 #   cd fuzz && cargo +nightly fuzz run ciphertext_from_bytes -- -max_len=65536
 set -euo pipefail
 cd "$(dirname "$0")/.."
