@@ -487,6 +487,19 @@ fn batches_serialize_canonically_and_hostile_bytes_are_refused() {
     assert_ne!(v2, bytes);
     let old = EncryptedBatch::from_bytes(&e.ctx, &v2).unwrap();
     assert_eq!(old.to_bytes(), bytes);
+    // Tiles of another version than their batch are refused (v2 tiles in a v3 batch).
+    let tiles = nested_frames(&bytes);
+    let mut mixed = common::as_version_2(&bytes, &tiles);
+    mixed[4..6].copy_from_slice(&3u16.to_le_bytes());
+    common::refix(&mut mixed);
+    common::deserialize_err(
+        EncryptedBatch::from_bytes(&e.ctx, &mixed),
+        "format version 2 in a version 3 batch",
+    );
+    common::deserialize_err(
+        EncryptedBatch::from_bytes_parallel(&e.ctx, &mixed),
+        "format version 2 in a version 3 batch",
+    );
     // The engine's loader and the parallel one it uses with several threads (here on rayon's
     // global pool) give the same batch, also from version 2.
     assert_eq!(engine.load_batch(&bytes).unwrap().to_bytes(), bytes);

@@ -16,8 +16,9 @@
 //! Loading checks everything before it allocates: the layout (slots equal the parameters',
 //! block a power of two, products per ciphertext in range), k ≥ 1, the sum plan's shape for the
 //! block, the levels, the tile count against the plan and the bytes left, and every ciphertext
-//! (its own checksum, parameters, residues, degree 2, level ≥ the tensor level). Whatever loads
-//! re-serializes to exactly its input.
+//! (its own checksum, parameters, residues, degree 2, level ≥ the tensor level, the batch's
+//! format version). Whatever loads re-serializes to exactly its input (written as the current
+//! format version: a version-2 batch comes back as version 3, same length).
 
 use super::EncryptedBatch;
 use super::layout::TiledLayout;
@@ -203,10 +204,21 @@ impl EncryptedBatch {
         if pairs.saturating_mul(2 * (8 + MIN_CT_BYTES) as u64) > r.remaining() as u64 {
             return Err(bad("batch: fewer bytes than its tile pairs need"));
         }
+        // A batch's tiles carry the batch's format version (so a batch of the current version
+        // re-serializes to exactly itself; a version-2 batch is all version 2).
+        let version = &bytes[4..6];
         let mut slices = Vec::with_capacity(2 * pairs as usize);
         for _ in 0..2 * pairs {
             let len = usize::try_from(r.u64()?).map_err(|_| bad("batch: ciphertext length"))?;
-            slices.push(r.take(len)?);
+            let tile = r.take(len)?;
+            if tile.get(4..6).is_some_and(|v| v != version) {
+                return Err(bad(format!(
+                    "batch: a tile of format version {} in a version {} batch",
+                    u16::from_le_bytes([tile[4], tile[5]]),
+                    u16::from_le_bytes([version[0], version[1]])
+                )));
+            }
+            slices.push(tile);
         }
         r.finish()?;
         let mut cts = load_tiles(&slices)?.into_iter();
