@@ -30,13 +30,12 @@ pub fn is_current_version(data: &[u8]) -> bool {
 /// version must equal one of them; an older-version input one of the same length.
 pub fn assert_canonical(data: &[u8], written: &[&[u8]]) {
     if is_current_version(data) {
-        assert!(
-            written.contains(&data),
-            "non-canonical encoding accepted"
-        );
+        assert!(written.contains(&data), "non-canonical encoding accepted");
     } else {
         assert!(
-            written.iter().any(|w| w.len() == data.len() && is_current_version(w)),
+            written
+                .iter()
+                .any(|w| w.len() == data.len() && is_current_version(w)),
             "an older-version object re-serialized to another length"
         );
     }
