@@ -281,21 +281,18 @@ class _SizeOrChecksum(Exception):
 
 def _load_shard(fs: Any, path: str, entry: dict[str, Any],
                 engine: InnerProductEngine) -> EncryptedBatch:
-    """Reads and loads one input shard on the engine's threads after comparing its size and
-    trailer with the manifest. A local file is read by the extension into a per-thread buffer
-    it reuses from shard to shard; other stores through fsspec's ``cat_file``."""
-    if _is_local(fs):
-        try:
-            return engine.load_batch(path, expected_len=entry["bytes"],
-                                     expected_checksum=entry["checksum"])
-        except DeserializeError as e:
-            if "size or checksum differs" in str(e):
-                raise _SizeOrChecksum(os.path.getsize(path)) from None
+    """Reads and loads one input shard on the engine's threads after the extension compared its
+    size and trailer with the manifest. A local file is read by the extension into a per-thread
+    buffer it reuses from shard to shard; other stores through fsspec's ``cat_file``."""
+    local = _is_local(fs)
+    source = path if local else fs.cat_file(path)
+    try:
+        return engine.load_batch(source, expected_len=entry["bytes"],
+                                 expected_checksum=entry["checksum"])
+    except DeserializeError as e:
+        if "size or checksum differs" not in str(e):
             raise
-    data = fs.cat_file(path)
-    if len(data) != entry["bytes"] or frame_checksum(data) != entry["checksum"]:
-        raise _SizeOrChecksum(len(data))
-    return engine.load_batch(data)
+        raise _SizeOrChecksum(os.path.getsize(path) if local else len(source)) from None
 
 
 def run_shard(engine: InnerProductEngine, context: Context, url: str, entry: dict[str, Any],

@@ -13,8 +13,10 @@ use ckks_accel::ckks::{CkksContext, SumChoice, SumMethod};
 use ckks_accel::parallel;
 use numpy::{PyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
 use std::cell::RefCell;
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 
 thread_local! {
     /// [`EncryptedBatch::from_file`]'s read buffer, kept per thread (capacity = the largest
@@ -22,10 +24,36 @@ thread_local! {
     static FILE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// What a file must be before it is parsed (`None`: anything).
+/// What serialized bytes must be before they are parsed (`None`: anything).
 struct Expected {
     len: Option<u64>,
     checksum: Option<String>,
+}
+
+impl Expected {
+    /// `DeserializeError` "… size or checksum differs …" unless `data` (read from `source`)
+    /// has the expected length and trailer (its last 8 bytes as hex).
+    fn check(&self, source: &dyn std::fmt::Display, data: &[u8]) -> PyResult<()> {
+        let trailer = data.len().checked_sub(8).map(|at| hex(&data[at..]));
+        let len_ok = self.len.is_none_or(|n| n == data.len() as u64);
+        let sum_ok = self
+            .checksum
+            .as_ref()
+            .is_none_or(|c| trailer.as_ref() == Some(c));
+        if len_ok && sum_ok {
+            return Ok(());
+        }
+        Err(ckks_accel::Error::Deserialize {
+            reason: format!(
+                "{source}: {} bytes whose size or checksum differs from the expected ({} bytes, \
+                 checksum {})",
+                data.len(),
+                self.len.map_or("any".into(), |n| n.to_string()),
+                self.checksum.as_deref().unwrap_or("any"),
+            ),
+        })
+        .py_err()
+    }
 }
 
 /// Reads the local file at `path` into this thread's [`FILE_BUFFER`], compares its size and
@@ -38,26 +66,7 @@ fn with_file<T>(
     FILE_BUFFER.with_borrow_mut(|buf| {
         buf.clear();
         std::fs::File::open(path)?.read_to_end(buf)?;
-        let trailer = buf
-            .len()
-            .checked_sub(8)
-            .map(|at| hex(&buf[at..]))
-            .unwrap_or_default();
-        let len_ok = expected.len.is_none_or(|n| n == buf.len() as u64);
-        let sum_ok = expected.checksum.as_ref().is_none_or(|c| *c == trailer);
-        if !(len_ok && sum_ok) {
-            return Err(ckks_accel::Error::Deserialize {
-                reason: format!(
-                    "{}: {} bytes whose size or checksum differs from the expected ({} bytes, \
-                     checksum {})",
-                    path.display(),
-                    buf.len(),
-                    expected.len.map_or("any".into(), |n| n.to_string()),
-                    expected.checksum.as_deref().unwrap_or("any"),
-                ),
-            })
-            .py_err();
-        }
+        expected.check(&path.display(), buf)?;
         load(buf).py_err()
     })
 }
@@ -66,8 +75,6 @@ fn with_file<T>(
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-use pyo3::types::{PyBytes, PyDict};
-use std::sync::{Arc, Mutex};
 
 /// A planned batch: layout (block size b, products per ciphertext m, tiles per group T),
 /// the sum over each block, the levels and the prediction. Made by `KeyGenerator.batch_keys`.
@@ -508,28 +515,16 @@ impl InnerProductEngine {
     ) -> PyResult<EncryptedBatch> {
         let ctx = self.ctx.clone();
         let engine = &self.inner;
-        let inner = if let Ok(bytes) = source.cast::<pyo3::types::PyBytes>() {
+        let expected = Expected {
+            len: expected_len,
+            checksum: expected_checksum,
+        };
+        let inner = if let Ok(bytes) = source.cast::<PyBytes>() {
             let data = bytes.as_bytes();
-            let expected_ok = expected_len.is_none_or(|n| n == data.len() as u64)
-                && expected_checksum
-                    .as_ref()
-                    .is_none_or(|c| data.len() >= 8 && *c == hex(&data[data.len() - 8..]));
-            if !expected_ok {
-                return Err(ckks_accel::Error::Deserialize {
-                    reason: format!(
-                        "{} bytes whose size or checksum differs from the expected",
-                        data.len()
-                    ),
-                })
-                .py_err();
-            }
+            expected.check(&"the given bytes", data)?;
             py.detach(|| engine.load_batch(data)).py_err()?
         } else {
             let path: std::path::PathBuf = source.extract()?;
-            let expected = Expected {
-                len: expected_len,
-                checksum: expected_checksum,
-            };
             py.detach(|| with_file(&path, &expected, |b| engine.load_batch(b)))?
         };
         Ok(EncryptedBatch { ctx, inner })

@@ -62,9 +62,13 @@ pub(crate) fn expansion_matches(poly: &RnsPoly, seed: &[u8; SEED_LEN]) -> bool {
         return false;
     }
     let mut rng = ciphertext_rng(seed);
+    let mut block = [0u64; 256];
     poly.limbs().zip(poly.primes()).all(|(limb, &q)| {
-        limb.iter()
-            .all(|&x| sampling::uniform_below(&mut rng, q) == x)
+        limb.chunks(block.len()).all(|part| {
+            let want = &mut block[..part.len()];
+            sampling::fill_uniform_below(&mut rng, q, want);
+            want == part
+        })
     })
 }
 

@@ -149,12 +149,11 @@ impl EncryptedBatch {
     /// same result.
     pub fn from_bytes_parallel(ctx: &CkksContext, bytes: &[u8]) -> Result<EncryptedBatch> {
         use rayon::prelude::*;
-        let Some(version) = bytes.get(4..6).map(|v| u16::from_le_bytes([v[0], v[1]])) else {
-            return Self::from_bytes(ctx, bytes);
-        };
-        if bytes.len() < 8 || !(2..=crate::ckks::FORMAT_VERSION).contains(&version) {
-            return Self::from_bytes(ctx, bytes);
+        if bytes.len() < HEADER + 8 {
+            return Self::from_bytes(ctx, bytes); // reports why
         }
+        // The frame checks (the version among them, before the sum) run in `load`.
+        let version = u16::from_le_bytes([bytes[4], bytes[5]]);
         let body = &bytes[..bytes.len() - 8];
         let mut tiles = None;
         let outer = rayon::join(
